@@ -1,0 +1,204 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How a complaint reached the agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Channel {
+    WalkIn,
+    Phone,
+    Email,
+    Letter,
+    Web,
+    Other,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::WalkIn,
+        Channel::Phone,
+        Channel::Email,
+        Channel::Letter,
+        Channel::Web,
+        Channel::Other,
+    ];
+
+    /// The wire and database spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::WalkIn => "walk_in",
+            Channel::Phone => "phone",
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::Web => "web",
+            Channel::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Processing status of a complaint's AI enrichment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ComplaintStatus {
+    Queued,
+    Processing,
+    Enriched,
+    Failed,
+}
+
+impl ComplaintStatus {
+    pub const ALL: [ComplaintStatus; 4] = [
+        ComplaintStatus::Queued,
+        ComplaintStatus::Processing,
+        ComplaintStatus::Enriched,
+        ComplaintStatus::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplaintStatus::Queued => "queued",
+            ComplaintStatus::Processing => "processing",
+            ComplaintStatus::Enriched => "enriched",
+            ComplaintStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Who complained. Absent for anonymous complaints.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct Complainant {
+    #[serde(default)]
+    #[ts(optional)]
+    pub name: Option<String>,
+    /// MyKad or passport number.
+    #[serde(default)]
+    #[ts(optional)]
+    pub id_number: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub email: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub address: Option<String>,
+}
+
+/// A new complaint as entered at intake (`POST /api/v1/complaints`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct ComplaintInput {
+    pub channel: Channel,
+    /// Free text, Malay or English; required.
+    pub description: String,
+    #[serde(default)]
+    #[ts(optional)]
+    pub anonymous: Option<bool>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub complainant: Option<Complainant>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub incident_date: Option<NaiveDate>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub location: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub subject_agency: Option<String>,
+}
+
+/// The reply to an accepted submission (202, or 200 for an idempotent repeat).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ComplaintAccepted {
+    pub id: Uuid,
+    /// Human reference such as `ADU-2026-000123`.
+    pub reference: String,
+    pub status: ComplaintStatus,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored attachment's metadata.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct AttachmentInfo {
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    /// The original name, sanitised for display; never used as a path.
+    pub filename: String,
+    /// The type the client declared, if any.
+    pub declared_type: Option<String>,
+    /// The type detected from the content; this is what downloads are served as.
+    pub content_type: String,
+    #[ts(type = "number")]
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One entry of a complaint's status timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct StatusChange {
+    pub status: ComplaintStatus,
+    pub at: DateTime<Utc>,
+    pub detail: Option<String>,
+}
+
+/// A complaint as listed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ComplaintSummary {
+    pub id: Uuid,
+    pub reference: String,
+    pub channel: Channel,
+    pub status: ComplaintStatus,
+    pub needs_review: bool,
+    /// The first few hundred characters of the description.
+    pub excerpt: String,
+    pub anonymous: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A complaint with everything an officer needs to read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ComplaintDetail {
+    pub id: Uuid,
+    pub reference: String,
+    pub channel: Channel,
+    pub status: ComplaintStatus,
+    pub needs_review: bool,
+    pub description: String,
+    pub anonymous: bool,
+    pub complainant: Option<Complainant>,
+    pub incident_date: Option<NaiveDate>,
+    pub location: Option<String>,
+    pub subject_agency: Option<String>,
+    pub created_by: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub attachments: Vec<AttachmentInfo>,
+    pub history: Vec<StatusChange>,
+    /// The last processing error, when enrichment failed or is being retried.
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,10 @@
+//! Request, response and event types shared by the Aduan server and the desktop app.
+//!
+//! Everything here is plain data: serde for the wire, `utoipa` for the server's OpenAPI
+//! document and `ts-rs` for the TypeScript the UI imports, so the three never drift apart.
+
+pub mod complaint;
+pub mod enrichment;
+pub mod error;
+pub mod page;
+pub mod taxonomy;

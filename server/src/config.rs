@@ -1,0 +1,101 @@
+//! Command line and environment. Every option is a flag and an `ADUAN_…` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+/// Aduan complaint-intake server.
+#[derive(Debug, Parser)]
+#[command(name = "aduan-server", version, about, long_about = None)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `serve`, the default command.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server and the enrichment workers (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate(DbArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// PostgreSQL URL. Without it the server starts (and reuses) a private PostgreSQL
+    /// cluster under `<data-dir>/pg`, listening only on a Unix socket.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<SecretString>,
+    /// Attachments, the private cluster and local state.
+    #[arg(long, env = "ADUAN_DATA_DIR", default_value = "./aduan-data")]
+    pub data_dir: PathBuf,
+    /// Database connections this instance keeps. Intake is bound by round trips, not
+    /// connections: a dozen beats a hundred.
+    #[arg(long, env = "ADUAN_DB_POOL", default_value_t = 16)]
+    pub db_pool: u32,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+/// Options of `aduan-server serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// HTTP address to listen on.
+    #[arg(long, env = "ADUAN_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1.
+    /// Without it the builtin offline enricher is used.
+    #[arg(long, env = "ADUAN_LLM_URL")]
+    pub llm_url: Option<String>,
+    /// Model name sent to the provider.
+    #[arg(long, env = "ADUAN_LLM_MODEL")]
+    pub llm_model: Option<String>,
+    /// Bearer key for the provider (never logged).
+    #[arg(long, env = "ADUAN_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<SecretString>,
+    /// Seconds to wait for one provider reply.
+    #[arg(long, env = "ADUAN_LLM_TIMEOUT", default_value_t = 120)]
+    pub llm_timeout_s: u64,
+    /// Extra JSON fields merged into every provider request, for a backend's quirks,
+    /// e.g. '{"provider":{"require_parameters":true}}'.
+    #[arg(long, env = "ADUAN_LLM_EXTRA")]
+    pub llm_extra: Option<String>,
+    /// Upper bound of concurrent enrichments, all instances on this database together.
+    #[arg(long, env = "ADUAN_WORKERS", default_value_t = 16)]
+    pub workers: u32,
+    /// Attempts per enrichment before it is marked failed.
+    #[arg(long, env = "ADUAN_MAX_ATTEMPTS", default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Seconds a claimed job's lease lasts without a heartbeat before it is rescued.
+    #[arg(long, env = "ADUAN_LEASE_S", default_value_t = 60)]
+    pub lease_s: u64,
+    /// Largest attachment accepted, in bytes.
+    #[arg(long, env = "ADUAN_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
+    pub max_file_bytes: u64,
+    /// Largest multipart request accepted, in bytes (all files together).
+    #[arg(long, env = "ADUAN_MAX_REQUEST_BYTES", default_value_t = 512 * 1024 * 1024)]
+    pub max_request_bytes: u64,
+    /// Most files in one request.
+    #[arg(long, env = "ADUAN_MAX_FILES", default_value_t = 20)]
+    pub max_files: usize,
+    /// Create demo users and sample complaints.
+    #[arg(long, env = "ADUAN_DEMO")]
+    pub demo: bool,
+    /// Log format.
+    #[arg(long, env = "ADUAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+}

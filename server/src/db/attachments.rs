@@ -1,0 +1,98 @@
+//! The `attachments` table.
+
+use aduan_api::complaint::AttachmentInfo;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::complaints::NewAttachment;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    complaint_id: Uuid,
+    filename: String,
+    declared_type: Option<String>,
+    content_type: String,
+    size_bytes: i64,
+    sha256: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Row> for AttachmentInfo {
+    fn from(r: Row) -> Self {
+        AttachmentInfo {
+            id: r.id,
+            complaint_id: r.complaint_id,
+            filename: r.filename,
+            declared_type: r.declared_type,
+            content_type: r.content_type,
+            size_bytes: r.size_bytes,
+            sha256: r.sha256,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, complaint_id, filename, declared_type, content_type, size_bytes, sha256, created_at";
+
+pub async fn list_for(pool: &PgPool, complaint_id: Uuid) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments WHERE complaint_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(complaint_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// An attachment and the user who entered its complaint (for access checks).
+pub async fn get(
+    pool: &PgPool,
+    id: Uuid,
+) -> Result<Option<(AttachmentInfo, Option<Uuid>)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct WithOwner {
+        #[sqlx(flatten)]
+        row: Row,
+        owner: Option<Uuid>,
+    }
+    let r: Option<WithOwner> = sqlx::query_as(&format!(
+        "SELECT a.{}, c.created_by AS owner FROM attachments a
+         JOIN complaints c ON c.id = a.complaint_id WHERE a.id = $1",
+        COLUMNS.replace(", ", ", a.")
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(|r| (r.row.into(), r.owner)))
+}
+
+/// Add attachments to an existing complaint in one statement.
+pub async fn add(
+    pool: &PgPool,
+    complaint_id: Uuid,
+    files: &[NewAttachment],
+    uploaded_by: Option<Uuid>,
+) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
+             size_bytes, sha256, uploaded_by)
+         SELECT t.id, $1, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256, $8
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[])
+             AS t(id, filename, declared_type, content_type, size_bytes, sha256)
+         RETURNING {COLUMNS}"
+    ))
+    .bind(complaint_id)
+    .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.declared_type.clone()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.blob.content_type.clone()).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
+    .bind(files.iter().map(|f| f.blob.sha256.clone()).collect::<Vec<_>>())
+    .bind(uploaded_by)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,357 @@
+//! The `complaints` table and everything written with a complaint.
+
+use aduan_api::complaint::{
+    Channel, Complainant, ComplaintAccepted, ComplaintDetail, ComplaintStatus, ComplaintSummary,
+    StatusChange,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::domain::complaint::NewComplaint;
+use crate::storage::StoredBlob;
+
+/// An attachment to be recorded with its complaint; its blob is already on disk.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub id: Uuid,
+    pub filename: String,
+    pub declared_type: Option<String>,
+    pub blob: StoredBlob,
+}
+
+/// An `Idempotency-Key` and the hash of the content submitted with it.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub content_hash: String,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum InsertOutcome {
+    Created(ComplaintAccepted),
+    /// The same key was used before with the same content: the first result.
+    Repeated(ComplaintAccepted),
+    /// The same key was used before with different content.
+    KeyReused,
+}
+
+/// ONE statement writes the complaint, its attachments, its first status, its enrichment
+/// job and its `complaint.created` event, and NOTIFYs every instance: one round trip, so
+/// intake is bound by commit latency, not by chatter.
+const INSERT_SQL: &str = r#"
+WITH c AS (
+    INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
+        incident_date, location, subject_agency, created_by, idempotency_key, idempotency_hash)
+    SELECT $1,
+        'ADU-' || to_char(now() AT TIME ZONE 'Asia/Kuala_Lumpur', 'YYYY') || '-'
+            || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
+        $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+    FROM (SELECT nextval('complaint_reference_seq') AS n) s
+    ON CONFLICT (idempotency_key, coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid))
+        WHERE idempotency_key IS NOT NULL DO NOTHING
+    RETURNING id, reference, status, created_at, created_by
+), a AS (
+    INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
+        size_bytes, sha256, uploaded_by)
+    SELECT t.id, c.id, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256, $9
+    FROM c, unnest($12::uuid[], $13::text[], $14::text[], $15::text[], $16::int8[], $17::text[])
+        AS t(id, filename, declared_type, content_type, size_bytes, sha256)
+), j AS (
+    INSERT INTO enrichment_jobs (complaint_id, max_attempts) SELECT id, $18 FROM c
+), h AS (
+    INSERT INTO complaint_status_history (complaint_id, status) SELECT id, 'queued' FROM c
+), e AS (
+    INSERT INTO events (kind, complaint_id, owner_id, data)
+    SELECT 'complaint.created', c.id, c.created_by,
+        jsonb_build_object('id', c.id, 'complaint_id', c.id, 'reference', c.reference,
+                           'status', c.status, 'at', c.created_at)
+    FROM c
+    RETURNING id, kind, owner_id, data
+), n AS (
+    SELECT pg_notify('aduan_events', jsonb_build_object('id', e.id, 'kind', e.kind,
+        'owner_id', e.owner_id, 'data', e.data)::text) AS sent
+    FROM e
+)
+SELECT c.id, c.reference, c.status, c.created_at FROM c, n
+"#;
+
+#[derive(sqlx::FromRow)]
+struct AcceptedRow {
+    id: Uuid,
+    reference: String,
+    status: String,
+    created_at: DateTime<Utc>,
+}
+
+impl From<AcceptedRow> for ComplaintAccepted {
+    fn from(r: AcceptedRow) -> Self {
+        ComplaintAccepted {
+            id: r.id,
+            reference: r.reference,
+            status: parse_status(&r.status),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// Write a new complaint with everything that belongs to it, or find the first submission
+/// with the same idempotency key.
+#[tracing::instrument(skip_all, fields(files = files.len()))]
+pub async fn insert(
+    pool: &PgPool,
+    complaint: &NewComplaint,
+    files: &[NewAttachment],
+    created_by: Option<Uuid>,
+    idempotency: Option<&Idempotency>,
+    max_attempts: i32,
+) -> Result<InsertOutcome, sqlx::Error> {
+    let complainant = complaint
+        .complainant
+        .as_ref()
+        .map(|c| serde_json::to_value(c).expect("complainant serialises"));
+    let row: Option<AcceptedRow> = sqlx::query_as(INSERT_SQL)
+        .bind(Uuid::now_v7())
+        .bind(complaint.channel.as_str())
+        .bind(&complaint.description)
+        .bind(complaint.anonymous)
+        .bind(complainant)
+        .bind(complaint.incident_date)
+        .bind(&complaint.location)
+        .bind(&complaint.subject_agency)
+        .bind(created_by)
+        .bind(idempotency.map(|i| &i.key))
+        .bind(idempotency.map(|i| &i.content_hash))
+        .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
+        .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
+        .bind(files.iter().map(|f| f.declared_type.clone()).collect::<Vec<_>>())
+        .bind(files.iter().map(|f| f.blob.content_type.clone()).collect::<Vec<_>>())
+        .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
+        .bind(files.iter().map(|f| f.blob.sha256.clone()).collect::<Vec<_>>())
+        .bind(max_attempts)
+        .fetch_optional(pool)
+        .await?;
+    if let Some(row) = row {
+        return Ok(InsertOutcome::Created(row.into()));
+    }
+    let Some(idem) = idempotency else {
+        return Err(sqlx::Error::RowNotFound);
+    };
+    let (first, hash): (AcceptedRow, Option<String>) = {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            accepted: AcceptedRow,
+            idempotency_hash: Option<String>,
+        }
+        let r: Row = sqlx::query_as(
+            "SELECT id, reference, status, created_at, idempotency_hash FROM complaints
+             WHERE idempotency_key = $1
+               AND coalesce(created_by, '00000000-0000-0000-0000-000000000000'::uuid)
+                 = coalesce($2, '00000000-0000-0000-0000-000000000000'::uuid)",
+        )
+        .bind(&idem.key)
+        .bind(created_by)
+        .fetch_one(pool)
+        .await?;
+        (r.accepted, r.idempotency_hash)
+    };
+    Ok(if hash.as_deref() == Some(idem.content_hash.as_str()) {
+        InsertOutcome::Repeated(first.into())
+    } else {
+        InsertOutcome::KeyReused
+    })
+}
+
+pub fn parse_status(s: &str) -> ComplaintStatus {
+    ComplaintStatus::parse(s).unwrap_or(ComplaintStatus::Queued)
+}
+
+fn parse_channel(s: &str) -> Channel {
+    Channel::parse(s).unwrap_or(Channel::Other)
+}
+
+#[derive(sqlx::FromRow)]
+struct DetailRow {
+    id: Uuid,
+    reference: String,
+    channel: String,
+    status: String,
+    needs_review: bool,
+    description: String,
+    anonymous: bool,
+    complainant: Option<serde_json::Value>,
+    incident_date: Option<NaiveDate>,
+    location: Option<String>,
+    subject_agency: Option<String>,
+    created_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    last_error: Option<String>,
+}
+
+/// Who may see what: `Some(user)` limits the lookup to complaints that user entered.
+#[derive(Debug, Clone, Copy)]
+pub struct Visibility {
+    pub only_created_by: Option<Uuid>,
+}
+
+impl Visibility {
+    pub const ALL: Visibility = Visibility {
+        only_created_by: None,
+    };
+}
+
+/// A complaint with its attachments and status timeline; `None` if it does not exist or is
+/// not visible.
+pub async fn get(
+    pool: &PgPool,
+    id: Uuid,
+    vis: Visibility,
+) -> Result<Option<ComplaintDetail>, sqlx::Error> {
+    let row: Option<DetailRow> = sqlx::query_as(
+        "SELECT id, reference, channel, status, needs_review, description, anonymous,
+                complainant, incident_date, location, subject_agency, created_by, created_at,
+                updated_at, last_error
+         FROM complaints WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2)",
+    )
+    .bind(id)
+    .bind(vis.only_created_by)
+    .fetch_optional(pool)
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let attachments = super::attachments::list_for(pool, id).await?;
+    let history = history(pool, id).await?;
+    Ok(Some(ComplaintDetail {
+        id: r.id,
+        reference: r.reference,
+        channel: parse_channel(&r.channel),
+        status: parse_status(&r.status),
+        needs_review: r.needs_review,
+        description: r.description,
+        anonymous: r.anonymous,
+        complainant: r
+            .complainant
+            .and_then(|v| serde_json::from_value::<Complainant>(v).ok()),
+        incident_date: r.incident_date,
+        location: r.location,
+        subject_agency: r.subject_agency,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        attachments,
+        history,
+        last_error: r.last_error,
+    }))
+}
+
+async fn history(pool: &PgPool, id: Uuid) -> Result<Vec<StatusChange>, sqlx::Error> {
+    let rows: Vec<(String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
+        "SELECT status, at, detail FROM complaint_status_history
+         WHERE complaint_id = $1 ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(status, at, detail)| StatusChange {
+            status: parse_status(&status),
+            at,
+            detail,
+        })
+        .collect())
+}
+
+/// Filters of `GET /api/v1/complaints`, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<ComplaintStatus>,
+    pub channel: Option<Channel>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub q: Option<String>,
+    /// Keyset position: items strictly older than this.
+    pub before: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: Uuid,
+    reference: String,
+    channel: String,
+    status: String,
+    needs_review: bool,
+    excerpt: String,
+    anonymous: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+/// One page, newest first. Returns `limit + 1` rows at most so the caller knows whether
+/// there is a next page.
+pub async fn list(
+    pool: &PgPool,
+    filter: &ListFilter,
+    vis: Visibility,
+) -> Result<Vec<ComplaintSummary>, sqlx::Error> {
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT id, reference, channel, status, needs_review, left(description, 280) AS excerpt,
+                anonymous, created_at, updated_at FROM complaints WHERE true",
+    );
+    if let Some(user) = vis.only_created_by {
+        qb.push(" AND created_by = ").push_bind(user);
+    }
+    if let Some(s) = filter.status {
+        qb.push(" AND status = ").push_bind(s.as_str());
+    }
+    if let Some(c) = filter.channel {
+        qb.push(" AND channel = ").push_bind(c.as_str());
+    }
+    if let Some(from) = filter.from {
+        qb.push(" AND created_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        qb.push(" AND created_at < ").push_bind(to);
+    }
+    if let Some(q) = &filter.q {
+        qb.push(" AND search @@ (websearch_to_tsquery('english', ")
+            .push_bind(q.clone())
+            .push(") || websearch_to_tsquery('simple', ")
+            .push_bind(q.clone())
+            .push("))");
+    }
+    if let Some((at, id)) = filter.before {
+        qb.push(" AND (created_at, id) < (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(filter.limit + 1);
+    let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ComplaintSummary {
+            id: r.id,
+            reference: r.reference,
+            channel: parse_channel(&r.channel),
+            status: parse_status(&r.status),
+            needs_review: r.needs_review,
+            excerpt: r.excerpt,
+            anonymous: r.anonymous,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+/// The owner of a complaint, to check access before adding attachments.
+pub async fn owner(pool: &PgPool, id: Uuid) -> Result<Option<Option<Uuid>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT created_by FROM complaints WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+}

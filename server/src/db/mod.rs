@@ -1,0 +1,101 @@
+//! PostgreSQL: connecting (to a given URL or the private cluster), migrations, and plain
+//! async functions per table.
+
+pub mod attachments;
+pub mod complaints;
+pub mod embedded;
+pub mod events;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool};
+
+use crate::config::DbArgs;
+use embedded::EmbeddedPostgres;
+
+/// The schema, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A connection pool and, when we started it, the private cluster behind it.
+pub struct Database {
+    pub pool: PgPool,
+    pub embedded: Option<EmbeddedPostgres>,
+    pub options: PgConnectOptions,
+}
+
+impl Database {
+    /// Connect to `--database-url`, or start the private cluster, then migrate.
+    pub async fn open(args: &DbArgs) -> anyhow::Result<Self> {
+        let (options, embedded) = match &args.database_url {
+            Some(url) => (
+                PgConnectOptions::from_str(url.expose_secret())
+                    .context("DATABASE_URL is not a valid PostgreSQL URL")?,
+                None,
+            ),
+            None => {
+                let dir = args.data_dir.clone();
+                let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir))
+                    .await??;
+                ensure_database(&pg).await?;
+                (pg.connect_options(), Some(pg))
+            }
+        };
+        let options = options.log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
+        let pool = pool_options(args.db_pool)
+            .connect_with(options.clone())
+            .await
+            .context("connecting to PostgreSQL")?;
+        MIGRATOR.run(&pool).await.context("applying migrations")?;
+        Ok(Database {
+            pool,
+            embedded,
+            options,
+        })
+    }
+
+    /// Close the pool and stop the private cluster if we run one.
+    pub async fn close(self) {
+        self.pool.close().await;
+        if let Some(pg) = self.embedded {
+            let _ = tokio::task::spawn_blocking(move || {
+                if let Err(e) = pg.stop() {
+                    tracing::error!(error = %e, "stopping the private PostgreSQL cluster");
+                }
+            })
+            .await;
+        }
+    }
+}
+
+/// Short acquire timeout: while the database is down, requests answer 503 quickly instead
+/// of queueing; the pool reconnects by itself when it returns.
+pub fn pool_options(max: u32) -> PgPoolOptions {
+    PgPoolOptions::new()
+        .max_connections(max)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(3))
+        .idle_timeout(Duration::from_secs(300))
+}
+
+async fn ensure_database(pg: &EmbeddedPostgres) -> anyhow::Result<()> {
+    let mut conn = sqlx::PgConnection::connect_with(&pg.admin_options())
+        .await
+        .context("connecting to the private PostgreSQL cluster")?;
+    let name = EmbeddedPostgres::database_name();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await?;
+    }
+    conn.close().await?;
+    Ok(())
+}

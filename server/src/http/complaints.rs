@@ -1,0 +1,209 @@
+//! `/api/v1/complaints`: intake, listing and detail.
+
+use aduan_api::complaint::{
+    AttachmentInfo, Channel, ComplaintAccepted, ComplaintDetail, ComplaintStatus, ComplaintSummary,
+};
+use aduan_api::page::Page;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::intake::{self, BodyKind};
+use super::{ApiError, ApiResult, AppState};
+use crate::db::complaints::{self, Idempotency, InsertOutcome, ListFilter, Visibility};
+use crate::db::attachments;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/complaints", post(create).get(list))
+        .route("/complaints/{id}", get(detail))
+        .route("/complaints/{id}/attachments", post(add_attachments))
+        // Uploads are limited while streaming (see `intake`), not by a blanket body cap.
+        .layer(axum::extract::DefaultBodyLimit::disable())
+}
+
+/// Submit a complaint (JSON `ComplaintInput`, or multipart `complaint` + `file` parts).
+#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+    request_body(content = aduan_api::complaint::ComplaintInput, description = "JSON, or multipart/form-data with a `complaint` part (JSON) and `file` parts"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission return the first result")),
+    responses(
+        (status = 202, body = ComplaintAccepted, description = "Accepted and queued for enrichment"),
+        (status = 200, body = ComplaintAccepted, description = "Repeat of an earlier submission with the same Idempotency-Key"),
+        (status = 400, body = aduan_api::error::ErrorBody), (status = 413, body = aduan_api::error::ErrorBody),
+        (status = 415, body = aduan_api::error::ErrorBody), (status = 422, body = aduan_api::error::ErrorBody),
+        (status = 503, body = aduan_api::error::ErrorBody)))]
+pub async fn create(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+    let headers = request.headers().clone();
+    let key = intake::idempotency_key(&headers)?;
+    intake::check_content_length(&headers, &state.limits)?;
+    let (complaint, files) = match intake::body_kind(&headers)? {
+        BodyKind::Json => (intake::read_json(request.into_body()).await?, Vec::new()),
+        BodyKind::Multipart => {
+            let sub = intake::read_multipart(&state, request).await?;
+            let complaint = sub.complaint.ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing_complaint",
+                    "The multipart request has no `complaint` part.",
+                )
+            })?;
+            (complaint, sub.files)
+        }
+    };
+    let idempotency = key.map(|key| Idempotency {
+        content_hash: intake::content_hash(&complaint, &files),
+        key,
+    });
+    let outcome = complaints::insert(
+        &state.pool,
+        &complaint,
+        &files,
+        None,
+        idempotency.as_ref(),
+        state.max_attempts,
+    )
+    .await?;
+    let (status, accepted) = match outcome {
+        InsertOutcome::Created(a) => (StatusCode::ACCEPTED, a),
+        InsertOutcome::Repeated(a) => (StatusCode::OK, a),
+        InsertOutcome::KeyReused => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used for a different complaint.",
+            ))
+        }
+    };
+    let location = format!("/api/v1/complaints/{}", accepted.id);
+    Ok((status, [(header::LOCATION, location)], Json(accepted)).into_response())
+}
+
+/// Query string of the list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ListQuery {
+    status: Option<String>,
+    channel: Option<String>,
+    /// Received on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+    from: Option<String>,
+    /// Received before this date (exclusive) or instant.
+    to: Option<String>,
+    /// Full-text search over the description (Malay and English).
+    q: Option<String>,
+    limit: Option<i64>,
+    cursor: Option<String>,
+}
+
+/// List complaints, newest first.
+#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(ListQuery),
+    responses((status = 200, body = Page<ComplaintSummary>), (status = 400, body = aduan_api::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Page<ComplaintSummary>>> {
+    let Query(q) = query?;
+    let filter = list_filter(q)?;
+    let limit = filter.limit as usize;
+    let mut items = complaints::list(&state.pool, &filter, Visibility::ALL).await?;
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|last| encode_cursor(last.created_at, last.id))
+    } else {
+        None
+    };
+    Ok(Json(Page { items, next_cursor }))
+}
+
+fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
+    let bad = |field: &str, msg: &str| ApiError::bad_request("invalid_query", format!("`{field}` {msg}"));
+    let status = match q.status.as_deref() {
+        Some(s) => Some(ComplaintStatus::parse(s).ok_or_else(|| bad("status", "is not a known status"))?),
+        None => None,
+    };
+    let channel = match q.channel.as_deref() {
+        Some(s) => Some(Channel::parse(s).ok_or_else(|| bad("channel", "is not a known channel"))?),
+        None => None,
+    };
+    let from = q.from.as_deref().map(parse_instant).transpose().map_err(|_| bad("from", "is not a date"))?;
+    let to = q.to.as_deref().map(parse_instant).transpose().map_err(|_| bad("to", "is not a date"))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(bad("limit", "must be between 1 and 200"));
+    }
+    let before = q.cursor.as_deref().map(decode_cursor).transpose().map_err(|_| bad("cursor", "is not valid"))?;
+    let text = q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    Ok(ListFilter { status, channel, from, to, q: text, before, limit })
+}
+
+/// A date means its midnight in Malaysia (UTC+8), where complaints are received.
+fn parse_instant(s: &str) -> Result<DateTime<Utc>, ()> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ())?;
+    let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    let local = day.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(myt);
+    local.single().map(|t| t.with_timezone(&Utc)).ok_or(())
+}
+
+fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+    hex::encode(format!("{}|{id}", at.timestamp_micros()))
+}
+
+fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ()> {
+    let raw = String::from_utf8(hex::decode(s).map_err(|_| ())?).map_err(|_| ())?;
+    let (micros, id) = raw.split_once('|').ok_or(())?;
+    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| ())?).ok_or(())?;
+    Ok((at, id.parse().map_err(|_| ())?))
+}
+
+/// One complaint with attachments and status history.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ComplaintDetail), (status = 404, body = aduan_api::error::ErrorBody)))]
+pub async fn detail(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+) -> ApiResult<Json<ComplaintDetail>> {
+    let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
+    complaints::get(&state.pool, id, Visibility::ALL)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("complaint"))
+}
+
+/// Attach more files to an existing complaint (multipart `file` parts).
+#[utoipa::path(post, path = "/api/v1/complaints/{id}/attachments", tag = "complaints",
+    params(("id" = Uuid, Path)),
+    responses((status = 201, body = Vec<AttachmentInfo>), (status = 404, body = aduan_api::error::ErrorBody),
+        (status = 413, body = aduan_api::error::ErrorBody)))]
+pub async fn add_attachments(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
+    request: Request,
+) -> ApiResult<(StatusCode, Json<Vec<AttachmentInfo>>)> {
+    let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
+    if complaints::owner(&state.pool, id).await?.is_none() {
+        return Err(ApiError::not_found("complaint"));
+    }
+    intake::check_content_length(request.headers(), &state.limits)?;
+    if !matches!(intake::body_kind(request.headers())?, BodyKind::Multipart) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send attachments as multipart/form-data `file` parts.",
+        ));
+    }
+    let sub = intake::read_multipart(&state, request).await?;
+    if sub.complaint.is_some() {
+        return Err(ApiError::bad_request("unexpected_part", "Only `file` parts are accepted here."));
+    }
+    if sub.files.is_empty() {
+        return Err(ApiError::bad_request("no_files", "The request has no `file` part."));
+    }
+    let added = attachments::add(&state.pool, id, &sub.files, None).await?;
+    Ok((StatusCode::CREATED, Json(added)))
+}

@@ -1,0 +1,83 @@
+//! Aduan server: HTTP API, PostgreSQL-backed complaint queue and AI enrichment workers.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod enrich;
+pub mod http;
+pub mod storage;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use config::ServeArgs;
+use db::Database;
+use http::{AppState, StateInner, UploadLimits};
+use storage::BlobStore;
+
+/// A built, not yet running server: the socket is bound and the database migrated, so
+/// tests can read [`Application::local_addr`] before starting it.
+pub struct Application {
+    listener: TcpListener,
+    db: Database,
+    state: AppState,
+}
+
+impl Application {
+    /// Open the database (or start the private cluster), migrate, and prepare the router.
+    pub async fn build(args: ServeArgs, listener: TcpListener) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&args.db.data_dir)
+            .with_context(|| format!("creating data dir {}", args.db.data_dir.display()))?;
+        let db = Database::open(&args.db).await?;
+        let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
+            .context("preparing attachment storage")?;
+        let state = AppState::new(StateInner {
+            pool: db.pool.clone(),
+            blobs,
+            limits: UploadLimits {
+                max_file_bytes: args.max_file_bytes,
+                max_request_bytes: args.max_request_bytes,
+                max_files: args.max_files,
+            },
+            max_attempts: args.max_attempts as i32,
+        });
+        Ok(Application {
+            listener,
+            db,
+            state,
+        })
+    }
+
+    /// The database pool, for tests and tools that inspect state directly.
+    pub fn pool(&self) -> &sqlx::PgPool {
+        &self.db.pool
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener")
+    }
+
+    /// Serve until `shutdown` resolves, then stop accepting, let requests in flight finish,
+    /// and stop the private cluster if we started it.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let router = http::router(self.state.clone());
+        tracing::info!(addr = %self.local_addr(), "listening");
+        let served = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        tracing::info!("HTTP server stopped");
+        self.db.close().await;
+        served.context("HTTP server")
+    }
+}

@@ -1,0 +1,151 @@
+use reqwest::multipart::{Form, Part};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::helpers::{sample_complaint, spawn_app, TestApp};
+
+const PNG_HEADER: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
+
+fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect()
+}
+
+fn form_with(files: Vec<(&str, Vec<u8>)>) -> Form {
+    let mut form = Form::new().text("complaint", sample_complaint().to_string());
+    for (name, bytes) in files {
+        form = form.part("file", Part::bytes(bytes).file_name(name.to_string()));
+    }
+    form
+}
+
+async fn submit(app: &TestApp, form: Form) -> reqwest::Response {
+    app.client
+        .post(app.url("/api/v1/complaints"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn attachments_round_trip_byte_exact_with_hash_and_range() {
+    let app = spawn_app().await;
+    let mut png = PNG_HEADER.to_vec();
+    png.extend(pseudo_random(3 * 1024 * 1024, 7));
+    let text = "Resit bayaran: RM500 kepada Encik Rahman.\n".as_bytes().to_vec();
+    let r = submit(&app, form_with(vec![("../../gambar resit.png", png.clone()), ("nota.txt", text.clone())])).await;
+    assert_eq!(r.status(), 202);
+    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let detail: Value = app.client.get(app.url(&format!("/api/v1/complaints/{id}"))).send().await.unwrap().json().await.unwrap();
+    let atts = detail["attachments"].as_array().unwrap();
+    assert_eq!(atts.len(), 2);
+    assert_eq!(atts[0]["filename"], "gambar resit.png", "path components are stripped");
+    assert_eq!(atts[0]["content_type"], "image/png");
+    assert_eq!(atts[1]["content_type"], "text/plain; charset=utf-8");
+    assert_eq!(atts[0]["sha256"], hex::encode(Sha256::digest(&png)));
+    assert_eq!(atts[0]["size_bytes"], png.len() as u64);
+
+    let url = app.url(&format!("/api/v1/attachments/{}", atts[0]["id"].as_str().unwrap()));
+    let r = app.client.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/png");
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let cd = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    assert!(cd.starts_with("attachment;"), "{cd}");
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(bytes.len(), png.len());
+    assert!(bytes[..] == png[..], "download is byte-exact");
+
+    let r = app.client.get(&url).header("range", "bytes=100-199").send().await.unwrap();
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.headers()["content-range"], format!("bytes 100-199/{}", png.len()));
+    assert_eq!(&r.bytes().await.unwrap()[..], &png[100..200]);
+    let r = app.client.get(&url).header("range", "bytes=-10").send().await.unwrap();
+    assert_eq!(&r.bytes().await.unwrap()[..], &png[png.len() - 10..]);
+    let r = app.client.get(&url).header("range", format!("bytes={}-", png.len())).send().await.unwrap();
+    assert_eq!(r.status(), 416);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn attachments_can_be_added_later() {
+    let app = spawn_app().await;
+    let id = app.post_json(&sample_complaint()).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+    let form = Form::new().part("file", Part::bytes(b"%PDF-1.4\nsurat".to_vec()).file_name("surat.pdf"));
+    let r = app.client.post(app.url(&format!("/api/v1/complaints/{id}/attachments"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let added: Value = r.json().await.unwrap();
+    assert_eq!(added[0]["content_type"], "application/pdf");
+    let missing = uuid::Uuid::new_v4();
+    let form = Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt"));
+    let r = app.client.post(app.url(&format!("/api/v1/complaints/{missing}/attachments"))).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    app.stop().await;
+}
+
+/// Limits are 4 MiB per file, 10 MiB per request and 5 files in `serve_args`.
+#[tokio::test]
+async fn bad_uploads_are_refused_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let cases: Vec<(&str, Form, u16, &str)> = vec![
+        ("file too large", form_with(vec![("big.bin", vec![1u8; 5 * 1024 * 1024])]), 413, "file_too_large"),
+        ("request too large", form_with(vec![("a.bin", vec![1u8; 3 * 1024 * 1024]), ("b.bin", vec![2u8; 3 * 1024 * 1024]), ("c.bin", vec![3u8; 3 * 1024 * 1024]), ("d.bin", vec![4u8; 3 * 1024 * 1024])]), 413, "request_too_large"),
+        ("too many files", form_with((0..6).map(|i| ("f.txt", vec![b'a' + i as u8; 10])).collect()), 413, "too_many_files"),
+        ("empty file", form_with(vec![("kosong.txt", Vec::new())]), 422, "validation_failed"),
+        // NUL and control characters cannot be carried in a part header at all: the
+        // multipart is malformed. (The sanitiser's unit tests cover them as names.)
+        ("NUL in filename", form_with(vec![("a\0b.txt", b"x".to_vec())]), 400, "malformed_multipart"),
+        ("control character in filename", form_with(vec![("a\u{7}b.txt", b"x".to_vec())]), 400, "malformed_multipart"),
+        ("no complaint part", Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt")), 400, "missing_complaint"),
+        ("unexpected part", Form::new().text("complaint", sample_complaint().to_string()).text("extra", "1"), 400, "unexpected_part"),
+        ("invalid complaint part", Form::new().text("complaint", "{not json"), 400, "malformed_json"),
+    ];
+    for (name, form, status, code) in cases {
+        let r = app.client.post(app.url("/api/v1/complaints")).multipart(form).send().await;
+        match r {
+            Ok(r) => {
+                assert_eq!(r.status().as_u16(), status, "{name}");
+                let body: Value = r.json().await.unwrap();
+                assert_eq!(body["code"], code, "{name}: {body}");
+            }
+            // The server may answer 413 and close before the client finished sending.
+            Err(e) => assert!(status == 413, "{name}: {e}"),
+        }
+    }
+    assert_eq!(app.complaint_count().await, 0);
+    let tmp_files = std::fs::read_dir(app.data_dir.join("blobs/tmp")).unwrap().count();
+    assert_eq!(tmp_files, 0, "partial uploads are removed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_declared_oversized_request_is_refused_before_reading() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app().await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/complaints HTTP/1.1\r\nhost: {addr}\r\n\
+         content-type: multipart/form-data; boundary=x\r\ncontent-length: {}\r\n\r\n",
+        200u64 * 1024 * 1024
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    // Only the headers were sent: the answer must come without the 200 MB body.
+    let mut buf = vec![0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut buf))
+        .await
+        .expect("answered without reading the body")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&buf[..n]);
+    assert!(reply.starts_with("HTTP/1.1 413"), "{reply}");
+    assert!(reply.contains("request_too_large"), "{reply}");
+    app.stop().await;
+}

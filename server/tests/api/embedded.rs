@@ -1,0 +1,66 @@
+//! The private PostgreSQL cluster: created on first start, reused, stopped on exit; and the
+//! server riding out a database outage.
+
+use aduan_server::db::embedded::EmbeddedPostgres;
+use serde_json::Value;
+
+use crate::helpers::{sample_complaint, serve_args, spawn_with};
+
+#[tokio::test]
+async fn private_cluster_is_created_reused_and_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let pg_version = tmp.path().join("pg/data/PG_VERSION");
+
+    let app = spawn_with(serve_args(None, tmp.path())).await;
+    assert!(pg_version.exists(), "cluster created under <data-dir>/pg");
+    let accepted: Value = app.post_json(&sample_complaint()).await.json().await.unwrap();
+    app.stop().await;
+    assert!(!tmp.path().join("pg/data/postmaster.pid").exists(), "cluster stopped on exit");
+
+    let app = spawn_with(serve_args(None, tmp.path())).await;
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{}", accepted["id"].as_str().unwrap())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "the same cluster and data were reused");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn database_outage_gives_503_and_the_server_recovers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let app = spawn_with(serve_args(None, tmp.path())).await;
+    assert_eq!(app.post_json(&sample_complaint()).await.status(), 202);
+
+    let dir = tmp.path().to_path_buf();
+    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir).unwrap().stop().unwrap())
+        .await
+        .unwrap();
+    let r = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 503);
+    let r = app.post_json(&sample_complaint()).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "database_unavailable");
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the process stays up");
+
+    let dir = tmp.path().to_path_buf();
+    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir).unwrap())
+        .await
+        .unwrap();
+    let mut ready = false;
+    for _ in 0..50 {
+        if app.client.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(ready, "ready again once PostgreSQL is back");
+    assert_eq!(app.post_json(&sample_complaint()).await.status(), 202);
+    assert_eq!(app.complaint_count().await, 2, "nothing committed was lost");
+    app.stop().await;
+}

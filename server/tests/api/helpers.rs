@@ -1,0 +1,177 @@
+//! `spawn_app()`: the real application on 127.0.0.1:0 against a fresh database in a real
+//! PostgreSQL, with its own data directory.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use aduan_server::config::{DbArgs, LogFormat, ServeArgs};
+use aduan_server::db::embedded::EmbeddedPostgres;
+use aduan_server::Application;
+use secrecy::SecretString;
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{Connection, PgPool};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// The PostgreSQL tests create their databases in: `ADUAN_TEST_DATABASE_URL` when set (CI
+/// starts a cluster and sets it), else a private cluster under `target/` started once.
+pub fn admin_url() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        if let Ok(url) = std::env::var("ADUAN_TEST_DATABASE_URL") {
+            return url;
+        }
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/test-pg");
+        let pg = EmbeddedPostgres::start(&dir).expect("starting the test PostgreSQL cluster");
+        format!(
+            "postgres://aduan@localhost/postgres?host={}",
+            pg.socket_dir().display()
+        )
+    })
+}
+
+/// A new, empty database; returns its URL.
+pub async fn fresh_database() -> String {
+    let admin = PgConnectOptions::from_str(admin_url()).expect("admin url");
+    let mut conn = sqlx::PgConnection::connect_with(&admin)
+        .await
+        .expect("connecting to the test PostgreSQL");
+    let name = format!("aduan_test_{}", uuid::Uuid::new_v4().simple());
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("creating a test database");
+    conn.close().await.ok();
+    let mut url = url::Url::parse(admin_url()).expect("admin url");
+    url.set_path(&name);
+    url.to_string()
+}
+
+pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
+    ServeArgs {
+        db: DbArgs {
+            database_url: database_url.map(SecretString::from),
+            data_dir: data_dir.to_path_buf(),
+            db_pool: 8,
+        },
+        listen: "127.0.0.1:0".parse().unwrap(),
+        llm_url: None,
+        llm_model: None,
+        llm_api_key: None,
+        llm_timeout_s: 120,
+        llm_extra: None,
+        workers: 16,
+        max_attempts: 5,
+        lease_s: 60,
+        max_file_bytes: 4 * 1024 * 1024,
+        max_request_bytes: 10 * 1024 * 1024,
+        max_files: 5,
+        demo: false,
+        log_format: LogFormat::Pretty,
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub pool: PgPool,
+    pub database_url: Option<String>,
+    pub data_dir: PathBuf,
+    /// Keeps the data directory alive as long as the app.
+    pub _tmp: Option<tempfile::TempDir>,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// The app on a fresh database with its own temporary data directory.
+pub async fn spawn_app() -> TestApp {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    let mut app = spawn_with(serve_args(Some(url), tmp.path())).await;
+    app._tmp = Some(tmp);
+    app
+}
+
+/// The app with the given arguments (e.g. no database URL, to use the private cluster).
+pub async fn spawn_with(args: ServeArgs) -> TestApp {
+    init_logs();
+    let database_url = args
+        .db
+        .database_url
+        .as_ref()
+        .map(|s| secrecy::ExposeSecret::expose_secret(s).to_string());
+    let data_dir = args.db.data_dir.clone();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let app = Application::build(args, listener).await.expect("building app");
+    let base = format!("http://{}", app.local_addr());
+    let pool = app.pool().clone();
+    let (tx, rx) = oneshot::channel();
+    let handle = tokio::spawn(app.run_until_stopped(async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        pool,
+        database_url,
+        data_dir,
+        _tmp: None,
+        stop: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Graceful shutdown; waits until the server (and its private cluster) stopped.
+    pub async fn stop(mut self) -> Option<tempfile::TempDir> {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.unwrap().unwrap();
+        }
+        self._tmp.take()
+    }
+
+    pub async fn post_json(&self, body: &serde_json::Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/complaints"))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn complaint_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM complaints")
+            .fetch_one(&self.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn sample_complaint() -> serde_json::Value {
+    serde_json::json!({
+        "channel": "walk_in",
+        "description": "Pegawai JPJ di Shah Alam meminta RM500 duit kopi untuk meluluskan lesen saya minggu lepas.",
+        "complainant": {"name": "Ahmad bin Ali", "phone": "012-3456789"},
+        "incident_date": "2026-11-20",
+        "location": "Shah Alam, Selangor",
+        "subject_agency": "JPJ"
+    })
+}
+
+fn init_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            aduan_server::telemetry::init(LogFormat::Pretty);
+        }
+    });
+}
