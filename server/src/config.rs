@@ -83,6 +83,10 @@ pub struct ServeArgs {
     /// Seconds a claimed job's lease lasts without a heartbeat before it is rescued.
     #[arg(long, env = "ADUAN_LEASE_S", default_value_t = 60)]
     pub lease_s: u64,
+    /// First retry delay after a provider error, in milliseconds; doubles per attempt
+    /// (with jitter), up to five minutes.
+    #[arg(long, env = "ADUAN_RETRY_BASE_MS", default_value_t = 2000)]
+    pub retry_base_ms: u64,
     /// Largest attachment accepted, in bytes.
     #[arg(long, env = "ADUAN_MAX_FILE_BYTES", default_value_t = 100 * 1024 * 1024)]
     pub max_file_bytes: u64,
@@ -98,4 +102,34 @@ pub struct ServeArgs {
     /// Log format.
     #[arg(long, env = "ADUAN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
     pub log_format: LogFormat,
+}
+
+impl ServeArgs {
+    /// The LLM settings as the enrichment layer takes them.
+    pub fn llm_config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
+        let extra = match &self.llm_extra {
+            Some(s) => Some(
+                serde_json::from_str(s)
+                    .map_err(|e| anyhow::anyhow!("--llm-extra is not valid JSON: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(crate::enrich::LlmConfig {
+            url: self.llm_url.clone(),
+            model: self.llm_model.clone(),
+            api_key: self.llm_api_key.clone(),
+            timeout: std::time::Duration::from_secs(self.llm_timeout_s),
+            extra,
+        })
+    }
+
+    /// The queue's settings.
+    pub fn queue_config(&self) -> crate::queue::QueueConfig {
+        crate::queue::QueueConfig {
+            workers: self.workers,
+            lease: std::time::Duration::from_secs(self.lease_s.max(1)),
+            backoff_base: std::time::Duration::from_millis(self.retry_base_ms),
+            ..Default::default()
+        }
+    }
 }

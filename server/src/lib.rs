@@ -5,15 +5,20 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod enrich;
+pub mod events;
 pub mod http;
+pub mod llm_sim;
+pub mod queue;
 pub mod storage;
 pub mod telemetry;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use config::ServeArgs;
 use db::Database;
@@ -26,6 +31,8 @@ pub struct Application {
     listener: TcpListener,
     db: Database,
     state: AppState,
+    queue: queue::Queue,
+    listener_task: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -36,6 +43,24 @@ impl Application {
         let db = Database::open(&args.db).await?;
         let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
             .context("preparing attachment storage")?;
+        let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
+        let queue = queue::Queue::start(db.pool.clone(), enricher, args.queue_config()).await?;
+        let hub = events::EventHub::default();
+        let shutdown = CancellationToken::new();
+        let control = queue.control();
+        let listener_task = tokio::spawn(events::listen(
+            db.pool.clone(),
+            hub.clone(),
+            move |event| {
+                // New or re-queued work: claim now instead of at the next poll.
+                if event.kind == "complaint.created"
+                    || event.data.get("status").and_then(|s| s.as_str()) == Some("queued")
+                {
+                    control.wake();
+                }
+            },
+            shutdown.clone(),
+        ));
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
             blobs,
@@ -45,11 +70,16 @@ impl Application {
                 max_files: args.max_files,
             },
             max_attempts: args.max_attempts as i32,
+            events: hub,
+            queue: queue.control(),
+            shutdown,
         });
         Ok(Application {
             listener,
             db,
             state,
+            queue,
+            listener_task,
         })
     }
 
@@ -70,13 +100,22 @@ impl Application {
     ) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.local_addr(), "listening");
+        let cancel = self.state.shutdown.clone();
         let served = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // End event streams so the graceful shutdown does not wait on them.
+            cancel.cancel();
+        })
         .await;
-        tracing::info!("HTTP server stopped");
+        tracing::info!("HTTP server stopped; stopping workers");
+        self.state.shutdown.cancel();
+        self.queue.shutdown().await;
+        let _ = self.listener_task.await;
+        drop(self.state);
         self.db.close().await;
         served.context("HTTP server")
     }

@@ -155,8 +155,14 @@ mod tests {
     #[test]
     fn sniffs_common_types() {
         assert_eq!(sniff(b"%PDF-1.7\n...", 100), "application/pdf");
-        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a], 100), "image/png");
-        assert_eq!(sniff("Resit bayaran RM500".as_bytes(), 19), "text/plain; charset=utf-8");
+        assert_eq!(
+            sniff(&[0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a], 100),
+            "image/png"
+        );
+        assert_eq!(
+            sniff("Resit bayaran RM500".as_bytes(), 19),
+            "text/plain; charset=utf-8"
+        );
         assert_eq!(sniff(&[0, 1, 2, 3], 4), "application/octet-stream");
     }
 
@@ -179,16 +185,23 @@ mod tests {
         );
         let on_disk = std::fs::read(store.path_of(&a.sha256).unwrap()).unwrap();
         assert_eq!(on_disk, b"hello world");
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 
     #[tokio::test]
     async fn put_stops_at_the_limit() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::new(dir.path()).unwrap();
-        let chunks = futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(vec![1u8; 2048]))]);
+        let chunks =
+            futures::stream::iter(vec![Ok::<_, std::io::Error>(Bytes::from(vec![1u8; 2048]))]);
         let err = store.put(chunks, 1024).await.unwrap_err();
         assert!(matches!(err, StoreError::TooLarge { limit: 1024 }));
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }

@@ -201,4 +201,26 @@ pub struct ComplaintDetail {
     pub history: Vec<StatusChange>,
     /// The last processing error, when enrichment failed or is being retried.
     pub last_error: Option<String>,
+    /// The AI enrichment, once there is one.
+    pub enrichment: Option<EnrichmentRecord>,
+}
+
+/// A stored enrichment: the machine result as produced, where it came from, and officer
+/// corrections kept beside it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct EnrichmentRecord {
+    pub result: crate::enrichment::Enrichment,
+    /// Provider, model, prompt version, schema hash, latency, tokens, calls, fallback reason.
+    #[ts(type = "Record<string, unknown>")]
+    #[schema(value_type = Object)]
+    pub provenance: serde_json::Value,
+    pub needs_review: bool,
+    /// Officer corrections: the corrected fields only, winning over `result`.
+    #[ts(type = "Record<string, unknown> | null")]
+    #[schema(value_type = Option<Object>)]
+    pub corrections: Option<serde_json::Value>,
+    pub corrected_by: Option<Uuid>,
+    pub corrected_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
 }

@@ -7,4 +7,5 @@ pub mod complaint;
 pub mod enrichment;
 pub mod error;
 pub mod page;
+pub mod processing;
 pub mod taxonomy;

@@ -47,7 +47,11 @@ pub struct Code {
 }
 
 const fn code(code: &'static str, label_ms: &'static str, label_en: &'static str) -> Code {
-    Code { code, label_ms, label_en }
+    Code {
+        code,
+        label_ms,
+        label_en,
+    }
 }
 
 const fn sec(code: &'static str, title: &'static str) -> Section {
@@ -146,10 +150,22 @@ pub const ACTS: &[Act] = &[
 
 /// `sector.sector` codes.
 pub const SECTORS: &[Code] = &[
-    code("public", "Sektor awam (kementerian, jabatan, badan berkanun)", "Public sector (ministries, departments, statutory bodies)"),
-    code("local_authority", "Pihak berkuasa tempatan", "Local authority"),
+    code(
+        "public",
+        "Sektor awam (kementerian, jabatan, badan berkanun)",
+        "Public sector (ministries, departments, statutory bodies)",
+    ),
+    code(
+        "local_authority",
+        "Pihak berkuasa tempatan",
+        "Local authority",
+    ),
     code("enforcement", "Agensi penguatkuasaan", "Enforcement agency"),
-    code("glc", "Syarikat berkaitan kerajaan (GLC)", "Government-linked company"),
+    code(
+        "glc",
+        "Syarikat berkaitan kerajaan (GLC)",
+        "Government-linked company",
+    ),
     code("private", "Sektor swasta", "Private sector"),
     code("political", "Politik", "Political"),
     code("public_member", "Orang awam", "Member of the public"),
@@ -159,9 +175,17 @@ pub const SECTORS: &[Code] = &[
 pub const AREAS: &[Code] = &[
     code("procurement", "Perolehan", "Procurement"),
     code("enforcement", "Penguatkuasaan", "Enforcement"),
-    code("licensing_permits", "Lesen dan permit", "Licensing and permits"),
+    code(
+        "licensing_permits",
+        "Lesen dan permit",
+        "Licensing and permits",
+    ),
     code("land", "Tanah", "Land"),
-    code("finance_claims", "Kewangan dan tuntutan", "Finance and claims"),
+    code(
+        "finance_claims",
+        "Kewangan dan tuntutan",
+        "Finance and claims",
+    ),
     code("recruitment", "Pengambilan", "Recruitment"),
     code("education", "Pendidikan", "Education"),
     code("health", "Kesihatan", "Health"),
@@ -170,9 +194,22 @@ pub const AREAS: &[Code] = &[
 
 /// The 16 states and federal territories, as stored in `five_w1h.where.state`.
 pub const STATES: &[&str] = &[
-    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Perak", "Perlis",
-    "Pulau Pinang", "Sabah", "Sarawak", "Selangor", "Terengganu", "WP Kuala Lumpur",
-    "WP Labuan", "WP Putrajaya",
+    "Johor",
+    "Kedah",
+    "Kelantan",
+    "Melaka",
+    "Negeri Sembilan",
+    "Pahang",
+    "Perak",
+    "Perlis",
+    "Pulau Pinang",
+    "Sabah",
+    "Sarawak",
+    "Selangor",
+    "Terengganu",
+    "WP Kuala Lumpur",
+    "WP Labuan",
+    "WP Putrajaya",
 ];
 
 /// `language` codes.
@@ -203,7 +240,10 @@ pub fn act(code: &str) -> Option<&'static Act> {
 
 /// Looks up a section of an Act; `None` if the Act is unknown or the section is not its own.
 pub fn section(act_code: &str, section_code: &str) -> Option<&'static Section> {
-    act(act_code)?.sections.iter().find(|s| s.code == section_code)
+    act(act_code)?
+        .sections
+        .iter()
+        .find(|s| s.code == section_code)
 }
 
 /// Whether `code` is one of `codes`.

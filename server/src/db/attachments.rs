@@ -37,7 +37,10 @@ impl From<Row> for AttachmentInfo {
 const COLUMNS: &str =
     "id, complaint_id, filename, declared_type, content_type, size_bytes, sha256, created_at";
 
-pub async fn list_for(pool: &PgPool, complaint_id: Uuid) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+pub async fn list_for(
+    pool: &PgPool,
+    complaint_id: Uuid,
+) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM attachments WHERE complaint_id = $1 ORDER BY created_at, id"
     ))
@@ -87,10 +90,25 @@ pub async fn add(
     .bind(complaint_id)
     .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
     .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
-    .bind(files.iter().map(|f| f.declared_type.clone()).collect::<Vec<_>>())
-    .bind(files.iter().map(|f| f.blob.content_type.clone()).collect::<Vec<_>>())
+    .bind(
+        files
+            .iter()
+            .map(|f| f.declared_type.clone())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        files
+            .iter()
+            .map(|f| f.blob.content_type.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
-    .bind(files.iter().map(|f| f.blob.sha256.clone()).collect::<Vec<_>>())
+    .bind(
+        files
+            .iter()
+            .map(|f| f.blob.sha256.clone())
+            .collect::<Vec<_>>(),
+    )
     .bind(uploaded_by)
     .fetch_all(pool)
     .await?;

@@ -2,7 +2,7 @@
 
 use aduan_api::complaint::{
     Channel, Complainant, ComplaintAccepted, ComplaintDetail, ComplaintStatus, ComplaintSummary,
-    StatusChange,
+    EnrichmentRecord, StatusChange,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
@@ -124,10 +124,25 @@ pub async fn insert(
         .bind(idempotency.map(|i| &i.content_hash))
         .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
         .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
-        .bind(files.iter().map(|f| f.declared_type.clone()).collect::<Vec<_>>())
-        .bind(files.iter().map(|f| f.blob.content_type.clone()).collect::<Vec<_>>())
+        .bind(
+            files
+                .iter()
+                .map(|f| f.declared_type.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            files
+                .iter()
+                .map(|f| f.blob.content_type.clone())
+                .collect::<Vec<_>>(),
+        )
         .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
-        .bind(files.iter().map(|f| f.blob.sha256.clone()).collect::<Vec<_>>())
+        .bind(
+            files
+                .iter()
+                .map(|f| f.blob.sha256.clone())
+                .collect::<Vec<_>>(),
+        )
         .bind(max_attempts)
         .fetch_optional(pool)
         .await?;
@@ -222,6 +237,7 @@ pub async fn get(
     let Some(r) = row else { return Ok(None) };
     let attachments = super::attachments::list_for(pool, id).await?;
     let history = history(pool, id).await?;
+    let enrichment = enrichment(pool, id).await?;
     Ok(Some(ComplaintDetail {
         id: r.id,
         reference: r.reference,
@@ -242,6 +258,42 @@ pub async fn get(
         attachments,
         history,
         last_error: r.last_error,
+        enrichment,
+    }))
+}
+
+async fn enrichment(pool: &PgPool, id: Uuid) -> Result<Option<EnrichmentRecord>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        result: serde_json::Value,
+        provenance: serde_json::Value,
+        needs_review: bool,
+        corrections: Option<serde_json::Value>,
+        corrected_by: Option<Uuid>,
+        corrected_at: Option<DateTime<Utc>>,
+        updated_at: DateTime<Utc>,
+    }
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT result, provenance, needs_review, corrections, corrected_by, corrected_at,
+                updated_at
+         FROM enrichments WHERE complaint_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.and_then(|r| {
+        // Results are written by this server from the same type; one that no longer
+        // parses (an old schema) is shown as absent rather than failing the whole page.
+        let result = serde_json::from_value(r.result).ok()?;
+        Some(EnrichmentRecord {
+            result,
+            provenance: r.provenance,
+            needs_review: r.needs_review,
+            corrections: r.corrections,
+            corrected_by: r.corrected_by,
+            corrected_at: r.corrected_at,
+            updated_at: r.updated_at,
+        })
     }))
 }
 

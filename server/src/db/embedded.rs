@@ -117,7 +117,13 @@ impl EmbeddedPostgres {
             .command("initdb")
             .arg("-D")
             .arg(&self.data_dir)
-            .args(["-U", DB_USER, "--auth=trust", "--encoding=UTF8", "--locale=C"])
+            .args([
+                "-U",
+                DB_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+            ])
             .output()
             .context("running initdb")?;
         if !out.status.success() {

@@ -20,13 +20,11 @@ pub struct EventRow {
 
 /// Events after `after_id`, oldest first, for a resuming client.
 pub async fn since(pool: &PgPool, after_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, kind, owner_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await
+    sqlx::query_as("SELECT id, kind, owner_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
 }
 
 /// Delete events older than `before`; returns how many.

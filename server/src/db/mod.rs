@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod complaints;
 pub mod embedded;
 pub mod events;
+pub mod processing;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -38,8 +39,8 @@ impl Database {
             ),
             None => {
                 let dir = args.data_dir.clone();
-                let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir))
-                    .await??;
+                let pg =
+                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir)).await??;
                 ensure_database(&pg).await?;
                 (pg.connect_options(), Some(pg))
             }

@@ -117,7 +117,10 @@ fn check_complainant(c: &Complainant, errors: &mut Vec<FieldError>) {
             .split_once('@')
             .is_some_and(|(user, host)| !user.is_empty() && host.contains('.'));
         if !ok {
-            errors.push(FieldError::new("complainant.email", "is not an e-mail address"));
+            errors.push(FieldError::new(
+                "complainant.email",
+                "is not an e-mail address",
+            ));
         }
     }
     if let Some(phone) = &c.phone {
@@ -125,7 +128,10 @@ fn check_complainant(c: &Complainant, errors: &mut Vec<FieldError>) {
             .chars()
             .all(|ch| ch.is_ascii_digit() || " +-()".contains(ch));
         if !ok {
-            errors.push(FieldError::new("complainant.phone", "is not a phone number"));
+            errors.push(FieldError::new(
+                "complainant.phone",
+                "is not a phone number",
+            ));
         }
     }
 }

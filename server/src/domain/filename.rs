@@ -52,6 +52,9 @@ mod tests {
 
     #[test]
     fn malay_names_survive() {
-        assert_eq!(sanitise("gambar resit — Encik Ali.jpg").unwrap(), "gambar resit — Encik Ali.jpg");
+        assert_eq!(
+            sanitise("gambar resit — Encik Ali.jpg").unwrap(),
+            "gambar resit — Encik Ali.jpg"
+        );
     }
 }

@@ -6,11 +6,21 @@
 //! Content problems (refusals, replies that stay invalid after one repair) never reach the
 //! queue as errors: they fall back to the builtin enricher and are flagged `needs_review`.
 
-use std::time::Duration;
+pub mod builtin;
+pub mod openai;
+pub mod parse;
+pub mod prompt;
+pub mod schema;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use aduan_api::enrichment::Enrichment;
 use chrono::NaiveDate;
 use uuid::Uuid;
+
+use openai::OpenAiProvider;
 
 /// What a provider is asked to enrich.
 #[derive(Debug, Clone)]
@@ -62,4 +72,101 @@ pub enum ProviderError {
     /// 5xx, connection refused/reset, and similar: retried with backoff.
     #[error("provider error: {0}")]
     Transient(String),
+}
+
+/// How to reach the LLM. Without a URL the builtin enricher is used.
+#[derive(Debug, Clone)]
+pub struct LlmConfig {
+    /// Base URL of an OpenAI-compatible API, e.g. `http://127.0.0.1:11434/v1`.
+    pub url: Option<String>,
+    /// Model name sent to the provider.
+    pub model: Option<String>,
+    /// Bearer key; never logged, never put in errors.
+    pub api_key: Option<secrecy::SecretString>,
+    /// Per-call timeout (default 120 s).
+    pub timeout: Duration,
+    /// Extra JSON fields merged into every request body, for backend quirks such as
+    /// OpenRouter's `provider.require_parameters`, vLLM's `structured_outputs`, or
+    /// `max_completion_tokens`. They override the defaults, except `messages`.
+    pub extra: Option<serde_json::Value>,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            url: None,
+            model: None,
+            api_key: None,
+            timeout: Duration::from_secs(120),
+            extra: None,
+        }
+    }
+}
+
+/// The enrichment provider the workers use. Cheap to clone.
+#[derive(Debug, Clone)]
+pub enum Enricher {
+    /// The offline rules (no LLM configured).
+    Builtin,
+    /// An OpenAI-compatible endpoint, with the builtin rules as fallback.
+    OpenAi(Arc<OpenAiProvider>),
+}
+
+impl Enricher {
+    /// The provider for `cfg`: builtin when no URL is set.
+    pub fn from_config(cfg: LlmConfig) -> anyhow::Result<Self> {
+        match cfg.url.as_deref().map(str::trim) {
+            None | Some("") => Ok(Enricher::Builtin),
+            Some(_) => Ok(Enricher::OpenAi(Arc::new(OpenAiProvider::new(&cfg)?))),
+        }
+    }
+
+    /// `openai` or `builtin`.
+    pub fn provider_name(&self) -> &'static str {
+        match self {
+            Enricher::Builtin => "builtin",
+            Enricher::OpenAi(_) => "openai",
+        }
+    }
+
+    /// Enriches one complaint. Errors are transport failures only (see [`ProviderError`]).
+    pub async fn enrich(&self, req: &EnrichRequest) -> Result<EnrichOutcome, ProviderError> {
+        match self {
+            // Tens of microseconds of CPU: not worth a blocking-pool hop.
+            Enricher::Builtin => Ok(builtin_outcome(req, None)),
+            Enricher::OpenAi(p) => p.enrich(req).await,
+        }
+    }
+
+    /// The builtin result used when the LLM failed for good (attempts exhausted, or a
+    /// content failure): flagged for review, with `reason` recorded in the provenance.
+    pub fn fallback(&self, req: &EnrichRequest, reason: &str) -> EnrichOutcome {
+        builtin_outcome(req, Some(reason.to_owned()))
+    }
+}
+
+/// Version of the builtin rules, stored as the prompt version of builtin results.
+pub const BUILTIN_VERSION: &str = "builtin-v1";
+
+/// A builtin enrichment; a fallback when `fallback_reason` is set.
+fn builtin_outcome(req: &EnrichRequest, fallback_reason: Option<String>) -> EnrichOutcome {
+    let started = Instant::now();
+    let result = builtin::enrich(&req.text, req.received);
+    let needs_review = fallback_reason.is_some() || builtin::needs_review(&result);
+    EnrichOutcome {
+        result,
+        provenance: Provenance {
+            provider: "builtin".into(),
+            model: None,
+            prompt_version: BUILTIN_VERSION.into(),
+            schema_hash: schema::schema_hash().into(),
+            latency_ms: started.elapsed().as_millis() as u64,
+            prompt_tokens: None,
+            completion_tokens: None,
+            calls: 0,
+            fallback_reason,
+        },
+        needs_review,
+        raw_reply: None,
+    }
 }

@@ -63,15 +63,27 @@ pub async fn download(
         HeaderValue::from_str(&info.content_type)
             .unwrap_or(HeaderValue::from_static("application/octet-stream")),
     );
-    h.insert(header::CONTENT_DISPOSITION, content_disposition(&info.filename));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(&info.filename),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
     if let Ok(etag) = HeaderValue::from_str(&format!("\"{}\"", info.sha256)) {
         h.insert(header::ETAG, etag);
     }
     if status == StatusCode::PARTIAL_CONTENT {
         let value = format!("bytes {}-{}/{}", start, start + len - 1, size);
-        h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&value).expect("ascii"));
+        h.insert(
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&value).expect("ascii"),
+        );
     }
     Ok(response)
 }
@@ -107,11 +119,19 @@ pub fn parse_range(spec: &str, size: u64) -> Option<(u64, u64)> {
 fn content_disposition(name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
-    HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or(HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 #[cfg(test)]

@@ -15,8 +15,8 @@ use uuid::Uuid;
 
 use super::intake::{self, BodyKind};
 use super::{ApiError, ApiResult, AppState};
-use crate::db::complaints::{self, Idempotency, InsertOutcome, ListFilter, Visibility};
 use crate::db::attachments;
+use crate::db::complaints::{self, Idempotency, InsertOutcome, ListFilter, Visibility};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -110,7 +110,9 @@ pub async fn list(
     let mut items = complaints::list(&state.pool, &filter, Visibility::ALL).await?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
-        items.last().map(|last| encode_cursor(last.created_at, last.id))
+        items
+            .last()
+            .map(|last| encode_cursor(last.created_at, last.id))
     } else {
         None
     };
@@ -118,24 +120,49 @@ pub async fn list(
 }
 
 fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
-    let bad = |field: &str, msg: &str| ApiError::bad_request("invalid_query", format!("`{field}` {msg}"));
+    let bad =
+        |field: &str, msg: &str| ApiError::bad_request("invalid_query", format!("`{field}` {msg}"));
     let status = match q.status.as_deref() {
-        Some(s) => Some(ComplaintStatus::parse(s).ok_or_else(|| bad("status", "is not a known status"))?),
+        Some(s) => {
+            Some(ComplaintStatus::parse(s).ok_or_else(|| bad("status", "is not a known status"))?)
+        }
         None => None,
     };
     let channel = match q.channel.as_deref() {
         Some(s) => Some(Channel::parse(s).ok_or_else(|| bad("channel", "is not a known channel"))?),
         None => None,
     };
-    let from = q.from.as_deref().map(parse_instant).transpose().map_err(|_| bad("from", "is not a date"))?;
-    let to = q.to.as_deref().map(parse_instant).transpose().map_err(|_| bad("to", "is not a date"))?;
+    let from = q
+        .from
+        .as_deref()
+        .map(parse_instant)
+        .transpose()
+        .map_err(|_| bad("from", "is not a date"))?;
+    let to =
+        q.to.as_deref()
+            .map(parse_instant)
+            .transpose()
+            .map_err(|_| bad("to", "is not a date"))?;
     let limit = q.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(bad("limit", "must be between 1 and 200"));
     }
-    let before = q.cursor.as_deref().map(decode_cursor).transpose().map_err(|_| bad("cursor", "is not valid"))?;
+    let before = q
+        .cursor
+        .as_deref()
+        .map(decode_cursor)
+        .transpose()
+        .map_err(|_| bad("cursor", "is not valid"))?;
     let text = q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-    Ok(ListFilter { status, channel, from, to, q: text, before, limit })
+    Ok(ListFilter {
+        status,
+        channel,
+        from,
+        to,
+        q: text,
+        before,
+        limit,
+    })
 }
 
 /// A date means its midnight in Malaysia (UTC+8), where complaints are received.
@@ -145,7 +172,10 @@ fn parse_instant(s: &str) -> Result<DateTime<Utc>, ()> {
     }
     let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ())?;
     let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let local = day.and_hms_opt(0, 0, 0).expect("midnight").and_local_timezone(myt);
+    let local = day
+        .and_hms_opt(0, 0, 0)
+        .expect("midnight")
+        .and_local_timezone(myt);
     local.single().map(|t| t.with_timezone(&Utc)).ok_or(())
 }
 
@@ -199,10 +229,16 @@ pub async fn add_attachments(
     }
     let sub = intake::read_multipart(&state, request).await?;
     if sub.complaint.is_some() {
-        return Err(ApiError::bad_request("unexpected_part", "Only `file` parts are accepted here."));
+        return Err(ApiError::bad_request(
+            "unexpected_part",
+            "Only `file` parts are accepted here.",
+        ));
     }
     if sub.files.is_empty() {
-        return Err(ApiError::bad_request("no_files", "The request has no `file` part."));
+        return Err(ApiError::bad_request(
+            "no_files",
+            "The request has no `file` part.",
+        ));
     }
     let added = attachments::add(&state.pool, id, &sub.files, None).await?;
     Ok((StatusCode::CREATED, Json(added)))

@@ -30,7 +30,12 @@ pub fn body_kind(headers: &HeaderMap) -> ApiResult<BodyKind> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     match mime.as_str() {
         "application/json" => Ok(BodyKind::Json),
         "multipart/form-data" => Ok(BodyKind::Multipart),
@@ -162,7 +167,10 @@ pub async fn read_multipart(state: &AppState, request: Request) -> ApiResult<Mul
                 if out.files.len() == state.limits.max_files {
                     return Err(ApiError::too_large(
                         "too_many_files",
-                        format!("At most {} files may be attached at once.", state.limits.max_files),
+                        format!(
+                            "At most {} files may be attached at once.",
+                            state.limits.max_files
+                        ),
                     ));
                 }
                 let file = store_file(&state.blobs, field, &state.limits, used).await?;
@@ -235,10 +243,9 @@ async fn store_file(
                     limits.max_file_bytes / 1_000_000
                 ),
             ),
-            StoreError::Empty => ApiError::validation(&[FieldError::new(
-                "file",
-                format!("\"{name}\" is empty"),
-            )]),
+            StoreError::Empty => {
+                ApiError::validation(&[FieldError::new("file", format!("\"{name}\" is empty"))])
+            }
             StoreError::Upload(msg) => ApiError::bad_request("upload_interrupted", msg),
             StoreError::Io(io) => ApiError::internal(io),
         })?;

@@ -3,9 +3,11 @@
 pub mod attachments;
 pub mod complaints;
 pub mod error;
+pub mod events;
 pub mod health;
 pub mod intake;
 pub mod openapi;
+pub mod processing;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +41,10 @@ pub struct StateInner {
     pub limits: UploadLimits,
     /// Attempts given to each new enrichment job.
     pub max_attempts: i32,
+    pub events: crate::events::EventHub,
+    pub queue: crate::queue::QueueControl,
+    /// Cancelled when the server starts shutting down: long-lived streams end.
+    pub shutdown: tokio_util::sync::CancellationToken,
 }
 
 impl AppState {
@@ -59,6 +65,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .merge(complaints::router())
         .merge(attachments::router())
+        .merge(events::router())
+        .merge(processing::router())
         .merge(openapi::router());
     Router::new()
         .nest("/api/v1", api)
@@ -76,18 +84,16 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request| {
-                // Spans are named by the route template, not the concrete path, so ids do
-                // not explode the cardinality of traces and metrics.
-                let route = req
-                    .extensions()
-                    .get::<MatchedPath>()
-                    .map(MatchedPath::as_str)
-                    .unwrap_or("unmatched");
-                tracing::info_span!("http", method = %req.method(), route)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // Spans are named by the route template, not the concrete path, so ids do
+            // not explode the cardinality of traces and metrics.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("unmatched");
+            tracing::info_span!("http", method = %req.method(), route)
+        }))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(600),

@@ -8,7 +8,10 @@ use super::AppState;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Aduan API", description = "Complaint intake and case management for an anti-corruption agency."),
+    info(
+        title = "Aduan API",
+        description = "Complaint intake and case management for an anti-corruption agency."
+    ),
     paths(
         super::health::healthz,
         super::health::readyz,
@@ -17,6 +20,10 @@ use super::AppState;
         super::complaints::detail,
         super::complaints::add_attachments,
         super::attachments::download,
+        super::events::stream,
+        super::processing::status,
+        super::processing::change,
+        super::processing::reprocess,
     ),
     components(schemas(
         aduan_api::complaint::ComplaintInput,
@@ -29,6 +36,8 @@ use super::AppState;
         aduan_api::complaint::AttachmentInfo,
         aduan_api::complaint::StatusChange,
         aduan_api::error::ErrorBody,
+        aduan_api::processing::ProcessingStatus,
+        aduan_api::processing::ProcessingChange,
     ))
 )]
 pub struct ApiDoc;

@@ -40,37 +40,87 @@ async fn attachments_round_trip_byte_exact_with_hash_and_range() {
     let app = spawn_app().await;
     let mut png = PNG_HEADER.to_vec();
     png.extend(pseudo_random(3 * 1024 * 1024, 7));
-    let text = "Resit bayaran: RM500 kepada Encik Rahman.\n".as_bytes().to_vec();
-    let r = submit(&app, form_with(vec![("../../gambar resit.png", png.clone()), ("nota.txt", text.clone())])).await;
+    let text = "Resit bayaran: RM500 kepada Encik Rahman.\n"
+        .as_bytes()
+        .to_vec();
+    let r = submit(
+        &app,
+        form_with(vec![
+            ("../../gambar resit.png", png.clone()),
+            ("nota.txt", text.clone()),
+        ]),
+    )
+    .await;
     assert_eq!(r.status(), 202);
-    let id = r.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    let detail: Value = app.client.get(app.url(&format!("/api/v1/complaints/{id}"))).send().await.unwrap().json().await.unwrap();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let atts = detail["attachments"].as_array().unwrap();
     assert_eq!(atts.len(), 2);
-    assert_eq!(atts[0]["filename"], "gambar resit.png", "path components are stripped");
+    assert_eq!(
+        atts[0]["filename"], "gambar resit.png",
+        "path components are stripped"
+    );
     assert_eq!(atts[0]["content_type"], "image/png");
     assert_eq!(atts[1]["content_type"], "text/plain; charset=utf-8");
     assert_eq!(atts[0]["sha256"], hex::encode(Sha256::digest(&png)));
     assert_eq!(atts[0]["size_bytes"], png.len() as u64);
 
-    let url = app.url(&format!("/api/v1/attachments/{}", atts[0]["id"].as_str().unwrap()));
+    let url = app.url(&format!(
+        "/api/v1/attachments/{}",
+        atts[0]["id"].as_str().unwrap()
+    ));
     let r = app.client.get(&url).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-    let cd = r.headers()["content-disposition"].to_str().unwrap().to_string();
+    let cd = r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(cd.starts_with("attachment;"), "{cd}");
     let bytes = r.bytes().await.unwrap();
     assert_eq!(bytes.len(), png.len());
     assert!(bytes[..] == png[..], "download is byte-exact");
 
-    let r = app.client.get(&url).header("range", "bytes=100-199").send().await.unwrap();
+    let r = app
+        .client
+        .get(&url)
+        .header("range", "bytes=100-199")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 206);
-    assert_eq!(r.headers()["content-range"], format!("bytes 100-199/{}", png.len()));
+    assert_eq!(
+        r.headers()["content-range"],
+        format!("bytes 100-199/{}", png.len())
+    );
     assert_eq!(&r.bytes().await.unwrap()[..], &png[100..200]);
-    let r = app.client.get(&url).header("range", "bytes=-10").send().await.unwrap();
+    let r = app
+        .client
+        .get(&url)
+        .header("range", "bytes=-10")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(&r.bytes().await.unwrap()[..], &png[png.len() - 10..]);
-    let r = app.client.get(&url).header("range", format!("bytes={}-", png.len())).send().await.unwrap();
+    let r = app
+        .client
+        .get(&url)
+        .header("range", format!("bytes={}-", png.len()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 416);
     app.stop().await;
 }
@@ -78,15 +128,38 @@ async fn attachments_round_trip_byte_exact_with_hash_and_range() {
 #[tokio::test]
 async fn attachments_can_be_added_later() {
     let app = spawn_app().await;
-    let id = app.post_json(&sample_complaint()).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
-    let form = Form::new().part("file", Part::bytes(b"%PDF-1.4\nsurat".to_vec()).file_name("surat.pdf"));
-    let r = app.client.post(app.url(&format!("/api/v1/complaints/{id}/attachments"))).multipart(form).send().await.unwrap();
+    let id = app
+        .post_json(&sample_complaint())
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = Form::new().part(
+        "file",
+        Part::bytes(b"%PDF-1.4\nsurat".to_vec()).file_name("surat.pdf"),
+    );
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let added: Value = r.json().await.unwrap();
     assert_eq!(added[0]["content_type"], "application/pdf");
     let missing = uuid::Uuid::new_v4();
     let form = Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt"));
-    let r = app.client.post(app.url(&format!("/api/v1/complaints/{missing}/attachments"))).multipart(form).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{missing}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     app.stop().await;
 }
@@ -96,20 +169,81 @@ async fn attachments_can_be_added_later() {
 async fn bad_uploads_are_refused_and_nothing_is_stored() {
     let app = spawn_app().await;
     let cases: Vec<(&str, Form, u16, &str)> = vec![
-        ("file too large", form_with(vec![("big.bin", vec![1u8; 5 * 1024 * 1024])]), 413, "file_too_large"),
-        ("request too large", form_with(vec![("a.bin", vec![1u8; 3 * 1024 * 1024]), ("b.bin", vec![2u8; 3 * 1024 * 1024]), ("c.bin", vec![3u8; 3 * 1024 * 1024]), ("d.bin", vec![4u8; 3 * 1024 * 1024])]), 413, "request_too_large"),
-        ("too many files", form_with((0..6).map(|i| ("f.txt", vec![b'a' + i as u8; 10])).collect()), 413, "too_many_files"),
-        ("empty file", form_with(vec![("kosong.txt", Vec::new())]), 422, "validation_failed"),
+        (
+            "file too large",
+            form_with(vec![("big.bin", vec![1u8; 5 * 1024 * 1024])]),
+            413,
+            "file_too_large",
+        ),
+        (
+            "request too large",
+            form_with(vec![
+                ("a.bin", vec![1u8; 3 * 1024 * 1024]),
+                ("b.bin", vec![2u8; 3 * 1024 * 1024]),
+                ("c.bin", vec![3u8; 3 * 1024 * 1024]),
+                ("d.bin", vec![4u8; 3 * 1024 * 1024]),
+            ]),
+            413,
+            "request_too_large",
+        ),
+        (
+            "too many files",
+            form_with(
+                (0..6)
+                    .map(|i| ("f.txt", vec![b'a' + i as u8; 10]))
+                    .collect(),
+            ),
+            413,
+            "too_many_files",
+        ),
+        (
+            "empty file",
+            form_with(vec![("kosong.txt", Vec::new())]),
+            422,
+            "validation_failed",
+        ),
         // NUL and control characters cannot be carried in a part header at all: the
         // multipart is malformed. (The sanitiser's unit tests cover them as names.)
-        ("NUL in filename", form_with(vec![("a\0b.txt", b"x".to_vec())]), 400, "malformed_multipart"),
-        ("control character in filename", form_with(vec![("a\u{7}b.txt", b"x".to_vec())]), 400, "malformed_multipart"),
-        ("no complaint part", Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt")), 400, "missing_complaint"),
-        ("unexpected part", Form::new().text("complaint", sample_complaint().to_string()).text("extra", "1"), 400, "unexpected_part"),
-        ("invalid complaint part", Form::new().text("complaint", "{not json"), 400, "malformed_json"),
+        (
+            "NUL in filename",
+            form_with(vec![("a\0b.txt", b"x".to_vec())]),
+            400,
+            "malformed_multipart",
+        ),
+        (
+            "control character in filename",
+            form_with(vec![("a\u{7}b.txt", b"x".to_vec())]),
+            400,
+            "malformed_multipart",
+        ),
+        (
+            "no complaint part",
+            Form::new().part("file", Part::bytes(b"x".to_vec()).file_name("x.txt")),
+            400,
+            "missing_complaint",
+        ),
+        (
+            "unexpected part",
+            Form::new()
+                .text("complaint", sample_complaint().to_string())
+                .text("extra", "1"),
+            400,
+            "unexpected_part",
+        ),
+        (
+            "invalid complaint part",
+            Form::new().text("complaint", "{not json"),
+            400,
+            "malformed_json",
+        ),
     ];
     for (name, form, status, code) in cases {
-        let r = app.client.post(app.url("/api/v1/complaints")).multipart(form).send().await;
+        let r = app
+            .client
+            .post(app.url("/api/v1/complaints"))
+            .multipart(form)
+            .send()
+            .await;
         match r {
             Ok(r) => {
                 assert_eq!(r.status().as_u16(), status, "{name}");
@@ -121,7 +255,9 @@ async fn bad_uploads_are_refused_and_nothing_is_stored() {
         }
     }
     assert_eq!(app.complaint_count().await, 0);
-    let tmp_files = std::fs::read_dir(app.data_dir.join("blobs/tmp")).unwrap().count();
+    let tmp_files = std::fs::read_dir(app.data_dir.join("blobs/tmp"))
+        .unwrap()
+        .count();
     assert_eq!(tmp_files, 0, "partial uploads are removed");
     app.stop().await;
 }

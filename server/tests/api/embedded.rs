@@ -13,14 +13,25 @@ async fn private_cluster_is_created_reused_and_stopped() {
 
     let app = spawn_with(serve_args(None, tmp.path())).await;
     assert!(pg_version.exists(), "cluster created under <data-dir>/pg");
-    let accepted: Value = app.post_json(&sample_complaint()).await.json().await.unwrap();
+    let accepted: Value = app
+        .post_json(&sample_complaint())
+        .await
+        .json()
+        .await
+        .unwrap();
     app.stop().await;
-    assert!(!tmp.path().join("pg/data/postmaster.pid").exists(), "cluster stopped on exit");
+    assert!(
+        !tmp.path().join("pg/data/postmaster.pid").exists(),
+        "cluster stopped on exit"
+    );
 
     let app = spawn_with(serve_args(None, tmp.path())).await;
     let r = app
         .client
-        .get(app.url(&format!("/api/v1/complaints/{}", accepted["id"].as_str().unwrap())))
+        .get(app.url(&format!(
+            "/api/v1/complaints/{}",
+            accepted["id"].as_str().unwrap()
+        )))
         .send()
         .await
         .unwrap();
@@ -43,7 +54,10 @@ async fn database_outage_gives_503_and_the_server_recovers() {
     let r = app.post_json(&sample_complaint()).await;
     assert_eq!(r.status(), 503);
     assert!(r.headers().contains_key("retry-after"));
-    assert_eq!(r.json::<Value>().await.unwrap()["code"], "database_unavailable");
+    assert_eq!(
+        r.json::<Value>().await.unwrap()["code"],
+        "database_unavailable"
+    );
     let r = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200, "the process stays up");
 
@@ -53,7 +67,15 @@ async fn database_outage_gives_503_and_the_server_recovers() {
         .unwrap();
     let mut ready = false;
     for _ in 0..50 {
-        if app.client.get(app.url("/readyz")).send().await.unwrap().status() == 200 {
+        if app
+            .client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            == 200
+        {
             ready = true;
             break;
         }

@@ -41,7 +41,12 @@ async fn openapi_document_lists_the_routes() {
 #[tokio::test]
 async fn unknown_routes_are_json_404s() {
     let app = spawn_app().await;
-    let r = app.client.get(app.url("/api/v1/nope")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/nope"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["code"], "not_found");

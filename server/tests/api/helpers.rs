@@ -65,6 +65,7 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         workers: 16,
         max_attempts: 5,
         lease_s: 60,
+        retry_base_ms: 100,
         max_file_bytes: 4 * 1024 * 1024,
         max_request_bytes: 10 * 1024 * 1024,
         max_files: 5,
@@ -94,6 +95,27 @@ pub async fn spawn_app() -> TestApp {
     app
 }
 
+/// The app on a fresh database, with arguments adjusted by `adjust`.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = fresh_database().await;
+    let mut args = serve_args(Some(url), tmp.path());
+    adjust(&mut args);
+    let mut app = spawn_with(args).await;
+    app._tmp = Some(tmp);
+    app
+}
+
+/// A further instance on the same database as `other` (its own data directory).
+pub async fn spawn_instance(database_url: &str, adjust: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut args = serve_args(Some(database_url.to_string()), tmp.path());
+    adjust(&mut args);
+    let mut app = spawn_with(args).await;
+    app._tmp = Some(tmp);
+    app
+}
+
 /// The app with the given arguments (e.g. no database URL, to use the private cluster).
 pub async fn spawn_with(args: ServeArgs) -> TestApp {
     init_logs();
@@ -104,7 +126,9 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
         .map(|s| secrecy::ExposeSecret::expose_secret(s).to_string());
     let data_dir = args.db.data_dir.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let app = Application::build(args, listener).await.expect("building app");
+    let app = Application::build(args, listener)
+        .await
+        .expect("building app");
     let base = format!("http://{}", app.local_addr());
     let pool = app.pool().clone();
     let (tx, rx) = oneshot::channel();
@@ -124,6 +148,20 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
 }
 
 impl TestApp {
+    /// A client-side view of a running app (for tasks that outlive a borrow).
+    pub fn view(base: String, client: reqwest::Client) -> TestApp {
+        TestApp {
+            base,
+            client,
+            pool: sqlx::PgPool::connect_lazy("postgres://unused@localhost/unused").unwrap(),
+            database_url: None,
+            data_dir: PathBuf::new(),
+            _tmp: None,
+            stop: None,
+            handle: None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -144,6 +182,77 @@ impl TestApp {
             .post(self.url("/api/v1/complaints"))
             .json(body)
             .send()
+            .await
+            .unwrap()
+    }
+
+    /// Pause or resume enrichment for all instances.
+    pub async fn pause(&self, paused: bool) {
+        let r = self
+            .client
+            .patch(self.url("/api/v1/admin/processing"))
+            .json(&serde_json::json!({ "paused": paused }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    /// Submit `n` complaints whose first line is `"{tag} #{i}"`; returns their ids.
+    pub async fn submit_many(&self, tag: &str, n: usize) -> Vec<String> {
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let body = serde_json::json!({
+                "channel": "phone",
+                "description": format!("{tag} #{i}\nPegawai kastam meminta RM{} untuk melepaskan barang.", 100 + i),
+            });
+            let r = self.post_json(&body).await;
+            assert_eq!(r.status(), 202);
+            ids.push(
+                r.json::<serde_json::Value>().await.unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        ids
+    }
+
+    /// Complaints by status.
+    pub async fn status_counts(&self) -> std::collections::HashMap<String, i64> {
+        sqlx::query_as::<_, (String, i64)>(
+            "SELECT status, count(*) FROM complaints GROUP BY status",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+    }
+
+    /// Wait until `n` complaints have `status`, or panic after `timeout`.
+    pub async fn wait_for_status(&self, status: &str, n: i64, timeout: std::time::Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let counts = self.status_counts().await;
+            if counts.get(status).copied().unwrap_or(0) >= n {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "waited {timeout:?} for {n} {status}: {counts:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
+    pub async fn processing(&self) -> serde_json::Value {
+        self.client
+            .get(self.url("/api/v1/admin/processing"))
+            .send()
+            .await
+            .unwrap()
+            .json()
             .await
             .unwrap()
     }

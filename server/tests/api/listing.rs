@@ -3,7 +3,12 @@ use serde_json::{json, Value};
 use crate::helpers::spawn_app;
 
 async fn list(app: &crate::helpers::TestApp, query: &str) -> Value {
-    let r = app.client.get(app.url(&format!("/api/v1/complaints{query}"))).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints{query}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200, "{query}");
     r.json().await.unwrap()
 }
@@ -12,7 +17,8 @@ async fn list(app: &crate::helpers::TestApp, query: &str) -> Value {
 async fn keyset_pagination_walks_every_complaint_once_newest_first() {
     let app = spawn_app().await;
     for i in 0..7 {
-        app.post_json(&json!({"channel": "phone", "description": format!("Aduan {i}")})).await;
+        app.post_json(&json!({"channel": "phone", "description": format!("Aduan {i}")}))
+            .await;
     }
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
@@ -38,32 +44,81 @@ async fn keyset_pagination_walks_every_complaint_once_newest_first() {
 #[tokio::test]
 async fn filters_and_full_text_search_in_malay_and_english() {
     let app = spawn_app().await;
+    // Paused, so every status stays `queued` while we filter.
+    app.pause(true).await;
     let complaints = [
-        ("walk_in", "Pegawai majlis perbandaran meminta suapan untuk lesen perniagaan."),
-        ("phone", "The customs officer demanded a bribe at the checkpoint."),
-        ("email", "Kontraktor memberi wang tunai kepada pegawai tender."),
+        (
+            "walk_in",
+            "Pegawai majlis perbandaran meminta suapan untuk lesen perniagaan.",
+        ),
+        (
+            "phone",
+            "The customs officer demanded a bribe at the checkpoint.",
+        ),
+        (
+            "email",
+            "Kontraktor memberi wang tunai kepada pegawai tender.",
+        ),
     ];
     for (channel, description) in complaints {
-        let r = app.post_json(&json!({"channel": channel, "description": description})).await;
+        let r = app
+            .post_json(&json!({"channel": channel, "description": description}))
+            .await;
         assert_eq!(r.status(), 202);
     }
     let count = |v: &Value| v["items"].as_array().unwrap().len();
-    assert_eq!(count(&list(&app, "?q=suapan").await), 1, "Malay word as written");
-    assert_eq!(count(&list(&app, "?q=bribes").await), 1, "English stemming: bribes ~ bribe");
+    assert_eq!(
+        count(&list(&app, "?q=suapan").await),
+        1,
+        "Malay word as written"
+    );
+    assert_eq!(
+        count(&list(&app, "?q=bribes").await),
+        1,
+        "English stemming: bribes ~ bribe"
+    );
     assert_eq!(count(&list(&app, "?q=demanding%20bribe").await), 1);
     assert_eq!(count(&list(&app, "?q=pegawai").await), 2);
-    assert_eq!(count(&list(&app, "?q=pegawai%20-tender").await), 1, "websearch syntax");
+    assert_eq!(
+        count(&list(&app, "?q=pegawai%20-tender").await),
+        1,
+        "websearch syntax"
+    );
     assert_eq!(count(&list(&app, "?channel=phone").await), 1);
     assert_eq!(count(&list(&app, "?status=queued").await), 3);
     assert_eq!(count(&list(&app, "?status=enriched").await), 0);
-    assert_eq!(count(&list(&app, "?from=2000-01-01&to=2999-01-01").await), 3);
+    assert_eq!(
+        count(&list(&app, "?from=2000-01-01&to=2999-01-01").await),
+        3
+    );
     assert_eq!(count(&list(&app, "?to=2000-01-01").await), 0);
-    for bad in ["?status=nope", "?channel=fax", "?from=yesterday", "?limit=0", "?limit=201", "?cursor=zz"] {
-        let r = app.client.get(app.url(&format!("/api/v1/complaints{bad}"))).send().await.unwrap();
+    for bad in [
+        "?status=nope",
+        "?channel=fax",
+        "?from=yesterday",
+        "?limit=0",
+        "?limit=201",
+        "?cursor=zz",
+    ] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/complaints{bad}")))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 400, "{bad}");
-        assert_eq!(r.json::<Value>().await.unwrap()["code"], "invalid_query", "{bad}");
+        assert_eq!(
+            r.json::<Value>().await.unwrap()["code"],
+            "invalid_query",
+            "{bad}"
+        );
     }
-    let r = app.client.get(app.url("/api/v1/complaints/not-a-uuid")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/complaints/not-a-uuid"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     app.stop().await;
 }

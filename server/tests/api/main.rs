@@ -1,8 +1,11 @@
 //! The real server over HTTP against a real PostgreSQL.
 
-mod helpers;
 mod attachments;
 mod embedded;
+mod events;
+mod fake_llm;
 mod health;
+mod helpers;
 mod intake;
 mod listing;
+mod queue;

@@ -1,0 +1,43 @@
+# Shared set-up for run.sh and test.sh: install missing packages, helpers for output.
+# Sourced, not executed.
+
+step() { printf '\n==> %s\n' "$*"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# Install Debian packages that are not installed yet (one apt-get update at most).
+apt_install() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        step "installing ${missing[*]}"
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# PostgreSQL server binaries for the private cluster; pkg-config/libssl for crates.
+install_server_deps() {
+    if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then
+        apt_install postgresql
+    fi
+    apt_install pkg-config
+    command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }
+}
+
+# The tests' private cluster keeps running between test binaries; stop it at the end.
+stop_test_cluster() {
+    local data=target/test-pg/pg/data
+    if [ -f "$data/postmaster.pid" ]; then
+        local bin
+        bin=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n1)")
+        if [ "$(id -u)" -eq 0 ]; then
+            su postgres -s /bin/sh -c "$bin/pg_ctl stop -m fast -D '$PWD/$data'" >/dev/null || true
+        else
+            "$bin/pg_ctl" stop -m fast -D "$data" >/dev/null || true
+        fi
+    fi
+}

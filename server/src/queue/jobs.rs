@@ -1,0 +1,317 @@
+//! The enrichment job table's transitions. Every transition that changes a complaint's
+//! status also writes its status history row and event and NOTIFYs, in the same statement.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// A job this instance holds a lease on.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedJob {
+    pub id: i64,
+    pub complaint_id: Uuid,
+    /// 1 for the first try.
+    pub attempt: i32,
+    pub max_attempts: i32,
+    pub lease_token: Uuid,
+    pub description: String,
+    pub location: Option<String>,
+    pub subject_agency: Option<String>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The right to complete a job: its id and the token of the current lease.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Lease {
+    pub job_id: i64,
+    pub token: Uuid,
+}
+
+impl ClaimedJob {
+    pub fn lease(&self) -> Lease {
+        Lease {
+            job_id: self.id,
+            token: self.lease_token,
+        }
+    }
+
+    /// The text the enricher reads: the description and the intake's location/agency hints.
+    pub fn text(&self) -> String {
+        let mut text = self.description.clone();
+        if let Some(l) = &self.location {
+            text.push_str(&format!("\n\nLokasi / Location: {l}"));
+        }
+        if let Some(a) = &self.subject_agency {
+            text.push_str(&format!("\nAgensi / Agency: {a}"));
+        }
+        text
+    }
+
+    /// The received date in Malaysia, for relative dates such as "semalam".
+    pub fn received_date(&self) -> NaiveDate {
+        let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
+        self.received_at.with_timezone(&myt).date_naive()
+    }
+}
+
+/// The tail shared by every status change: history row, event row, NOTIFY. `src` is a CTE
+/// yielding `id` (complaint), `created_by`, `status` and `detail`.
+pub(super) fn status_change_tail(src: &str, kind: &str) -> String {
+    format!(
+        r#", h AS (
+    INSERT INTO complaint_status_history (complaint_id, status, detail)
+    SELECT id, status, detail FROM {src}
+), e AS (
+    INSERT INTO events (kind, complaint_id, owner_id, data)
+    SELECT {kind}, id, created_by, jsonb_build_object('id', id, 'complaint_id', id,
+        'status', status, 'detail', detail, 'at', now())
+    FROM {src}
+    RETURNING id, kind, owner_id, data
+), n AS (
+    SELECT count(pg_notify('aduan_events', jsonb_build_object('id', e.id, 'kind', e.kind,
+        'owner_id', e.owner_id, 'data', e.data)::text)) AS sent
+    FROM e
+)"#
+    )
+}
+
+/// What a claim saw and took.
+#[derive(Debug, Default)]
+pub struct ClaimBatch {
+    /// The shared bound at the time of the claim.
+    pub concurrency: i32,
+    pub paused: bool,
+    pub jobs: Vec<ClaimedJob>,
+}
+
+/// Claim up to `want` due jobs, never letting the jobs running with a live lease (all
+/// instances together) exceed the configured concurrency; nothing when paused.
+pub async fn claim(
+    pool: &PgPool,
+    want: i64,
+    lease_s: f64,
+    instance: &str,
+) -> Result<ClaimBatch, sqlx::Error> {
+    let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
+    // A lost claim (database crash) only means the job is claimed again; the lease token
+    // guards completion. Not waiting for the WAL flush shortens the time the lock is held.
+    sqlx::query("SET LOCAL synchronous_commit = off")
+        .execute(&mut *tx)
+        .await?;
+    // The lock serialises claims across instances. It is taken in its own statement so the
+    // claim's snapshot, taken after it, sees every claim committed before us.
+    let (concurrency, paused): (i32, bool) = sqlx::query_as(
+        "SELECT concurrency, paused FROM processing_settings WHERE id = 1 FOR UPDATE",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if paused || want <= 0 {
+        tx.commit().await?;
+        return Ok(ClaimBatch {
+            concurrency,
+            paused,
+            jobs: Vec::new(),
+        });
+    }
+    let sql = format!(
+        r#"
+WITH busy AS (
+    SELECT count(*)::bigint AS n FROM enrichment_jobs
+    WHERE state = 'running' AND lease_until > now()
+), picked AS (
+    SELECT id FROM enrichment_jobs
+    WHERE state IN ('queued', 'retrying') AND run_at <= now()
+    ORDER BY run_at, id
+    LIMIT (SELECT greatest(0, least($1, $2 - busy.n)) FROM busy)
+    FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE enrichment_jobs j SET state = 'running', attempt = j.attempt + 1,
+        lease_token = gen_random_uuid(), lease_until = now() + make_interval(secs => $3),
+        claimed_by = $4, started_at = now()
+    FROM picked WHERE j.id = picked.id
+    RETURNING j.id, j.complaint_id, j.attempt, j.max_attempts, j.lease_token
+), c AS (
+    UPDATE complaints SET status = 'processing', updated_at = now()
+    FROM claimed WHERE complaints.id = claimed.complaint_id
+    RETURNING complaints.id, complaints.created_by, 'processing'::text AS status,
+        ('attempt ' || claimed.attempt)::text AS detail, complaints.description,
+        complaints.location, complaints.subject_agency, complaints.created_at
+){tail}
+SELECT claimed.id, claimed.complaint_id, claimed.attempt, claimed.max_attempts,
+    claimed.lease_token, c.description, c.location, c.subject_agency,
+    c.created_at AS received_at
+FROM claimed JOIN c ON c.id = claimed.complaint_id, n
+ORDER BY claimed.id"#,
+        tail = status_change_tail("c", "'complaint.status_changed'")
+    );
+    let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
+        .bind(want)
+        .bind(i64::from(concurrency))
+        .bind(lease_s)
+        .bind(instance)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ClaimBatch {
+        concurrency,
+        paused,
+        jobs,
+    })
+}
+
+/// The stored result of a finished job.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    pub result: serde_json::Value,
+    pub provenance: serde_json::Value,
+    pub raw_reply: Option<serde_json::Value>,
+    pub needs_review: bool,
+    pub category: Option<String>,
+    pub sector: Option<String>,
+    pub area: Option<String>,
+    pub state: Option<String>,
+    /// `None`: enriched. `Some(error)`: attempts exhausted; the complaint is `failed` and the
+    /// result (if any) is the builtin fallback.
+    pub error: Option<String>,
+}
+
+/// Store the result and finish the job — only if we still hold its lease. Returns false
+/// when the lease was lost (rescued after a stall), in which case nothing was written.
+pub async fn finish(pool: &PgPool, lease: Lease, f: &Finished) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        r#"
+WITH j AS (
+    UPDATE enrichment_jobs SET state = CASE WHEN $11::text IS NULL THEN 'succeeded' ELSE 'failed' END,
+        finished_at = now(), lease_token = NULL, lease_until = NULL, last_error = $11
+    WHERE id = $1 AND lease_token = $2 AND state = 'running'
+    RETURNING complaint_id
+), r AS (
+    INSERT INTO enrichments (complaint_id, result, provenance, raw_reply, needs_review,
+        category, sector, area, state)
+    SELECT complaint_id, $3, $4, $5, $6, $7, $8, $9, $10 FROM j
+    ON CONFLICT (complaint_id) DO UPDATE SET result = excluded.result,
+        provenance = excluded.provenance, raw_reply = excluded.raw_reply,
+        needs_review = excluded.needs_review, category = excluded.category,
+        sector = excluded.sector, area = excluded.area, state = excluded.state,
+        updated_at = now()
+), c AS (
+    UPDATE complaints SET
+        status = CASE WHEN $11::text IS NULL THEN 'enriched' ELSE 'failed' END,
+        needs_review = $6, last_error = $11, updated_at = now()
+    FROM j WHERE complaints.id = j.complaint_id
+    RETURNING complaints.id, complaints.created_by, complaints.status, $11::text AS detail
+){tail}
+SELECT count(*) FROM c, n"#,
+        tail = status_change_tail(
+            "c",
+            "CASE WHEN $11::text IS NULL THEN 'complaint.enriched' ELSE 'complaint.status_changed' END"
+        )
+    );
+    let n: i64 = sqlx::query_scalar(&sql)
+        .bind(lease.job_id)
+        .bind(lease.token)
+        .bind(&f.result)
+        .bind(&f.provenance)
+        .bind(&f.raw_reply)
+        .bind(f.needs_review)
+        .bind(&f.category)
+        .bind(&f.sector)
+        .bind(&f.area)
+        .bind(&f.state)
+        .bind(&f.error)
+        .fetch_one(pool)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Put a job back to wait `delay_s`. `refund` gives the attempt back (a 429 or a shutdown
+/// is not the job's fault). Guarded by the lease like [`finish`].
+pub async fn retry_later(
+    pool: &PgPool,
+    lease: Lease,
+    delay_s: f64,
+    refund: bool,
+    error: &str,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        r#"
+WITH j AS (
+    UPDATE enrichment_jobs SET state = 'retrying', run_at = now() + make_interval(secs => $3),
+        attempt = attempt - $4, last_error = $5, lease_token = NULL, lease_until = NULL
+    WHERE id = $1 AND lease_token = $2 AND state = 'running'
+    RETURNING complaint_id
+), c AS (
+    UPDATE complaints SET status = 'queued', last_error = $5, updated_at = now()
+    FROM j WHERE complaints.id = j.complaint_id
+    RETURNING complaints.id, complaints.created_by, 'queued'::text AS status, $5::text AS detail
+){tail}
+SELECT count(*) FROM c, n"#,
+        tail = status_change_tail("c", "'complaint.status_changed'")
+    );
+    let n: i64 = sqlx::query_scalar(&sql)
+        .bind(lease.job_id)
+        .bind(lease.token)
+        .bind(delay_s)
+        .bind(i32::from(refund))
+        .bind(error)
+        .fetch_one(pool)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Extend the leases of the jobs this instance is working on. Returns how many were still
+/// ours.
+pub async fn heartbeat(
+    pool: &PgPool,
+    leases: &[(i64, Uuid)],
+    lease_s: f64,
+) -> Result<u64, sqlx::Error> {
+    if leases.is_empty() {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = leases.iter().map(|l| l.0).collect();
+    let tokens: Vec<Uuid> = leases.iter().map(|l| l.1).collect();
+    let done = sqlx::query(
+        "UPDATE enrichment_jobs SET lease_until = now() + make_interval(secs => $3)
+         WHERE state = 'running'
+           AND (id, lease_token) IN (SELECT * FROM unnest($1::bigint[], $2::uuid[]))",
+    )
+    .bind(ids)
+    .bind(tokens)
+    .bind(lease_s)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// Re-queue a complaint's enrichment (officer action). A no-op when a job is already
+/// pending or running. Returns the complaint's status afterwards, `None` if it does not
+/// exist.
+pub async fn requeue(
+    pool: &PgPool,
+    complaint_id: Uuid,
+    max_attempts: i32,
+) -> Result<Option<String>, sqlx::Error> {
+    let sql = format!(
+        r#"
+WITH j AS (
+    INSERT INTO enrichment_jobs (complaint_id, max_attempts)
+    SELECT id, $2 FROM complaints WHERE id = $1
+    ON CONFLICT (complaint_id) WHERE state IN ('queued', 'retrying', 'running') DO NOTHING
+    RETURNING complaint_id
+), c AS (
+    UPDATE complaints SET status = 'queued', last_error = NULL, updated_at = now()
+    FROM j WHERE complaints.id = j.complaint_id
+    RETURNING complaints.id, complaints.created_by, 'queued'::text AS status,
+        'reprocess requested'::text AS detail
+){tail}
+SELECT coalesce((SELECT status FROM c), (SELECT status FROM complaints WHERE id = $1))
+FROM (SELECT count(*) FROM n) AS force_n"#,
+        tail = status_change_tail("c", "'complaint.status_changed'")
+    );
+    sqlx::query_scalar(&sql)
+        .bind(complaint_id)
+        .bind(max_attempts)
+        .fetch_one(pool)
+        .await
+}

@@ -1,0 +1,244 @@
+//! The dispatcher (claims while there is capacity), one task per job, the heartbeat and
+//! the maintenance loop.
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+
+use super::jobs::{self, ClaimedJob, Finished};
+use super::limiter::Permit;
+use super::{backoff, maintenance, Shared, MAX_BATCH};
+use crate::enrich::{EnrichOutcome, EnrichRequest, ProviderError};
+
+/// Counters of this instance since start.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    pub succeeded: AtomicU64,
+    pub failed: AtomicU64,
+    pub retries: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub timeouts: AtomicU64,
+}
+
+/// Claim whenever there is capacity and work; otherwise wait for a NOTIFY, a freed slot or
+/// the poll interval.
+pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
+    loop {
+        if stop.is_cancelled() {
+            return;
+        }
+        let want = shared.limit.available().min(MAX_BATCH);
+        let mut got = 0;
+        if want > 0 {
+            match jobs::claim(
+                &shared.pool,
+                i64::from(want),
+                shared.cfg.lease.as_secs_f64(),
+                &shared.instance,
+            )
+            .await
+            {
+                Ok(batch) => {
+                    shared.limit.set_bound(batch.concurrency.max(1) as u32);
+                    got = batch.jobs.len() as u32;
+                    for job in batch.jobs {
+                        // The dispatcher is the only one taking permits and `want` was
+                        // free, so this succeeds; a bound lowered meanwhile only means
+                        // one job briefly above the local limit, never above the claim's.
+                        let permit = shared.limit.try_acquire();
+                        shared
+                            .leases
+                            .lock()
+                            .expect("leases")
+                            .insert(job.id, job.lease_token);
+                        tokio::spawn(run(shared.clone(), job, permit));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming jobs failed; retrying shortly");
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {},
+                    }
+                    continue;
+                }
+            }
+        }
+        if want > 0 && got == want {
+            continue; // there may be more
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = shared.wake.notified() => {},
+            _ = shared.limit.released(), if want == 0 => {},
+            _ = tokio::time::sleep(shared.cfg.poll_interval) => {},
+        }
+    }
+}
+
+/// One job: call the provider, then record the outcome under the lease.
+#[tracing::instrument(skip_all, fields(job = job.id, complaint_id = %job.complaint_id, attempt = job.attempt))]
+async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
+    let request = EnrichRequest {
+        complaint_id: job.complaint_id,
+        text: job.text(),
+        received: job.received_date(),
+    };
+    let outcome = shared.enricher.enrich(&request).await;
+    let recorded = match outcome {
+        Ok(outcome) => {
+            shared.limit.on_success();
+            shared.stats.succeeded.fetch_add(1, Relaxed);
+            jobs::finish(&shared.pool, job.lease(), &finished(&outcome, None)).await
+        }
+        Err(err) => on_error(&shared, &job, &request, err).await,
+    };
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!("lease lost before completion; the rescued job will run again"),
+        // The lease will expire and the rescuer re-queues the job: nothing is lost.
+        Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
+    }
+    shared.leases.lock().expect("leases").remove(&job.id);
+    drop(permit);
+    shared.wake.notify_one();
+}
+
+async fn on_error(
+    shared: &Shared,
+    job: &ClaimedJob,
+    request: &EnrichRequest,
+    err: ProviderError,
+) -> Result<bool, sqlx::Error> {
+    let message = err.to_string();
+    match err {
+        ProviderError::RateLimited { retry_after } => {
+            shared.limit.on_overload();
+            shared.stats.rate_limited.fetch_add(1, Relaxed);
+            let delay = backoff::rate_limit_delay(retry_after);
+            return jobs::retry_later(
+                &shared.pool,
+                job.lease(),
+                delay.as_secs_f64(),
+                true,
+                &message,
+            )
+            .await;
+        }
+        ProviderError::Timeout(_) => {
+            shared.limit.on_overload();
+            shared.stats.timeouts.fetch_add(1, Relaxed);
+        }
+        ProviderError::Transient(_) => {}
+    }
+    if job.attempt >= job.max_attempts {
+        tracing::warn!(error = %message, "attempts exhausted; complaint marked failed");
+        shared.stats.failed.fetch_add(1, Relaxed);
+        let reason = format!("the language model failed {} times: {message}", job.attempt);
+        let fallback = shared.enricher.fallback(request, &reason);
+        let error = format!("{message} (after {} attempts)", job.attempt);
+        return jobs::finish(&shared.pool, job.lease(), &finished(&fallback, Some(error))).await;
+    }
+    shared.stats.retries.fetch_add(1, Relaxed);
+    let delay = backoff::delay(job.attempt, shared.cfg.backoff_base, shared.cfg.backoff_cap);
+    jobs::retry_later(
+        &shared.pool,
+        job.lease(),
+        delay.as_secs_f64(),
+        false,
+        &message,
+    )
+    .await
+}
+
+fn finished(outcome: &EnrichOutcome, error: Option<String>) -> Finished {
+    let r = &outcome.result;
+    Finished {
+        result: serde_json::to_value(r).expect("enrichment serialises"),
+        provenance: serde_json::to_value(&outcome.provenance).expect("provenance serialises"),
+        raw_reply: outcome.raw_reply.clone(),
+        needs_review: outcome.needs_review || error.is_some(),
+        category: Some(r.classification.category.clone()),
+        sector: Some(r.sector.sector.clone()),
+        area: Some(r.sector.area.clone()),
+        state: r.five_w1h.place.state.clone(),
+        error,
+    }
+}
+
+/// Renew this instance's leases every third of the lease.
+pub(crate) async fn heartbeat(shared: Arc<Shared>, stop: CancellationToken) {
+    let every = shared.cfg.lease / 3;
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {},
+        }
+        let leases: Vec<(i64, uuid::Uuid)> = shared
+            .leases
+            .lock()
+            .expect("leases")
+            .iter()
+            .map(|(id, token)| (*id, *token))
+            .collect();
+        if let Err(e) = jobs::heartbeat(&shared.pool, &leases, shared.cfg.lease.as_secs_f64()).await
+        {
+            tracing::warn!(error = %e, "lease heartbeat failed");
+        }
+    }
+}
+
+/// Rescue expired leases every quarter lease; prune once a minute.
+pub(crate) async fn maintain(shared: Arc<Shared>, stop: CancellationToken) {
+    let every = (shared.cfg.lease / 4).max(Duration::from_millis(250));
+    let mut last_prune = tokio::time::Instant::now();
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {},
+        }
+        match maintenance::rescue_expired(&shared.pool).await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::warn!(rescued = n, "re-queued jobs whose lease expired");
+                shared.wake.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "rescuing expired leases failed"),
+        }
+        if last_prune.elapsed() >= Duration::from_secs(60) {
+            last_prune = tokio::time::Instant::now();
+            let retention = chrono::Duration::from_std(shared.cfg.retention)
+                .unwrap_or(chrono::Duration::days(7));
+            if let Err(e) = maintenance::prune(&shared.pool, retention).await {
+                tracing::warn!(error = %e, "pruning finished jobs failed");
+            }
+        }
+    }
+}
+
+/// Hand every lease this instance still holds back to the queue, attempt refunded.
+pub(crate) async fn release_all(shared: &Shared) -> usize {
+    let leases: Vec<(i64, uuid::Uuid)> = shared.leases.lock().expect("leases").drain().collect();
+    let mut released = 0;
+    for (job_id, token) in leases {
+        let lease = jobs::Lease { job_id, token };
+        match jobs::retry_later(
+            &shared.pool,
+            lease,
+            0.0,
+            true,
+            "server shut down while working on it",
+        )
+        .await
+        {
+            Ok(true) => released += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, job = job_id, "releasing a lease failed; it will expire")
+            }
+        }
+    }
+    released
+}

@@ -1,0 +1,87 @@
+//! Server-Sent Events: live changes, and catching up with `Last-Event-ID`.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::helpers::{spawn_app, TestApp};
+
+/// Read SSE frames until `want` events arrived; returns (id, event, data) triples.
+async fn read_events(
+    app: &TestApp,
+    last_id: Option<&str>,
+    want: usize,
+) -> Vec<(String, String, String)> {
+    let mut req = app.client.get(app.url("/api/v1/events"));
+    if let Some(id) = last_id {
+        req = req.header("last-event-id", id);
+    }
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut stream = resp.bytes_stream();
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while out.len() < want {
+        let chunk = tokio::time::timeout_at(deadline, stream.next())
+            .await
+            .expect("events in time")
+            .unwrap()
+            .unwrap();
+        buf.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buf.find("\n\n") {
+            let frame: String = buf.drain(..end + 2).collect();
+            let (mut id, mut event, mut data) = (String::new(), String::new(), String::new());
+            for line in frame.lines() {
+                if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.into()
+                }
+                if let Some(v) = line.strip_prefix("event: ") {
+                    event = v.into()
+                }
+                if let Some(v) = line.strip_prefix("data: ") {
+                    data = v.into()
+                }
+            }
+            if !event.is_empty() {
+                out.push((id, event, data));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn status_changes_stream_live_and_resume_from_last_event_id() {
+    let app = spawn_app().await;
+    let reader = {
+        let app_base = app.base.clone();
+        let client = app.client.clone();
+        tokio::spawn(async move {
+            let shadow = TestApp::view(app_base, client);
+            read_events(&shadow, None, 3).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let ids = app.submit_many("sse", 1).await;
+    let live = reader.await.unwrap();
+    let kinds: Vec<&str> = live.iter().map(|e| e.1.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "complaint.created",
+            "complaint.status_changed",
+            "complaint.enriched"
+        ]
+    );
+    assert!(live.iter().all(|e| e.2.contains(&ids[0])));
+
+    // A client that saw only the first event catches up on the other two.
+    let resumed = read_events(&app, Some(&live[0].0), 2).await;
+    assert_eq!(resumed, live[1..].to_vec());
+    app.stop().await;
+}

@@ -1,0 +1,430 @@
+//! The durable queue and the bounded, adaptive pool, against a fake provider.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::fake_llm::{FakeLlm, Mode};
+use crate::helpers::{spawn_app, spawn_app_with, spawn_instance, TestApp};
+
+fn llm(args: &mut aduan_server::config::ServeArgs, fake: &FakeLlm) {
+    args.llm_url = Some(fake.url.clone());
+    args.llm_model = Some("fake-model".into());
+}
+
+async fn job_attempts(app: &TestApp) -> Vec<i32> {
+    sqlx::query_scalar("SELECT attempt FROM enrichment_jobs ORDER BY id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn builtin_enrichment_runs_end_to_end_with_status_history() {
+    let app = spawn_app().await;
+    let ids = app.submit_many("builtin", 3).await;
+    app.wait_for_status("enriched", 3, Duration::from_secs(20))
+        .await;
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["queued", "processing", "enriched"]);
+    assert_eq!(detail["enrichment"]["provenance"]["provider"], "builtin");
+    assert!(detail["enrichment"]["result"]["classification"]["category"].is_string());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_calls_never_exceed_the_bound() {
+    let fake = FakeLlm::start(Duration::from_millis(150)).await;
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.workers = 4;
+    })
+    .await;
+    app.submit_many("bound", 24).await;
+    app.wait_for_status("enriched", 24, Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        fake.max_in_flight(),
+        4,
+        "the pool fills the bound and never exceeds it"
+    );
+    assert_eq!(fake.requests(), 24);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_share_the_bound_and_never_process_a_job_twice() {
+    let fake = FakeLlm::start(Duration::from_millis(120)).await;
+    let a = spawn_app_with(|x| {
+        llm(x, &fake);
+        x.workers = 3;
+    })
+    .await;
+    let url = a.database_url.clone().unwrap();
+    let b = spawn_instance(&url, |x| {
+        llm(x, &fake);
+        x.workers = 3;
+    })
+    .await;
+    a.submit_many("pair-a", 15).await;
+    b.submit_many("pair-b", 15).await;
+    a.wait_for_status("enriched", 30, Duration::from_secs(30))
+        .await;
+    assert!(
+        fake.max_in_flight() <= 3,
+        "bound is global: {}",
+        fake.max_in_flight()
+    );
+    let per = fake.counters().per_complaint.lock().unwrap().clone();
+    assert_eq!(per.len(), 30);
+    assert!(
+        per.values().all(|&n| n == 1),
+        "each complaint enriched exactly once: {per:?}"
+    );
+    let claimed_by: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT claimed_by) FROM enrichment_jobs")
+            .fetch_one(&a.pool)
+            .await
+            .unwrap();
+    assert_eq!(claimed_by, 2, "both instances did work");
+    b.stop().await;
+    a.stop().await;
+}
+
+#[tokio::test]
+async fn paused_claims_nothing_and_resume_drains() {
+    let fake = FakeLlm::start(Duration::from_millis(10)).await;
+    let app = spawn_app_with(|a| llm(a, &fake)).await;
+    app.pause(true).await;
+    app.submit_many("paused", 5).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(fake.requests(), 0);
+    assert_eq!(app.status_counts().await.get("queued"), Some(&5));
+    assert_eq!(app.processing().await["workers"]["paused"], true);
+    app.pause(false).await;
+    app.wait_for_status("enriched", 5, Duration::from_secs(20))
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn restart_with_queued_jobs_processes_them_all() {
+    let app = spawn_app().await;
+    app.pause(true).await;
+    app.submit_many("restart", 6).await;
+    let url = app.database_url.clone();
+    let tmp = app.stop().await.unwrap();
+    let app = crate::helpers::spawn_with(crate::helpers::serve_args(url, tmp.path())).await;
+    assert_eq!(
+        app.status_counts().await.get("queued"),
+        Some(&6),
+        "queued work survived"
+    );
+    app.pause(false).await;
+    app.wait_for_status("enriched", 6, Duration::from_secs(20))
+        .await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn live_bound_change_takes_effect() {
+    let fake = FakeLlm::start(Duration::from_millis(300)).await;
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.workers = 2;
+    })
+    .await;
+    app.submit_many("live", 40).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(fake.max_in_flight(), 2);
+    let r = app
+        .client
+        .patch(app.url("/api/v1/admin/processing"))
+        .json(&json!({"concurrency": 6}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["workers"]["limit"], 6);
+    app.wait_for_status("enriched", 40, Duration::from_secs(30))
+        .await;
+    assert_eq!(
+        fake.max_in_flight(),
+        6,
+        "the new bound is used at once, and not exceeded"
+    );
+    let bad = app
+        .client
+        .patch(app.url("/api/v1/admin/processing"))
+        .json(&json!({"concurrency": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 422);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn rate_limit_storm_spends_no_attempts_and_the_limit_recovers() {
+    let fake = FakeLlm::start(Duration::from_millis(50)).await;
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.workers = 8;
+        a.max_attempts = 2;
+    })
+    .await;
+    fake.script(Mode::RateLimited(1), 40);
+    app.submit_many("storm", 24).await;
+    let mut lowest = u64::MAX;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let p = app.processing().await;
+        lowest = lowest.min(p["workers"]["adaptive_limit"].as_u64().unwrap());
+        if app.status_counts().await.get("enriched") == Some(&24) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "storm did not drain"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        lowest < 8,
+        "the adaptive limit shrank under 429s (lowest {lowest})"
+    );
+    assert!(
+        job_attempts(&app).await.iter().all(|&a| a == 1),
+        "429s spent no attempts"
+    );
+    assert_eq!(
+        app.status_counts().await.get("failed"),
+        None,
+        "max_attempts 2 was never reached"
+    );
+    // Recovery: more successes bring the limit back to the bound.
+    app.submit_many("after-storm", 16).await;
+    app.wait_for_status("enriched", 40, Duration::from_secs(30))
+        .await;
+    let p = app.processing().await;
+    assert_eq!(p["workers"]["adaptive_limit"], 8, "{p}");
+    assert!(p["instance_counters"]["rate_limited"].as_u64().unwrap() >= 40);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn server_errors_back_off_then_fail_with_the_error_and_a_fallback() {
+    let fake = FakeLlm::start(Duration::from_millis(10)).await;
+    fake.set_mode(Mode::ServerError);
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.max_attempts = 3;
+    })
+    .await;
+    let ids = app.submit_many("broken", 2).await;
+    app.wait_for_status("failed", 2, Duration::from_secs(30))
+        .await;
+    assert_eq!(fake.requests(), 6, "3 attempts each");
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        detail["last_error"].as_str().unwrap().contains("500"),
+        "{}",
+        detail["last_error"]
+    );
+    let statuses: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            "queued",
+            "processing",
+            "queued",
+            "processing",
+            "queued",
+            "processing",
+            "failed"
+        ]
+    );
+    assert_eq!(
+        detail["enrichment"]["provenance"]["provider"], "builtin",
+        "builtin fallback kept for triage"
+    );
+    assert_eq!(detail["enrichment"]["needs_review"], true);
+
+    // Reprocess after the provider recovers.
+    fake.set_mode(Mode::Ok);
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{}/reprocess", ids[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    app.wait_for_status("enriched", 1, Duration::from_secs(20))
+        .await;
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["enrichment"]["provenance"]["provider"], "openai");
+    assert_eq!(detail["last_error"], Value::Null);
+    let missing = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/complaints/{}/reprocess",
+            uuid::Uuid::new_v4()
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn timeouts_count_as_failures_and_shrink_the_limit() {
+    let fake = FakeLlm::start(Duration::from_millis(2500)).await;
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.max_attempts = 2;
+        a.llm_timeout_s = 1;
+        a.workers = 4;
+    })
+    .await;
+    app.submit_many("slow", 1).await;
+    app.wait_for_status("failed", 1, Duration::from_secs(30))
+        .await;
+    let p = app.processing().await;
+    assert!(
+        p["instance_counters"]["timeouts"].as_u64().unwrap() >= 2,
+        "{p}"
+    );
+    assert!(p["workers"]["adaptive_limit"].as_u64().unwrap() < 4, "{p}");
+    let err: Option<String> = sqlx::query_scalar("SELECT last_error FROM complaints")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert!(err.unwrap().contains("timed out"));
+    app.stop().await;
+}
+
+/// A separate server process is killed with SIGKILL while calls are in flight; another
+/// instance rescues the expired leases. Every complaint ends enriched exactly once.
+#[tokio::test]
+async fn kill_9_with_jobs_in_flight_loses_nothing_and_completes_nothing_twice() {
+    let fake = FakeLlm::start(Duration::from_secs(30)).await;
+    let url = crate::helpers::fresh_database().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_aduan-server"))
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("ADUAN_DATA_DIR", tmp.path())
+        .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("ADUAN_LLM_URL", &fake.url)
+        .env("ADUAN_LEASE_S", "2")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "child server started");
+    for i in 0..5 {
+        let body = json!({"channel": "phone", "description": format!("killed #{i}\nPegawai meminta wang.")});
+        let r = client
+            .post(format!("{base}/api/v1/complaints"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while fake.in_flight() < 5 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "jobs never reached the provider"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().await.unwrap(); // SIGKILL: no cleanup, leases left behind
+    fake.set_latency(Duration::from_millis(20));
+
+    let rescuer = spawn_instance(&url, |a| {
+        llm(a, &fake);
+        a.lease_s = 2;
+    })
+    .await;
+    rescuer
+        .wait_for_status("enriched", 5, Duration::from_secs(30))
+        .await;
+    let enriched_rows: Vec<i64> = sqlx::query_scalar(
+        "SELECT count(*) FILTER (WHERE status = 'enriched') FROM complaint_status_history
+         GROUP BY complaint_id",
+    )
+    .fetch_all(&rescuer.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        enriched_rows,
+        vec![1; 5],
+        "each complaint completed exactly once"
+    );
+    let attempts = job_attempts(&rescuer).await;
+    assert_eq!(
+        attempts,
+        vec![2; 5],
+        "the killed attempt counted, the rescue ran once more"
+    );
+    rescuer.stop().await;
+}
