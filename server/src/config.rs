@@ -24,6 +24,39 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
+    /// Run an OpenAI-compatible LLM simulator for demos and load tests.
+    LlmSim(crate::llm_sim::SimConfig),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// Login name: 2–64 of a-z, 0-9, '.', '_' or '-'.
+        name: String,
+        #[arg(long, value_parser = ["intake", "officer", "admin"])]
+        role: String,
+        /// Name shown in the app; defaults to the login name.
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the audit log's hash chain and report the first broken link (exit code 1).
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 /// Where the data lives.
@@ -96,6 +129,10 @@ pub struct ServeArgs {
     /// Most files in one request.
     #[arg(long, env = "ADUAN_MAX_FILES", default_value_t = 20)]
     pub max_files: usize,
+    /// Browser origins allowed to call the API, besides the desktop app's own webview
+    /// origins (comma-separated), e.g. https://aduan.example.gov.my.
+    #[arg(long, env = "ADUAN_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
     /// Create demo users and sample complaints.
     #[arg(long, env = "ADUAN_DEMO")]
     pub demo: bool,

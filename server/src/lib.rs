@@ -1,8 +1,11 @@
 //! Aduan server: HTTP API, PostgreSQL-backed complaint queue and AI enrichment workers.
 #![forbid(unsafe_code)]
 
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod enrich;
 pub mod events;
@@ -41,6 +44,9 @@ impl Application {
         std::fs::create_dir_all(&args.db.data_dir)
             .with_context(|| format!("creating data dir {}", args.db.data_dir.display()))?;
         let db = Database::open(&args.db).await?;
+        if args.demo {
+            demo::seed(&db.pool, args.max_attempts as i32).await?;
+        }
         let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
             .context("preparing attachment storage")?;
         let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
@@ -48,6 +54,8 @@ impl Application {
         let hub = events::EventHub::default();
         let shutdown = CancellationToken::new();
         let control = queue.control();
+        let sessions = Arc::new(auth::cache::SessionCache::default());
+        let cache = sessions.clone();
         let listener_task = tokio::spawn(events::listen(
             db.pool.clone(),
             hub.clone(),
@@ -59,8 +67,10 @@ impl Application {
                     control.wake();
                 }
             },
+            move |notice| cache.apply_notice(notice),
             shutdown.clone(),
         ));
+        tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
             blobs,
@@ -73,6 +83,8 @@ impl Application {
             events: hub,
             queue: queue.control(),
             shutdown,
+            sessions,
+            cors_origins: args.cors_origins.clone(),
         });
         Ok(Application {
             listener,
@@ -118,5 +130,18 @@ impl Application {
         drop(self.state);
         self.db.close().await;
         served.context("HTTP server")
+    }
+}
+
+/// Seal new audit entries into the hash chain about once a second.
+async fn seal_audit_log(pool: sqlx::PgPool, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {},
+        }
+        if let Err(e) = db::audit::seal(&pool).await {
+            tracing::warn!(error = %e, "sealing the audit log failed");
+        }
     }
 }

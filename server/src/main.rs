@@ -1,7 +1,7 @@
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aduan_server::config::{Cli, Command};
+use aduan_server::config::{AuditCommand, Cli, Command, UserCommand};
 use aduan_server::{db, telemetry, Application};
 
 #[tokio::main]
@@ -14,8 +14,25 @@ async fn main() -> anyhow::Result<()> {
             telemetry::init(Default::default());
             let db = db::Database::open(&args).await?;
             tracing::info!("migrations applied");
-            db.close().await;
+            db.close_tool().await;
             Ok(())
+        }
+        Some(Command::User(UserCommand::Add {
+            name,
+            role,
+            display_name,
+            db,
+        })) => aduan_server::cli::user_add(&db, &name, &role, display_name.as_deref()).await,
+        Some(Command::Audit(AuditCommand::Verify { db })) => {
+            if !aduan_server::cli::audit_verify(&db).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Some(Command::LlmSim(cfg)) => {
+            telemetry::init(Default::default());
+            let listener = TcpListener::bind(cfg.listen).await?;
+            aduan_server::llm_sim::serve(cfg, listener, shutdown_signal()).await
         }
     }
 }

@@ -3,6 +3,7 @@
 //! Everything here is plain data: serde for the wire, `utoipa` for the server's OpenAPI
 //! document and `ts-rs` for the TypeScript the UI imports, so the three never drift apart.
 
+pub mod account;
 pub mod complaint;
 pub mod enrichment;
 pub mod error;

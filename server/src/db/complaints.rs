@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use super::audit::Actor;
 use crate::domain::complaint::NewComplaint;
 use crate::storage::StoredBlob;
 
@@ -37,7 +38,7 @@ pub enum InsertOutcome {
 }
 
 /// ONE statement writes the complaint, its attachments, its first status, its enrichment
-/// job and its `complaint.created` event, and NOTIFYs every instance: one round trip, so
+/// job, its audit entry and its `complaint.created` event, and NOTIFYs every instance: one round trip, so
 /// intake is bound by commit latency, not by chatter.
 const INSERT_SQL: &str = r#"
 WITH c AS (
@@ -68,6 +69,12 @@ WITH c AS (
                            'status', c.status, 'at', c.created_at)
     FROM c
     RETURNING id, kind, owner_id, data
+), au AS (
+    INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
+        details)
+    SELECT $9, $19, 'complaint.create', 'complaint', c.id::text, $20, $21,
+        jsonb_build_object('reference', c.reference, 'attachments', cardinality($12::uuid[]))
+    FROM c
 ), n AS (
     SELECT pg_notify('aduan_events', jsonb_build_object('id', e.id, 'kind', e.kind,
         'owner_id', e.owner_id, 'data', e.data)::text) AS sent
@@ -102,10 +109,11 @@ pub async fn insert(
     pool: &PgPool,
     complaint: &NewComplaint,
     files: &[NewAttachment],
-    created_by: Option<Uuid>,
+    actor: &Actor,
     idempotency: Option<&Idempotency>,
     max_attempts: i32,
 ) -> Result<InsertOutcome, sqlx::Error> {
+    let created_by = actor.id;
     let complainant = complaint
         .complainant
         .as_ref()
@@ -144,6 +152,9 @@ pub async fn insert(
                 .collect::<Vec<_>>(),
         )
         .bind(max_attempts)
+        .bind(&actor.name)
+        .bind(&actor.ip)
+        .bind(&actor.user_agent)
         .fetch_optional(pool)
         .await?;
     if let Some(row) = row {

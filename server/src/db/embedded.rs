@@ -23,9 +23,11 @@ pub struct EmbeddedPostgres {
     data_dir: PathBuf,
     socket_dir: PathBuf,
     run_as: Option<(u32, u32)>,
-    /// False when we found the cluster already running (left by a crashed run) and reused
-    /// it: we still stop it on exit, since it is ours.
+    /// True when this call created the cluster (first run).
     pub created: bool,
+    /// True when this call started it; false when it was already running (another
+    /// process of ours, or one that crashed and left it behind).
+    pub started: bool,
 }
 
 impl EmbeddedPostgres {
@@ -56,6 +58,7 @@ impl EmbeddedPostgres {
             socket_dir,
             run_as,
             created: false,
+            started: false,
         };
         if !pg.data_dir.join("PG_VERSION").exists() {
             pg.initdb()?;
@@ -64,6 +67,7 @@ impl EmbeddedPostgres {
         if !pg.is_running() {
             let log = root.join("postgres.log");
             pg.pg_ctl(&["start", "-w", "-t", "60", "-l", &log.to_string_lossy()])?;
+            pg.started = true;
         }
         Ok(pg)
     }

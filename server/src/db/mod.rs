@@ -2,10 +2,13 @@
 //! async functions per table.
 
 pub mod attachments;
+pub mod audit;
 pub mod complaints;
 pub mod embedded;
 pub mod events;
 pub mod processing;
+pub mod sessions;
+pub mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -58,10 +61,21 @@ impl Database {
         })
     }
 
-    /// Close the pool and stop the private cluster if we run one.
+    /// Close the pool and stop the private cluster if we run one (the server owns it).
     pub async fn close(self) {
+        self.close_inner(true).await
+    }
+
+    /// For one-off commands (`migrate`, `user add`…): stop the private cluster only if this
+    /// command started it, so a running server keeps its database.
+    pub async fn close_tool(self) {
+        let started = self.embedded.as_ref().is_some_and(|pg| pg.started);
+        self.close_inner(started).await
+    }
+
+    async fn close_inner(self, stop_cluster: bool) {
         self.pool.close().await;
-        if let Some(pg) = self.embedded {
+        if let Some(pg) = self.embedded.filter(|_| stop_cluster) {
             let _ = tokio::task::spawn_blocking(move || {
                 if let Err(e) = pg.stop() {
                     tracing::error!(error = %e, "stopping the private PostgreSQL cluster");

@@ -228,7 +228,8 @@ impl OpenAiProvider {
             return Err(ProviderError::RateLimited { retry_after });
         }
         let text = resp.text().await.map_err(|e| self.transport(e))?;
-        if status.is_server_error() {
+        // 408 is the server giving up on a slow request: as retryable as a 5xx.
+        if status.is_server_error() || status == reqwest::StatusCode::REQUEST_TIMEOUT {
             return Err(ProviderError::Transient(format!(
                 "HTTP {status}: {}",
                 self.snippet(&text)

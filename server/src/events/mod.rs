@@ -11,6 +11,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use crate::db::events::{EventRow, CHANNEL};
+use crate::db::sessions::CHANNEL as SESSIONS;
 
 /// Slow SSE clients that fall this far behind skip ahead (and can resume from the log).
 const BUFFER: usize = 4096;
@@ -39,11 +40,13 @@ impl EventHub {
 }
 
 /// LISTEN until `stop`, reconnecting after database outages. `on_event` runs for each
-/// event before it is broadcast (the queue uses it as a wake-up hint).
+/// event before it is broadcast (the queue uses it as a wake-up hint); `on_session` gets
+/// the payloads of session revocations (the session cache drops them).
 pub async fn listen(
     pool: PgPool,
     hub: EventHub,
     on_event: impl Fn(&EventRow) + Send + 'static,
+    on_session: impl Fn(&str) + Send + 'static,
     stop: CancellationToken,
 ) {
     loop {
@@ -63,6 +66,7 @@ pub async fn listen(
                 n = listener.try_recv() => n,
             };
             match next {
+                Ok(Some(n)) if n.channel() == SESSIONS => on_session(n.payload()),
                 Ok(Some(n)) => match serde_json::from_str::<EventRow>(n.payload()) {
                     Ok(event) => {
                         on_event(&event);
@@ -84,6 +88,6 @@ pub async fn listen(
 
 async fn connect(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
-    listener.listen(CHANNEL).await?;
+    listener.listen_all([CHANNEL, SESSIONS]).await?;
     Ok(listener)
 }

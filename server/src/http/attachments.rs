@@ -5,19 +5,20 @@ use std::io::SeekFrom;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use uuid::Uuid;
 
+use super::access::{ClientMeta, Routes, STAFF};
 use super::{ApiError, ApiResult, AppState};
-use crate::db::attachments;
+use crate::auth::AuthUser;
+use crate::db::{attachments, audit};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/attachments/{id}", get(download))
+pub fn routes() -> Routes {
+    Routes::default().add(Method::GET, "/attachments/{id}", STAFF, get(download))
 }
 
 /// Download an attachment. Supports a single `Range: bytes=…`.
@@ -27,13 +28,16 @@ pub fn router() -> Router<AppState> {
         (status = 404, body = aduan_api::error::ErrorBody), (status = 416, body = aduan_api::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Path(id) = id.map_err(|_| ApiError::not_found("attachment"))?;
-    let (info, _owner) = attachments::get(&state.pool, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("attachment"))?;
+    let info = match attachments::get(&state.pool, id).await? {
+        Some((info, owner)) if super::complaints::may_see(&user, owner) => info,
+        _ => return Err(ApiError::not_found("attachment")),
+    };
     let path = state
         .blobs
         .path_of(&info.sha256)
@@ -50,6 +54,15 @@ pub async fn download(
         Some((start, end)) => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
         None => (StatusCode::OK, 0, size),
     };
+    let details = serde_json::json!({ "complaint_id": info.complaint_id, "bytes": len, "range": range.is_some() });
+    audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        "attachment.download",
+        Some(("attachment", id.to_string())),
+        Some(details),
+    )
+    .await?;
     file.seek(SeekFrom::Start(start))
         .await
         .map_err(ApiError::internal)?;

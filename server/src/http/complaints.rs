@@ -5,26 +5,44 @@ use aduan_api::complaint::{
 };
 use aduan_api::page::Page;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::access::{ClientMeta, Routes, STAFF};
 use super::intake::{self, BodyKind};
 use super::{ApiError, ApiResult, AppState};
-use crate::db::attachments;
+use crate::auth::AuthUser;
 use crate::db::complaints::{self, Idempotency, InsertOutcome, ListFilter, Visibility};
+use crate::db::{attachments, audit};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/complaints", post(create).get(list))
-        .route("/complaints/{id}", get(detail))
-        .route("/complaints/{id}/attachments", post(add_attachments))
-        // Uploads are limited while streaming (see `intake`), not by a blanket body cap.
-        .layer(axum::extract::DefaultBodyLimit::disable())
+pub fn routes() -> Routes {
+    // Uploads are limited while streaming (see `intake`), not by a blanket body cap.
+    let unlimited = || axum::extract::DefaultBodyLimit::disable();
+    Routes::default()
+        .add(
+            Method::POST,
+            "/complaints",
+            STAFF,
+            post(create).layer(unlimited()),
+        )
+        .add(Method::GET, "/complaints", STAFF, get(list))
+        .add(Method::GET, "/complaints/{id}", STAFF, get(detail))
+        .add(
+            Method::POST,
+            "/complaints/{id}/attachments",
+            STAFF,
+            post(add_attachments).layer(unlimited()),
+        )
+}
+
+/// Whether `user` may see a complaint entered by `owner`: intake staff only their own.
+pub fn may_see(user: &AuthUser, owner: Option<Uuid>) -> bool {
+    user.only_own().is_none_or(|me| owner == Some(me))
 }
 
 /// Submit a complaint (JSON `ComplaintInput`, or multipart `complaint` + `file` parts).
@@ -37,7 +55,12 @@ pub fn router() -> Router<AppState> {
         (status = 400, body = aduan_api::error::ErrorBody), (status = 413, body = aduan_api::error::ErrorBody),
         (status = 415, body = aduan_api::error::ErrorBody), (status = 422, body = aduan_api::error::ErrorBody),
         (status = 503, body = aduan_api::error::ErrorBody)))]
-pub async fn create(State(state): State<AppState>, request: Request) -> ApiResult<Response> {
+pub async fn create(
+    State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
+    request: Request,
+) -> ApiResult<Response> {
     let headers = request.headers().clone();
     let key = intake::idempotency_key(&headers)?;
     intake::check_content_length(&headers, &state.limits)?;
@@ -62,7 +85,7 @@ pub async fn create(State(state): State<AppState>, request: Request) -> ApiResul
         &state.pool,
         &complaint,
         &files,
-        None,
+        &meta.actor(&user),
         idempotency.as_ref(),
         state.max_attempts,
     )
@@ -102,12 +125,16 @@ pub struct ListQuery {
     responses((status = 200, body = Page<ComplaintSummary>), (status = 400, body = aduan_api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    user: AuthUser,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<ComplaintSummary>>> {
     let Query(q) = query?;
     let filter = list_filter(q)?;
     let limit = filter.limit as usize;
-    let mut items = complaints::list(&state.pool, &filter, Visibility::ALL).await?;
+    let vis = Visibility {
+        only_created_by: user.only_own(),
+    };
+    let mut items = complaints::list(&state.pool, &filter, vis).await?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items
@@ -165,18 +192,26 @@ fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
     })
 }
 
-/// A date means its midnight in Malaysia (UTC+8), where complaints are received.
-fn parse_instant(s: &str) -> Result<DateTime<Utc>, ()> {
+/// Neither an RFC 3339 instant nor a YYYY-MM-DD date.
+#[derive(Debug)]
+pub struct InvalidDate;
+
+/// An RFC 3339 instant, or a date meaning its midnight in Malaysia (UTC+8), where
+/// complaints are received.
+pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, InvalidDate> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(t.with_timezone(&Utc));
     }
-    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ())?;
+    let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| InvalidDate)?;
     let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
     let local = day
         .and_hms_opt(0, 0, 0)
         .expect("midnight")
         .and_local_timezone(myt);
-    local.single().map(|t| t.with_timezone(&Utc)).ok_or(())
+    local
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .ok_or(InvalidDate)
 }
 
 fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
@@ -196,13 +231,28 @@ fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ()> {
     responses((status = 200, body = ComplaintDetail), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<Json<ComplaintDetail>> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
-    complaints::get(&state.pool, id, Visibility::ALL)
+    let vis = Visibility {
+        only_created_by: user.only_own(),
+    };
+    // Another intake user's complaint is "not found", not "forbidden": its existence is
+    // itself confidential.
+    let detail = complaints::get(&state.pool, id, vis)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("complaint"))
+        .ok_or_else(|| ApiError::not_found("complaint"))?;
+    audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        "complaint.view",
+        Some(("complaint", id.to_string())),
+        None,
+    )
+    .await?;
+    Ok(Json(detail))
 }
 
 /// Attach more files to an existing complaint (multipart `file` parts).
@@ -212,12 +262,15 @@ pub async fn detail(
         (status = 413, body = aduan_api::error::ErrorBody)))]
 pub async fn add_attachments(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> ApiResult<(StatusCode, Json<Vec<AttachmentInfo>>)> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
-    if complaints::owner(&state.pool, id).await?.is_none() {
-        return Err(ApiError::not_found("complaint"));
+    match complaints::owner(&state.pool, id).await? {
+        Some(owner) if may_see(&user, owner) => {}
+        _ => return Err(ApiError::not_found("complaint")),
     }
     intake::check_content_length(request.headers(), &state.limits)?;
     if !matches!(intake::body_kind(request.headers())?, BodyKind::Multipart) {
@@ -240,6 +293,16 @@ pub async fn add_attachments(
             "The request has no `file` part.",
         ));
     }
-    let added = attachments::add(&state.pool, id, &sub.files, None).await?;
+    let added = attachments::add(&state.pool, id, &sub.files, Some(user.id)).await?;
+    let details =
+        serde_json::json!({ "attachments": added.iter().map(|a| a.id).collect::<Vec<_>>() });
+    audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        "attachment.add",
+        Some(("complaint", id.to_string())),
+        Some(details),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(added)))
 }

@@ -5,22 +5,23 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::routing::get;
-use axum::Router;
 use futures::{Stream, StreamExt};
 use serde::Deserialize;
 use tokio_stream::wrappers::BroadcastStream;
 
+use super::access::{Access, Routes};
 use super::{ApiResult, AppState};
+use crate::auth::AuthUser;
 use crate::db::events::{self, EventRow};
 
 /// Most missed events replayed on resume; older ones are gone (pruned) anyway.
 const REPLAY_LIMIT: i64 = 10_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/events", get(stream))
+pub fn routes() -> Routes {
+    Routes::default().add(Method::GET, "/events", Access::AnyUser, get(stream))
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +35,7 @@ pub struct EventsQuery {
     responses((status = 200, content_type = "text/event-stream", description = "complaint.created, complaint.status_changed, complaint.enriched, case.updated, processing.stats")))]
 pub async fn stream(
     State(state): State<AppState>,
+    user: AuthUser,
     headers: HeaderMap,
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
@@ -44,17 +46,21 @@ pub async fn stream(
         .or(q.last_event_id);
     // Subscribe before reading the log so nothing falls between the two.
     let live = BroadcastStream::new(state.events.subscribe());
-    let replay = match last_id {
+    // Intake staff see only events about complaints they entered.
+    let only_own = user.only_own();
+    let visible = move |e: &EventRow| only_own.is_none() || e.owner_id == only_own;
+    let replay: Vec<EventRow> = match last_id {
         Some(id) => events::since(&state.pool, id, REPLAY_LIMIT).await?,
         None => Vec::new(),
     };
+    let replay: Vec<EventRow> = replay.into_iter().filter(|e| visible(e)).collect();
     // Live events up to what the replay covered are duplicates. Beyond it, ids are not
     // filtered: concurrent transactions may commit (and notify) out of id order.
     let replayed_up_to = replay.last().map(|e| e.id).or(last_id).unwrap_or(0);
     let replay = futures::stream::iter(replay).map(Ok::<_, Infallible>);
     let live = live.filter_map(move |item| {
         let out = match item {
-            Ok(e) if e.id <= replayed_up_to => None,
+            Ok(e) if e.id <= replayed_up_to || !visible(&e) => None,
             Ok(e) => Some(Ok(EventRow::clone(&e))),
             Err(_lagged) => None,
         };

@@ -3,17 +3,19 @@
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 
+use super::access::{Access, Routes};
 use super::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+/// Health routes live at the root, outside `/api/v1`.
+pub fn routes() -> Routes {
+    Routes::default()
+        .add(Method::GET, "/healthz", Access::Public, get(healthz))
+        .add(Method::GET, "/readyz", Access::Public, get(readyz))
 }
 
 /// The process is up.

@@ -1,6 +1,9 @@
 //! The HTTP API: one module per resource, each with its own `router()`.
 
+pub mod access;
 pub mod attachments;
+pub mod audit;
+pub mod auth;
 pub mod complaints;
 pub mod error;
 pub mod events;
@@ -8,12 +11,13 @@ pub mod health;
 pub mod intake;
 pub mod openapi;
 pub mod processing;
+pub mod users;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, Method};
 use axum::Router;
 use sqlx::PgPool;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -45,6 +49,8 @@ pub struct StateInner {
     pub queue: crate::queue::QueueControl,
     /// Cancelled when the server starts shutting down: long-lived streams end.
     pub shutdown: tokio_util::sync::CancellationToken,
+    pub sessions: Arc<crate::auth::cache::SessionCache>,
+    pub cors_origins: Vec<String>,
 }
 
 impl AppState {
@@ -60,17 +66,80 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// Every `/api/v1` route with its access rule.
+pub fn api_routes() -> access::Routes {
+    access::Routes::default()
+        .merge(auth::routes())
+        .merge(complaints::routes())
+        .merge(attachments::routes())
+        .merge(events::routes())
+        .merge(processing::routes())
+        .merge(users::routes())
+        .merge(audit::routes())
+        .merge(openapi::routes())
+}
+
+/// Every route of the server, `/api/v1` ones with their full path, and their access rule.
+pub fn route_table() -> Vec<access::RouteSpec> {
+    let mut table: Vec<access::RouteSpec> = api_routes()
+        .table
+        .into_iter()
+        .map(|mut r| {
+            r.path = Box::leak(format!("/api/v1{}", r.path).into_boxed_str());
+            r
+        })
+        .collect();
+    table.extend(health::routes().table);
+    table
+}
+
+/// Origins of the desktop app's webview on Linux/macOS (`tauri://localhost`) and Windows
+/// (`http(s)://tauri.localhost`).
+const DESKTOP_ORIGINS: [&str; 3] = [
+    "tauri://localhost",
+    "http://tauri.localhost",
+    "https://tauri.localhost",
+];
+
+/// CORS for the desktop webview and the configured origins only.
+fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    let origins: Vec<HeaderValue> = DESKTOP_ORIGINS
+        .iter()
+        .map(|s| s.to_string())
+        .chain(extra.iter().cloned())
+        .filter_map(|o| HeaderValue::from_str(&o).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::PUT,
+            Method::DELETE,
+        ])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::RANGE,
+            "idempotency-key".parse().unwrap(),
+            "last-event-id".parse().unwrap(),
+        ])
+        .expose_headers([
+            header::CONTENT_DISPOSITION,
+            header::LOCATION,
+            header::RETRY_AFTER,
+        ])
+        .max_age(Duration::from_secs(3600))
+}
+
 /// The whole application router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .merge(complaints::router())
-        .merge(attachments::router())
-        .merge(events::router())
-        .merge(processing::router())
-        .merge(openapi::router());
+    let api = access::with_authentication(api_routes().router, state.clone());
     Router::new()
         .nest("/api/v1", api)
-        .merge(health::router())
+        .merge(health::routes().router)
         .fallback(|| async { ApiError::not_found("route") })
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -84,6 +153,15 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
+        // The API serves data, never pages: nothing in a response may run or be framed.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // Spans are named by the route template, not the concrete path, so ids do
             // not explode the cardinality of traces and metrics.
@@ -94,6 +172,7 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or("unmatched");
             tracing::info_span!("http", method = %req.method(), route)
         }))
+        .layer(cors(&state.cors_origins))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(600),

@@ -1,13 +1,15 @@
 //! `GET /api/v1/openapi.json`, generated from the handlers' annotations and the shared types.
 
+use axum::http::Method;
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use utoipa::OpenApi;
 
-use super::AppState;
+use super::access::{Access, Routes};
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&BearerAuth),
     info(
         title = "Aduan API",
         description = "Complaint intake and case management for an anti-corruption agency."
@@ -15,6 +17,14 @@ use super::AppState;
     paths(
         super::health::healthz,
         super::health::readyz,
+        super::auth::login,
+        super::auth::logout,
+        super::auth::me,
+        super::auth::ticket,
+        super::users::list,
+        super::users::create,
+        super::users::change,
+        super::audit::list,
         super::complaints::create,
         super::complaints::list,
         super::complaints::detail,
@@ -38,10 +48,37 @@ use super::AppState;
         aduan_api::error::ErrorBody,
         aduan_api::processing::ProcessingStatus,
         aduan_api::processing::ProcessingChange,
+        aduan_api::account::Role,
+        aduan_api::account::User,
+        aduan_api::account::LoginRequest,
+        aduan_api::account::LoginResponse,
+        aduan_api::account::EventTicket,
+        aduan_api::account::NewUser,
+        aduan_api::account::UserChange,
+        aduan_api::account::AuditEntry,
     ))
 )]
 pub struct ApiDoc;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+pub fn routes() -> Routes {
+    Routes::default().add(
+        Method::GET,
+        "/openapi.json",
+        Access::Public,
+        get(|| async { Json(ApiDoc::openapi()) }),
+    )
+}
+
+/// Declares the bearer token scheme every non-public route uses.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
 }

@@ -4,21 +4,29 @@
 use aduan_api::processing::{ProcessingChange, ProcessingStatus, WorkerState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::http::{Method, StatusCode};
+use axum::routing::{get, patch, post};
+use axum::Json;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::access::{ClientMeta, Routes, ADMINS, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
-use crate::db::processing;
+use crate::auth::AuthUser;
+use crate::db::{audit, processing};
 use crate::domain::FieldError;
 use crate::queue::jobs;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/admin/processing", get(status).patch(change))
-        .route("/complaints/{id}/reprocess", post(reprocess))
+pub fn routes() -> Routes {
+    Routes::default()
+        .add(Method::GET, "/admin/processing", ADMINS, get(status))
+        .add(Method::PATCH, "/admin/processing", ADMINS, patch(change))
+        .add(
+            Method::POST,
+            "/complaints/{id}/reprocess",
+            OFFICERS,
+            post(reprocess),
+        )
 }
 
 /// Queue depth, the pool, throughput, latency and the expected wait.
@@ -78,6 +86,8 @@ pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
     responses((status = 200, body = ProcessingStatus), (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     body: Result<Json<ProcessingChange>, JsonRejection>,
 ) -> ApiResult<Json<ProcessingStatus>> {
     let Json(change) = body.map_err(|e| ApiError::bad_request("malformed_json", e.body_text()))?;
@@ -96,6 +106,15 @@ pub async fn change(
     )
     .await?;
     state.queue.bound_changed(settings.concurrency as u32);
+    let details = serde_json::to_value(&change).ok();
+    audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        "processing.update",
+        None,
+        details,
+    )
+    .await?;
     Ok(Json(read_status(&state).await?))
 }
 
@@ -105,6 +124,8 @@ pub async fn change(
     responses((status = 202, description = "Queued"), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn reprocess(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
@@ -112,6 +133,14 @@ pub async fn reprocess(
         .await?
         .ok_or_else(|| ApiError::not_found("complaint"))?;
     state.queue.wake();
+    audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        "complaint.reprocess",
+        Some(("complaint", id.to_string())),
+        None,
+    )
+    .await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"id": id, "status": status})),

@@ -269,8 +269,9 @@ async fn a_declared_oversized_request_is_refused_before_reading() {
     let addr = app.base.trim_start_matches("http://").to_string();
     let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let head = format!(
-        "POST /api/v1/complaints HTTP/1.1\r\nhost: {addr}\r\n\
+        "POST /api/v1/complaints HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {}\r\n\
          content-type: multipart/form-data; boundary=x\r\ncontent-length: {}\r\n\r\n",
+        app.tokens[&aduan_api::account::Role::Intake],
         200u64 * 1024 * 1024
     );
     conn.write_all(head.as_bytes()).await.unwrap();

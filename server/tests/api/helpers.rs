@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use aduan_api::account::Role;
 use aduan_server::config::{DbArgs, LogFormat, ServeArgs};
 use aduan_server::db::embedded::EmbeddedPostgres;
 use aduan_server::Application;
@@ -69,14 +70,21 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_file_bytes: 4 * 1024 * 1024,
         max_request_bytes: 10 * 1024 * 1024,
         max_files: 5,
+        cors_origins: Vec::new(),
         demo: false,
         log_format: LogFormat::Pretty,
     }
 }
 
+/// Every test app has one user of each role, with this password.
+pub const PASSWORD: &str = "kata-laluan-ujian";
+
 pub struct TestApp {
     pub base: String,
+    /// Signed in as `admin`.
     pub client: reqwest::Client,
+    /// Bearer tokens of `admin`, `officer` and `intake`.
+    pub tokens: std::collections::HashMap<Role, String>,
     pub pool: PgPool,
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
@@ -135,9 +143,11 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
     let handle = tokio::spawn(app.run_until_stopped(async move {
         let _ = rx.await;
     }));
+    let tokens = sign_in_all(&pool, &base).await;
     TestApp {
         base,
-        client: reqwest::Client::new(),
+        client: client_with(Some(&tokens[&Role::Admin])),
+        tokens,
         pool,
         database_url,
         data_dir,
@@ -147,12 +157,58 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
     }
 }
 
+/// Create (if needed) and sign in one user per role.
+pub async fn sign_in_all(pool: &PgPool, base: &str) -> std::collections::HashMap<Role, String> {
+    static HASH: OnceLock<String> = OnceLock::new();
+    let hash = HASH.get_or_init(|| aduan_server::auth::hash_password(PASSWORD));
+    let mut tokens = std::collections::HashMap::new();
+    for role in Role::ALL {
+        let _ = aduan_server::db::users::create(pool, role.as_str(), role.as_str(), role, hash)
+            .await
+            .unwrap();
+        tokens.insert(role, login(base, role.as_str(), PASSWORD).await);
+    }
+    tokens
+}
+
+pub async fn login(base: &str, username: &str, password: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "login {username}");
+    r.json::<serde_json::Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// A client sending `Authorization: Bearer <token>` on every request.
+pub fn client_with(token: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(t) = token {
+        headers.insert("authorization", format!("Bearer {t}").parse().unwrap());
+    }
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 impl TestApp {
+    /// A client signed in with `role`.
+    pub fn as_role(&self, role: Role) -> reqwest::Client {
+        client_with(Some(&self.tokens[&role]))
+    }
+
     /// A client-side view of a running app (for tasks that outlive a borrow).
     pub fn view(base: String, client: reqwest::Client) -> TestApp {
         TestApp {
             base,
             client,
+            tokens: Default::default(),
             pool: sqlx::PgPool::connect_lazy("postgres://unused@localhost/unused").unwrap(),
             database_url: None,
             data_dir: PathBuf::new(),

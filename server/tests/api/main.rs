@@ -1,6 +1,8 @@
 //! The real server over HTTP against a real PostgreSQL.
 
+mod accounts;
 mod attachments;
+mod audit;
 mod embedded;
 mod events;
 mod fake_llm;
@@ -9,3 +11,4 @@ mod helpers;
 mod intake;
 mod listing;
 mod queue;
+mod roles;

@@ -379,6 +379,10 @@ async fn kill_9_with_jobs_in_flight_loses_nothing_and_completes_nothing_twice() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(up, "child server started");
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    let token =
+        crate::helpers::sign_in_all(&pool, &base).await[&aduan_api::account::Role::Intake].clone();
+    let client = crate::helpers::client_with(Some(&token));
     for i in 0..5 {
         let body = json!({"channel": "phone", "description": format!("killed #{i}\nPegawai meminta wang.")});
         let r = client

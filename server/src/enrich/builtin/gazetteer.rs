@@ -30,438 +30,68 @@ const fn ag(
     }
 }
 
+#[rustfmt::skip]
 const AGENCIES: &[Agency] = &[
-    ag(
-        &[
-            "jpj",
-            "jabatan pengangkutan jalan",
-            "road transport department",
-        ],
-        Some("Jabatan Pengangkutan Jalan (JPJ)"),
-        "enforcement",
-        "enforcement",
-    ),
-    ag(
-        &[
-            "pdrm",
-            "polis diraja malaysia",
-            "polis",
-            "police",
-            "polis trafik",
-            "traffic police",
-            "balai polis",
-            "ibu pejabat polis",
-        ],
-        Some("Polis Diraja Malaysia (PDRM)"),
-        "enforcement",
-        "enforcement",
-    ),
-    ag(
-        &["kastam", "customs", "jkdm"],
-        Some("Jabatan Kastam Diraja Malaysia (JKDM)"),
-        "enforcement",
-        "enforcement",
-    ),
-    ag(
-        &["imigresen", "immigration", "jabatan imigresen"],
-        Some("Jabatan Imigresen Malaysia"),
-        "enforcement",
-        "enforcement",
-    ),
-    ag(
-        &["apmm", "maritim malaysia", "agensi penguatkuasaan maritim"],
-        Some("Agensi Penguatkuasaan Maritim Malaysia (APMM)"),
-        "enforcement",
-        "enforcement",
-    ),
-    ag(
-        &[
-            "pejabat tanah",
-            "land office",
-            "pejabat tanah dan galian",
-            "ptg",
-            "pejabat daerah dan tanah",
-        ],
-        None,
-        "public",
-        "land",
-    ),
-    ag(
-        &["jabatan kerja raya", "jkr", "public works department"],
-        None,
-        "public",
-        "procurement",
-    ),
-    ag(
-        &[
-            "jabatan pendaftaran negara",
-            "jpn",
-            "national registration department",
-        ],
-        Some("Jabatan Pendaftaran Negara (JPN)"),
-        "public",
-        "licensing_permits",
-    ),
-    ag(
-        &[
-            "jabatan pendidikan",
-            "pejabat pendidikan daerah",
-            "education department",
-            "district education office",
-            "state education department",
-        ],
-        None,
-        "public",
-        "education",
-    ),
-    ag(
-        &[
-            "hospital",
-            "klinik kesihatan",
-            "kementerian kesihatan",
-            "ministry of health",
-        ],
-        None,
-        "public",
-        "health",
-    ),
-    ag(
-        &["lhdn", "lembaga hasil dalam negeri", "inland revenue"],
-        Some("Lembaga Hasil Dalam Negeri (LHDN)"),
-        "public",
-        "finance_claims",
-    ),
-    ag(
-        &["suruhanjaya perkhidmatan awam", "public service commission"],
-        Some("Suruhanjaya Perkhidmatan Awam (SPA)"),
-        "public",
-        "recruitment",
-    ),
-    ag(
-        &["bomba", "fire department"],
-        Some("Jabatan Bomba dan Penyelamat Malaysia"),
-        "public",
-        "licensing_permits",
-    ),
-    ag(
-        &[
-            "majlis perbandaran",
-            "majlis daerah",
-            "majlis bandaraya",
-            "dewan bandaraya",
-            "city council",
-            "municipal council",
-            "district council",
-        ],
-        None,
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &["dbkl"],
-        Some("Dewan Bandaraya Kuala Lumpur (DBKL)"),
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &["mbpj"],
-        Some("Majlis Bandaraya Petaling Jaya (MBPJ)"),
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &["mbsa"],
-        Some("Majlis Bandaraya Shah Alam (MBSA)"),
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &["mpkj"],
-        Some("Majlis Perbandaran Kajang (MPKj)"),
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &[
-            "ahli majlis",
-            "councillor",
-            "council officer",
-            "pihak berkuasa tempatan",
-            "local authority",
-        ],
-        None,
-        "local_authority",
-        "licensing_permits",
-    ),
-    ag(
-        &["pejabat daerah", "district office"],
-        None,
-        "public",
-        "other",
-    ),
+    ag(&["jpj", "jabatan pengangkutan jalan", "road transport department"], Some("Jabatan Pengangkutan Jalan (JPJ)"), "enforcement", "enforcement"),
+    ag(&["pdrm", "polis diraja malaysia", "polis", "police", "polis trafik", "traffic police", "balai polis", "ibu pejabat polis"], Some("Polis Diraja Malaysia (PDRM)"), "enforcement", "enforcement"),
+    ag(&["kastam", "customs", "jkdm"], Some("Jabatan Kastam Diraja Malaysia (JKDM)"), "enforcement", "enforcement"),
+    ag(&["imigresen", "immigration", "jabatan imigresen"], Some("Jabatan Imigresen Malaysia"), "enforcement", "enforcement"),
+    ag(&["apmm", "maritim malaysia", "agensi penguatkuasaan maritim"], Some("Agensi Penguatkuasaan Maritim Malaysia (APMM)"), "enforcement", "enforcement"),
+    ag(&["pejabat tanah", "land office", "pejabat tanah dan galian", "ptg", "pejabat daerah dan tanah"], None, "public", "land"),
+    ag(&["jabatan kerja raya", "jkr", "public works department"], None, "public", "procurement"),
+    ag(&["jabatan pendaftaran negara", "jpn", "national registration department"], Some("Jabatan Pendaftaran Negara (JPN)"), "public", "licensing_permits"),
+    ag(&["jabatan pendidikan", "pejabat pendidikan daerah", "education department", "district education office", "state education department"], None, "public", "education"),
+    ag(&["hospital", "klinik kesihatan", "kementerian kesihatan", "ministry of health"], None, "public", "health"),
+    ag(&["lhdn", "lembaga hasil dalam negeri", "inland revenue"], Some("Lembaga Hasil Dalam Negeri (LHDN)"), "public", "finance_claims"),
+    ag(&["suruhanjaya perkhidmatan awam", "public service commission"], Some("Suruhanjaya Perkhidmatan Awam (SPA)"), "public", "recruitment"),
+    ag(&["bomba", "fire department"], Some("Jabatan Bomba dan Penyelamat Malaysia"), "public", "licensing_permits"),
+    ag(&["majlis perbandaran", "majlis daerah", "majlis bandaraya", "dewan bandaraya", "city council", "municipal council", "district council"], None, "local_authority", "licensing_permits"),
+    ag(&["dbkl"], Some("Dewan Bandaraya Kuala Lumpur (DBKL)"), "local_authority", "licensing_permits"),
+    ag(&["mbpj"], Some("Majlis Bandaraya Petaling Jaya (MBPJ)"), "local_authority", "licensing_permits"),
+    ag(&["mbsa"], Some("Majlis Bandaraya Shah Alam (MBSA)"), "local_authority", "licensing_permits"),
+    ag(&["mpkj"], Some("Majlis Perbandaran Kajang (MPKj)"), "local_authority", "licensing_permits"),
+    ag(&["ahli majlis", "councillor", "council officer", "pihak berkuasa tempatan", "local authority"], None, "local_authority", "licensing_permits"),
+    ag(&["pejabat daerah", "district office"], None, "public", "other"),
     ag(&["kementerian", "ministry of"], None, "public", "other"),
-    ag(
-        &["jabatan", "state agency", "agensi negeri"],
-        None,
-        "public",
-        "other",
-    ),
-    ag(
-        &["tenaga nasional", "tnb"],
-        Some("Tenaga Nasional Berhad (TNB)"),
-        "glc",
-        "procurement",
-    ),
+    ag(&["jabatan", "state agency", "agensi negeri"], None, "public", "other"),
+    ag(&["tenaga nasional", "tnb"], Some("Tenaga Nasional Berhad (TNB)"), "glc", "procurement"),
     ag(&["pos malaysia", "pejabat pos"], None, "glc", "other"),
     ag(&["petronas"], Some("Petronas"), "glc", "procurement"),
     ag(&["felda"], Some("FELDA"), "glc", "land"),
-    ag(
-        &["glc", "syarikat berkaitan kerajaan", "government-linked"],
-        None,
-        "glc",
-        "other",
-    ),
-    ag(
-        &[
-            "ahli parlimen",
-            "member of parliament",
-            "adun",
-            "state assemblyman",
-            "wakil rakyat",
-            "ahli dewan undangan negeri",
-            "political party",
-            "ketua bahagian",
-        ],
-        None,
-        "political",
-        "other",
-    ),
+    ag(&["glc", "syarikat berkaitan kerajaan", "government-linked"], None, "glc", "other"),
+    ag(&["ahli parlimen", "member of parliament", "adun", "state assemblyman", "wakil rakyat", "ahli dewan undangan negeri", "political party", "ketua bahagian"], None, "political", "other"),
 ];
 
 /// Area cues beyond what the agency implies.
+#[rustfmt::skip]
 const AREA_CUES: &[(&str, &[&str])] = &[
-    (
-        "procurement",
-        &[
-            "tender",
-            "sebut harga",
-            "quotation",
-            "perolehan",
-            "procurement",
-            "kontrak",
-            "contract",
-            "pembekal",
-            "supplier",
-            "bekalan",
-            "supply",
-        ],
-    ),
-    (
-        "enforcement",
-        &[
-            "saman",
-            "summons",
-            "kompaun",
-            "compound",
-            "sekatan jalan",
-            "roadblock",
-            "ditahan",
-            "impound",
-            "serbuan",
-            "raid",
-            "fined",
-        ],
-    ),
-    (
-        "licensing_permits",
-        &[
-            "lesen",
-            "licence",
-            "license",
-            "permit",
-            "permits",
-            "kelulusan pelan",
-            "building plan",
-            "ccc",
-            "kad pengenalan",
-            "approval",
-        ],
-    ),
-    (
-        "land",
-        &["tanah", "land", "geran", "hakmilik", "pindah milik", "lot"],
-    ),
-    (
-        "finance_claims",
-        &[
-            "tuntutan",
-            "claim",
-            "claims",
-            "elaun",
-            "allowance",
-            "dana",
-            "fund",
-            "caruman",
-            "kutipan",
-            "cukai",
-            "akaun",
-        ],
-    ),
-    (
-        "recruitment",
-        &[
-            "jawatan",
-            "pengambilan",
-            "recruitment",
-            "hired",
-            "temuduga",
-            "interview",
-            "kenaikan pangkat",
-            "promotion",
-        ],
-    ),
-    (
-        "education",
-        &[
-            "sekolah",
-            "school",
-            "universiti",
-            "university",
-            "pelajar",
-            "student",
-            "biasiswa",
-            "asrama",
-        ],
-    ),
-    (
-        "health",
-        &[
-            "hospital", "klinik", "clinic", "ubat", "medicine", "medical", "pesakit", "patient",
-        ],
-    ),
+    ("procurement", &["tender", "sebut harga", "quotation", "perolehan", "procurement", "kontrak", "contract", "pembekal", "supplier", "bekalan", "supply"]),
+    ("enforcement", &["saman", "summons", "kompaun", "compound", "sekatan jalan", "roadblock", "ditahan", "impound", "serbuan", "raid", "fined"]),
+    ("licensing_permits", &["lesen", "licence", "license", "permit", "permits", "kelulusan pelan", "building plan", "ccc", "kad pengenalan", "approval"]),
+    ("land", &["tanah", "land", "geran", "hakmilik", "pindah milik", "lot"]),
+    ("finance_claims", &["tuntutan", "claim", "claims", "elaun", "allowance", "dana", "fund", "caruman", "kutipan", "cukai", "akaun"]),
+    ("recruitment", &["jawatan", "pengambilan", "recruitment", "hired", "temuduga", "interview", "kenaikan pangkat", "promotion"]),
+    ("education", &["sekolah", "school", "universiti", "university", "pelajar", "student", "biasiswa", "asrama"]),
+    ("health", &["hospital", "klinik", "clinic", "ubat", "medicine", "medical", "pesakit", "patient"]),
 ];
 
 /// States (canonical names from the taxonomy) and the spellings and towns that imply them.
+#[rustfmt::skip]
 const PLACES: &[(&str, &[&str])] = &[
-    (
-        "Johor",
-        &[
-            "johor",
-            "johor bahru",
-            "batu pahat",
-            "muar",
-            "kluang",
-            "segamat",
-            "pasir gudang",
-            "kulai",
-        ],
-    ),
-    (
-        "Kedah",
-        &[
-            "kedah",
-            "alor setar",
-            "sungai petani",
-            "langkawi",
-            "kulim",
-            "gurun",
-        ],
-    ),
-    (
-        "Kelantan",
-        &["kelantan", "kota bharu", "pasir mas", "tanah merah"],
-    ),
-    (
-        "Melaka",
-        &["melaka", "malacca", "alor gajah", "jasin", "ayer keroh"],
-    ),
-    (
-        "Negeri Sembilan",
-        &["negeri sembilan", "seremban", "nilai", "port dickson"],
-    ),
-    (
-        "Pahang",
-        &[
-            "pahang",
-            "kuantan",
-            "temerloh",
-            "bentong",
-            "cameron highlands",
-        ],
-    ),
-    (
-        "Perak",
-        &[
-            "perak",
-            "ipoh",
-            "taiping",
-            "teluk intan",
-            "manjung",
-            "seri manjung",
-        ],
-    ),
+    ("Johor", &["johor", "johor bahru", "batu pahat", "muar", "kluang", "segamat", "pasir gudang", "kulai"]),
+    ("Kedah", &["kedah", "alor setar", "sungai petani", "langkawi", "kulim", "gurun"]),
+    ("Kelantan", &["kelantan", "kota bharu", "pasir mas", "tanah merah"]),
+    ("Melaka", &["melaka", "malacca", "alor gajah", "jasin", "ayer keroh"]),
+    ("Negeri Sembilan", &["negeri sembilan", "seremban", "nilai", "port dickson"]),
+    ("Pahang", &["pahang", "kuantan", "temerloh", "bentong", "cameron highlands"]),
+    ("Perak", &["perak", "ipoh", "taiping", "teluk intan", "manjung", "seri manjung"]),
     ("Perlis", &["perlis", "kangar", "arau", "padang besar"]),
-    (
-        "Pulau Pinang",
-        &[
-            "pulau pinang",
-            "penang",
-            "george town",
-            "georgetown",
-            "butterworth",
-            "bukit mertajam",
-        ],
-    ),
-    (
-        "Sabah",
-        &["sabah", "kota kinabalu", "sandakan", "tawau", "lahad datu"],
-    ),
-    (
-        "Sarawak",
-        &["sarawak", "kuching", "miri", "sibu", "bintulu"],
-    ),
-    (
-        "Selangor",
-        &[
-            "selangor",
-            "shah alam",
-            "petaling jaya",
-            "klang",
-            "pelabuhan klang",
-            "port klang",
-            "kajang",
-            "subang jaya",
-            "ampang",
-            "bangi",
-            "bandar baru bangi",
-            "hulu selangor",
-            "sepang",
-            "klia",
-            "rawang",
-            "puchong",
-            "cyberjaya",
-            "selayang",
-            "taman melawati",
-            "gombak",
-        ],
-    ),
-    (
-        "Terengganu",
-        &["terengganu", "kuala terengganu", "kemaman", "dungun"],
-    ),
-    (
-        "WP Kuala Lumpur",
-        &[
-            "kuala lumpur",
-            "kl",
-            "cheras",
-            "sungai besi",
-            "jalan tun razak",
-            "bangsar",
-            "kepong",
-            "wilayah persekutuan kuala lumpur",
-        ],
-    ),
+    ("Pulau Pinang", &["pulau pinang", "penang", "george town", "georgetown", "butterworth", "bukit mertajam"]),
+    ("Sabah", &["sabah", "kota kinabalu", "sandakan", "tawau", "lahad datu"]),
+    ("Sarawak", &["sarawak", "kuching", "miri", "sibu", "bintulu"]),
+    ("Selangor", &["selangor", "shah alam", "petaling jaya", "klang", "pelabuhan klang", "port klang", "kajang", "subang jaya", "ampang", "bangi", "bandar baru bangi", "hulu selangor", "sepang", "klia", "rawang", "puchong", "cyberjaya", "selayang", "taman melawati", "gombak"]),
+    ("Terengganu", &["terengganu", "kuala terengganu", "kemaman", "dungun"]),
+    ("WP Kuala Lumpur", &["kuala lumpur", "kl", "cheras", "sungai besi", "jalan tun razak", "bangsar", "kepong", "wilayah persekutuan kuala lumpur"]),
     ("WP Labuan", &["labuan"]),
     ("WP Putrajaya", &["putrajaya"]),
 ];
@@ -552,7 +182,9 @@ pub fn scan(doc: &Doc) -> Found {
             Entry::Place(i) => {
                 // "KL" must be written in capitals to count: "kl" is too short to trust.
                 let text = &doc.text[m.start()..m.end()];
-                if text.len() <= 3 && text != text.to_ascii_uppercase() {
+                if (text.len() <= 3 && text != text.to_ascii_uppercase())
+                    || is_street(&doc.lower[..m.start()])
+                {
                     continue;
                 }
                 found.places.push(PlaceHit {
@@ -563,6 +195,21 @@ pub fn scan(doc: &Doc) -> Found {
         }
     }
     found
+}
+
+/// "Jalan Kuching" is a road in Kuala Lumpur, not the town in Sarawak.
+fn is_street(before: &str) -> bool {
+    const STREET: &[&str] = &[
+        "jalan ",
+        "jln ",
+        "jln. ",
+        "lorong ",
+        "lebuh ",
+        "persiaran ",
+        "lebuhraya ",
+        "taman ",
+    ];
+    STREET.iter().any(|s| before.ends_with(s))
 }
 
 /// The matched words plus up to four following capitalised words ("Daerah Kuantan").
@@ -607,6 +254,14 @@ mod tests {
         for (s, _) in PLACES {
             assert!(is_state(s), "{s}");
         }
+    }
+
+    #[test]
+    fn street_names_are_not_towns() {
+        let f = scan(&Doc::new(
+            "at the roadblock near Jalan Kuching, Kuala Lumpur",
+        ));
+        assert_eq!(f.places[0].state, "WP Kuala Lumpur");
     }
 
     #[test]

@@ -1,0 +1,123 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What a user may do. Every route names the roles it admits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Role {
+    /// Enters complaints; sees only the complaints they entered.
+    Intake,
+    /// Works complaints and cases.
+    Officer,
+    /// Users, processing controls, audit.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Intake, Role::Officer, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Intake => "intake",
+            Role::Officer => "officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Self::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct User {
+    pub id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct LoginRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
+}
+
+/// A single-use ticket for `GET /api/v1/events?ticket=…` (EventSource cannot send headers).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct EventTicket {
+    pub ticket: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/admin/users`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// `PATCH /api/v1/admin/users/{id}`: any subset.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct UserChange {
+    #[serde(default)]
+    #[ts(optional)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub disabled: Option<bool>,
+    /// A new password (reset by an admin); ends the user's sessions.
+    #[serde(default)]
+    #[ts(optional)]
+    pub password: Option<String>,
+}
+
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    #[ts(type = "Record<string, unknown> | null")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    /// Position in the hash chain; `null` until sealed (within seconds).
+    #[ts(type = "number | null")]
+    pub seq: Option<i64>,
+    pub hash: Option<String>,
+}

@@ -1,0 +1,59 @@
+//! Throughput of the builtin enricher on one thread for ~1 KB complaints.
+//!
+//! `cargo bench -p aduan-server --bench builtin`. The corpus is the labelled complaints,
+//! each extended with the kind of background paragraph real complaints carry until it is
+//! about 1 KB, so every lexicon, gazetteer and regex pass runs over realistic lengths.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use aduan_server::enrich::builtin;
+use chrono::NaiveDate;
+
+const TARGET_BYTES: usize = 1000;
+const MS_PAD: &str = " Saya telah cuba menghubungi pihak jabatan beberapa kali melalui telefon dan emel tetapi tidak mendapat sebarang maklum balas. Saya berharap pihak SPRM dapat menyiasat perkara ini dengan segera kerana ia menjejaskan kepercayaan orang ramai terhadap perkhidmatan awam. Saya sanggup memberi keterangan lanjut jika diperlukan.";
+const EN_PAD: &str = " I have tried to contact the department several times by phone and email but received no response. I hope the Commission will investigate this matter quickly because it affects public trust in the service. I am willing to give further statements and documents if needed.";
+
+fn corpus() -> Vec<String> {
+    let raw = include_str!("../tests/data/labelled_complaints.json");
+    let set: Vec<serde_json::Value> = serde_json::from_str(raw).expect("labelled set");
+    set.iter()
+        .map(|c| {
+            let mut text = c["text"].as_str().expect("text").to_owned();
+            let pad = if text.contains(" the ") {
+                EN_PAD
+            } else {
+                MS_PAD
+            };
+            while text.len() < TARGET_BYTES {
+                text.push_str(pad);
+            }
+            let mut cut = TARGET_BYTES.min(text.len());
+            while !text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            text.truncate(text[..cut].rfind(' ').unwrap_or(cut));
+            text
+        })
+        .collect()
+}
+
+fn main() {
+    let texts = corpus();
+    let received = NaiveDate::from_ymd_opt(2025, 3, 15).unwrap();
+    let avg = texts.iter().map(String::len).sum::<usize>() / texts.len();
+    // Warm up: builds the automata and regexes once, as the first real call would.
+    for t in &texts {
+        black_box(builtin::enrich(t, received));
+    }
+    let mut n = 0u64;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(3) {
+        for t in &texts {
+            black_box(builtin::enrich(black_box(t), received));
+            n += 1;
+        }
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!("builtin enricher: {n} complaints of ~{avg} bytes in {secs:.2} s on one thread = {:.0} complaints/s ({:.1} µs each)", n as f64 / secs, secs * 1e6 / n as f64);
+}

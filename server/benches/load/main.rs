@@ -1,0 +1,53 @@
+//! Load benchmarks of the real server binary. Run (release build):
+//!
+//! ```text
+//! cargo bench -p aduan-server --bench load            # every scenario
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory
+//! ```
+//!
+//! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
+//! with durable commits, prints what it measured, and a Markdown table at the end. Intake
+//! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
+
+mod procs;
+mod scenarios;
+
+use std::fmt::Write;
+
+#[tokio::main]
+async fn main() {
+    let wanted: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let all = ["upload", "intake", "burst", "overhead", "memory"];
+    let run: Vec<&str> = if wanted.is_empty() {
+        all.to_vec()
+    } else {
+        all.iter()
+            .copied()
+            .filter(|s| wanted.iter().any(|w| w == s))
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for name in run {
+        eprintln!("\n### {name}");
+        let mut r = match name {
+            "upload" => scenarios::upload().await,
+            "intake" => scenarios::intake().await,
+            "burst" => scenarios::burst().await,
+            "overhead" => scenarios::overhead().await,
+            "memory" => scenarios::memory().await,
+            _ => unreachable!(),
+        };
+        for row in &r {
+            eprintln!("{} | {} | {}", row.0, row.1, row.2);
+        }
+        rows.append(&mut r);
+    }
+    let mut table = String::from("| scenario | result | target |\n|---|---|---|\n");
+    for (scenario, result, target) in rows {
+        let _ = writeln!(table, "| {scenario} | {result} | {target} |");
+    }
+    println!("\n{table}");
+}

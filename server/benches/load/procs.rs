@@ -1,0 +1,117 @@
+//! The processes a benchmark drives: the release `aduan-server` and its LLM simulator,
+//! each on its own port, killed when dropped.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_aduan-server");
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub struct Proc {
+    pub child: Child,
+    pub base: String,
+    /// Keeps the data directory until the process is gone.
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    /// A line of /proc/<pid>/status in KiB, e.g. `VmRSS` (now) or `VmHWM` (peak).
+    pub fn mem_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{field}:")))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    pub async fn stop(mut self) {
+        let _ = Command::new("kill")
+            .arg(self.pid().to_string())
+            .status()
+            .await;
+        let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+    }
+}
+
+/// The server on a private PostgreSQL cluster in a fresh data directory (durable commits,
+/// as in production), with extra environment.
+pub async fn server(env: &[(&str, String)]) -> Proc {
+    let dir = tempfile::Builder::new()
+        .prefix("aduan-bench")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let port = free_port();
+    let mut cmd = Command::new(BIN);
+    cmd.arg("serve")
+        .env_remove("DATABASE_URL")
+        .env("ADUAN_DATA_DIR", dir.path())
+        .env("ADUAN_LISTEN", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().expect("starting aduan-server");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{base}/readyz")).await;
+    Proc {
+        child,
+        base,
+        _dir: Some(dir),
+    }
+}
+
+/// `aduan-server llm-sim` with the given flags.
+pub async fn llm_sim(args: &[&str]) -> Proc {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .arg("llm-sim")
+        .arg("--listen")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("starting llm-sim");
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&format!("{base}/stats")).await;
+    Proc {
+        child,
+        base,
+        _dir: None,
+    }
+}
+
+async fn wait_ready(url: &str) {
+    let started = Instant::now();
+    let client = reqwest::Client::new();
+    while started.elapsed() < Duration::from_secs(60) {
+        if client
+            .get(url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{url} did not come up");
+}

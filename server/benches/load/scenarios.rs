@@ -1,0 +1,299 @@
+//! The scenarios. Each returns rows of (scenario, measured result, target).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::procs::{llm_sim, server, Proc};
+
+type Rows = Vec<(String, String, String)>;
+
+const COMPLAINT: &str = "Pada 12 Januari 2025, seorang pegawai JPJ di Shah Alam meminta RM500 \
+    duit kopi daripada saya untuk meluluskan lesen memandu. Dia berkata lesen tidak akan \
+    diluluskan tanpa bayaran. Saya membayar secara tunai di pejabat JPJ.";
+
+async fn pause(p: &Proc, paused: bool) {
+    let r = reqwest::Client::new()
+        .patch(format!("{}/api/v1/admin/processing", p.base))
+        .json(&json!({ "paused": paused }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+}
+
+async fn processing(p: &Proc) -> Value {
+    reqwest::get(format!("{}/api/v1/admin/processing", p.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Submit `n` complaints with `concurrency` requests in flight.
+async fn submit(p: &Proc, n: usize, concurrency: usize) {
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/complaints", p.base);
+    let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
+    let mut tasks = Vec::with_capacity(n);
+    for i in 0..n {
+        let permit = sem.clone().acquire_owned().await.unwrap();
+        let (client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"channel": "walk_in", "description": format!("{COMPLAINT} (#{i})")});
+            let r = client.post(url).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 202);
+            drop(permit);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// Wait until nothing is queued, running or retrying; returns when that happened.
+async fn drained(p: &Proc, timeout: Duration) -> Instant {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let q = &processing(p).await["queue"];
+        let left = q["queued"].as_i64().unwrap()
+            + q["running"].as_i64().unwrap()
+            + q["retrying"].as_i64().unwrap();
+        if left == 0 {
+            return Instant::now();
+        }
+        assert!(Instant::now() < deadline, "queue did not drain: {q}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// One 100 MB attachment, streamed; the server's peak RSS against its RSS before.
+pub async fn upload() -> Rows {
+    let p = server(&[("ADUAN_MAX_FILE_BYTES", (200u64 << 20).to_string())]).await;
+    pause(&p, true).await;
+    submit(&p, 50, 8).await; // warm up allocator and pools
+    let before = p.mem_kib("VmRSS");
+    let total: u64 = 100 << 20;
+    let chunk = bytes::Bytes::from(vec![0x5au8; 1 << 20]);
+    let stream = futures::stream::iter(
+        (0..total / (1 << 20)).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+    );
+    let part =
+        reqwest::multipart::Part::stream_with_length(reqwest::Body::wrap_stream(stream), total)
+            .file_name("rakaman.bin")
+            .mime_str("application/octet-stream")
+            .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "complaint",
+            json!({"channel": "walk_in", "description": COMPLAINT}).to_string(),
+        )
+        .part("file", part);
+    let started = Instant::now();
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/complaints", p.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let secs = started.elapsed().as_secs_f64();
+    let peak = p.mem_kib("VmHWM");
+    p.stop().await;
+    let delta_mb = peak.saturating_sub(before) as f64 / 1024.0;
+    vec![(
+        "100 MB upload: server memory".into(),
+        format!(
+            "+{delta_mb:.1} MB peak RSS over {:.0} MB before ({secs:.1} s, {:.0} MB/s)",
+            before as f64 / 1024.0,
+            100.0 / secs
+        ),
+        "≤ 20 MB".into(),
+    )]
+}
+
+/// `wrk` POSTing JSON complaints at 64 connections, processing paused (intake alone) and
+/// running (the builtin enricher draining at the same time on the same two cores).
+pub async fn intake() -> Rows {
+    let mut rows = Vec::new();
+    for paused in [true, false] {
+        let p = server(&[]).await;
+        pause(&p, paused).await;
+        let script = tempfile::NamedTempFile::new().unwrap();
+        let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
+        std::fs::write(
+            script.path(),
+            format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n"),
+        )
+        .unwrap();
+        let wrk = |secs: &str| {
+            std::process::Command::new("wrk")
+                .args(["-t2", "-c64", &format!("-d{secs}"), "--latency", "-s"])
+                .arg(script.path())
+                .arg(format!("{}/api/v1/complaints", p.base))
+                .output()
+                .expect("wrk is needed: apt-get install wrk")
+        };
+        wrk("3s"); // warm-up
+        let out = wrk("20s");
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        eprintln!("{text}");
+        let rps = field(&text, "Requests/sec:").unwrap_or_default();
+        let p50 = percentile(&text, "50%");
+        let p99 = percentile(&text, "99%");
+        let errors = if text.contains("Non-2xx") {
+            " (with non-2xx answers!)"
+        } else {
+            ""
+        };
+        let mode = if paused {
+            "processing paused"
+        } else {
+            "builtin enricher draining alongside"
+        };
+        rows.push((
+            format!("JSON intake, 64 clients, {mode}"),
+            format!("{rps} req/s, p50 {p50}, p99 {p99}{errors}"),
+            "≥ 1,500 req/s, p99 ≤ 50 ms".into(),
+        ));
+        p.stop().await;
+    }
+    rows
+}
+
+fn field(text: &str, name: &str) -> Option<String> {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string()))
+}
+
+fn percentile(text: &str, p: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix(p).map(|v| v.trim().to_string()))
+        .unwrap_or_else(|| "?".into())
+}
+
+/// 50 complaints within 6 s, provider latency 2–5 s allowing 64 in flight, 64 workers.
+pub async fn burst() -> Rows {
+    let sim = llm_sim(&["--latency-ms", "2000-5000", "--max-in-flight", "64"]).await;
+    let p = server(&[
+        ("ADUAN_LLM_URL", format!("{}/v1", sim.base)),
+        ("ADUAN_WORKERS", "64".into()),
+    ])
+    .await;
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    for i in 0..50 {
+        let body = json!({"channel": "web", "description": format!("{COMPLAINT} (#{i})")});
+        let r = client
+            .post(format!("{}/api/v1/complaints", p.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202);
+        tokio::time::sleep(Duration::from_millis(118)).await;
+    }
+    let submitted = started.elapsed().as_secs_f64();
+    let done = drained(&p, Duration::from_secs(120)).await;
+    let total = (done - started).as_secs_f64();
+    let enriched: Value = client
+        .get(format!(
+            "{}/api/v1/complaints?status=enriched&limit=200",
+            p.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n = enriched["items"].as_array().unwrap().len();
+    let stats: Value = reqwest::get(format!("{}/stats", sim.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    p.stop().await;
+    sim.stop().await;
+    vec![(
+        "Burst: 50 complaints in 6 s, LLM 2–5 s/call".into(),
+        format!("{n}/50 enriched {total:.1} s after the first submission (submitting took {submitted:.1} s; simulator saw {} calls, {} in flight at most)", stats["requests"], stats["max_in_flight_observed"]),
+        "all within 15 s".into(),
+    )]
+}
+
+/// 20,000 queued jobs drained by a zero-latency provider: the builtin enricher in process,
+/// and the simulator over HTTP with 0 ms latency.
+pub async fn overhead() -> Rows {
+    let mut rows = Vec::new();
+    let n = 20_000;
+    for via_sim in [false, true] {
+        let sim = if via_sim {
+            Some(llm_sim(&["--latency-ms", "0-0", "--max-in-flight", "100000"]).await)
+        } else {
+            None
+        };
+        let mut env = vec![("ADUAN_WORKERS", "64".to_string())];
+        if let Some(s) = &sim {
+            env.push(("ADUAN_LLM_URL", format!("{}/v1", s.base)));
+        }
+        let p = server(&env).await;
+        pause(&p, true).await;
+        submit(&p, n, 32).await;
+        let started = Instant::now();
+        pause(&p, false).await;
+        let done = drained(&p, Duration::from_secs(600)).await;
+        let secs = (done - started).as_secs_f64();
+        let provider = if via_sim {
+            "llm-sim over HTTP, 0 ms"
+        } else {
+            "builtin, in process"
+        };
+        rows.push((
+            format!("Queue overhead: {n} jobs, {provider}"),
+            format!(
+                "{:.0} jobs/s claimed, enriched and completed ({secs:.1} s)",
+                n as f64 / secs
+            ),
+            "≥ 2,000 jobs/s".into(),
+        ));
+        p.stop().await;
+        if let Some(s) = sim {
+            s.stop().await;
+        }
+    }
+    rows
+}
+
+/// 1,000 enrichments in flight at once (provider latency 30 s): the server's RSS.
+pub async fn memory() -> Rows {
+    let sim = llm_sim(&["--latency-ms", "30000-30000", "--max-in-flight", "2000"]).await;
+    let p = server(&[
+        ("ADUAN_LLM_URL", format!("{}/v1", sim.base)),
+        ("ADUAN_WORKERS", "1000".into()),
+    ])
+    .await;
+    submit(&p, 1000, 32).await;
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let mut in_flight = 0;
+    while Instant::now() < deadline {
+        in_flight = processing(&p).await["workers"]["in_flight"]
+            .as_i64()
+            .unwrap();
+        if in_flight >= 1000 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rss = p.mem_kib("VmRSS") as f64 / 1024.0;
+    p.stop().await;
+    sim.stop().await;
+    vec![(
+        "Memory: 1,000 enrichments in flight (LLM 30 s/call)".into(),
+        format!("{rss:.0} MB server RSS with {in_flight} in flight"),
+        "≤ 200 MB".into(),
+    )]
+}

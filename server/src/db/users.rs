@@ -1,0 +1,114 @@
+//! The `users` table.
+
+use aduan_api::account::{Role, User};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    username: String,
+    display_name: String,
+    role: String,
+    disabled: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Row> for User {
+    fn from(r: Row) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            // The CHECK constraint admits only known roles.
+            role: Role::parse(&r.role).unwrap_or(Role::Intake),
+            disabled: r.disabled,
+            created_at: r.created_at,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, username, display_name, role, disabled, created_at";
+
+/// A user and their password hash, for login.
+pub async fn credentials(
+    pool: &PgPool,
+    username: &str,
+) -> Result<Option<(User, String)>, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct WithHash {
+        #[sqlx(flatten)]
+        row: Row,
+        password_hash: String,
+    }
+    let r: Option<WithHash> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, password_hash FROM users WHERE username = $1"
+    ))
+    .bind(username)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(|r| (r.row.into(), r.password_hash)))
+}
+
+pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+    let r: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(r.map(Into::into))
+}
+
+pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Insert a user; `Ok(None)` when the username is taken.
+pub async fn create(
+    pool: &PgPool,
+    username: &str,
+    display_name: &str,
+    role: Role,
+    password_hash: &str,
+) -> Result<Option<User>, sqlx::Error> {
+    let r: Option<Row> = sqlx::query_as(&format!(
+        "INSERT INTO users (id, username, display_name, role, password_hash)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(username)
+    .bind(display_name)
+    .bind(role.as_str())
+    .bind(password_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(Into::into))
+}
+
+/// Apply the given changes; `None` when the user does not exist.
+pub async fn update(
+    pool: &PgPool,
+    id: Uuid,
+    display_name: Option<&str>,
+    role: Option<Role>,
+    disabled: Option<bool>,
+    password_hash: Option<&str>,
+) -> Result<Option<User>, sqlx::Error> {
+    let r: Option<Row> = sqlx::query_as(&format!(
+        "UPDATE users SET display_name = coalesce($2, display_name), role = coalesce($3, role),
+             disabled = coalesce($4, disabled), password_hash = coalesce($5, password_hash),
+             updated_at = now()
+         WHERE id = $1 RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(display_name)
+    .bind(role.map(Role::as_str))
+    .bind(disabled)
+    .bind(password_hash)
+    .fetch_optional(pool)
+    .await?;
+    Ok(r.map(Into::into))
+}

@@ -1,0 +1,227 @@
+//! The audit trail: rows for every audited action, the admin viewer, and the hash chain
+//! catching a row altered directly in SQL.
+
+use std::collections::HashSet;
+
+use aduan_api::account::Role;
+use aduan_server::db::audit::{self, Verdict};
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn audited_actions_are_recorded_and_listed() {
+    let app = spawn_app().await;
+    let intake = app.as_role(Role::Intake);
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "complaint",
+            json!({"channel": "walk_in", "description": "Pegawai meminta wang."}).to_string(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"resit".to_vec()).file_name("resit.txt"),
+        );
+    let id = intake
+        .post(app.url("/api/v1/complaints"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let officer = app.as_role(Role::Officer);
+    let detail: Value = officer
+        .get(app.url(&format!("/api/v1/complaints/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    officer
+        .get(app.url(&format!(
+            "/api/v1/attachments/{}",
+            detail["attachments"][0]["id"].as_str().unwrap()
+        )))
+        .send()
+        .await
+        .unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"more".to_vec()).file_name("more.txt"),
+    );
+    intake
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    officer
+        .post(app.url(&format!("/api/v1/complaints/{id}/reprocess")))
+        .send()
+        .await
+        .unwrap();
+    app.client
+        .patch(app.url("/api/v1/admin/processing"))
+        .json(&json!({"concurrency": 8}))
+        .send()
+        .await
+        .unwrap();
+    let created: Value = app.client.post(app.url("/api/v1/admin/users")).json(&json!({"username": "baru", "display_name": "Baru", "role": "officer", "password": "long enough password"})).send().await.unwrap().json().await.unwrap();
+    app.client
+        .patch(app.url(&format!(
+            "/api/v1/admin/users/{}",
+            created["id"].as_str().unwrap()
+        )))
+        .json(&json!({"role": "intake"}))
+        .send()
+        .await
+        .unwrap();
+    reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": "officer", "password": "not it at all"}))
+        .send()
+        .await
+        .unwrap();
+    officer
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
+
+    let actions: HashSet<String> = sqlx::query_scalar("SELECT DISTINCT action FROM audit_log")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    for a in [
+        "login.success",
+        "login.failure",
+        "logout",
+        "complaint.create",
+        "complaint.view",
+        "attachment.download",
+        "attachment.add",
+        "complaint.reprocess",
+        "processing.update",
+        "user.create",
+        "user.update",
+    ] {
+        assert!(actions.contains(a), "no audit row for {a}: {actions:?}");
+    }
+    let view: (Option<String>, Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT actor_name, target_id, ip FROM audit_log WHERE action = 'complaint.view'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        view,
+        (
+            Some("officer".into()),
+            Some(id.clone()),
+            Some("127.0.0.1".into())
+        )
+    );
+
+    let page: Value = app
+        .client
+        .get(app.url("/api/v1/admin/audit?action=complaint.view&limit=10"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["target_id"], id.as_str());
+    let first: Value = app
+        .client
+        .get(app.url("/api/v1/admin/audit?limit=2"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/admin/audit?limit=2&cursor={cursor}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(second["items"][0]["id"].as_i64().unwrap() < first["items"][1]["id"].as_i64().unwrap());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_chain_catches_a_row_altered_in_sql() {
+    let app = spawn_app().await;
+    crate::helpers::login(&app.base, "officer", PASSWORD).await;
+    app.submit_many("audit", 3).await;
+    while audit::seal(&app.pool).await.unwrap() > 0 {}
+    let Verdict::Intact {
+        sealed,
+        unsealed: 0,
+    } = audit::verify(&app.pool).await.unwrap()
+    else {
+        panic!("fresh chain is intact")
+    };
+    assert!(sealed >= 6);
+
+    // The server's own statements cannot change or delete it.
+    let err = sqlx::query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 2")
+        .execute(&app.pool)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
+    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&app.pool)
+        .await
+        .is_err());
+
+    // Someone with the power to bypass the trigger edits a row: verification names it.
+    let mut tx = app.pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 4")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    match audit::verify(&app.pool).await.unwrap() {
+        Verdict::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 4);
+            assert!(reason.contains("altered"), "{reason}");
+        }
+        v => panic!("tampering not detected: {v:?}"),
+    }
+
+    // The command line reports it too, with a failing exit code.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_aduan-server"))
+        .args(["audit", "verify"])
+        .env("DATABASE_URL", app.database_url.as_deref().unwrap())
+        .env("ADUAN_DATA_DIR", &app.data_dir)
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at position 4"));
+    app.stop().await;
+}

@@ -1,0 +1,172 @@
+//! The role matrix: every route the server has, called as anonymous, intake, officer and
+//! admin. A route missing from `EXPECTED` (or a rule that differs) fails this test.
+
+use aduan_api::account::Role;
+use aduan_server::http::access::Access;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::helpers::{client_with, login, spawn_app, PASSWORD};
+
+/// (method, path, who may call it)
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "public"),
+    ("GET", "/readyz", "public"),
+    ("GET", "/api/v1/openapi.json", "public"),
+    ("POST", "/api/v1/auth/login", "public"),
+    ("POST", "/api/v1/auth/logout", "any"),
+    ("GET", "/api/v1/me", "any"),
+    ("POST", "/api/v1/events/ticket", "any"),
+    ("GET", "/api/v1/events", "any"),
+    ("POST", "/api/v1/complaints", "staff"),
+    ("GET", "/api/v1/complaints", "staff"),
+    ("GET", "/api/v1/complaints/{id}", "staff"),
+    ("POST", "/api/v1/complaints/{id}/attachments", "staff"),
+    ("GET", "/api/v1/attachments/{id}", "staff"),
+    ("POST", "/api/v1/complaints/{id}/reprocess", "officers"),
+    ("GET", "/api/v1/admin/processing", "admins"),
+    ("PATCH", "/api/v1/admin/processing", "admins"),
+    ("GET", "/api/v1/admin/users", "admins"),
+    ("POST", "/api/v1/admin/users", "admins"),
+    ("PATCH", "/api/v1/admin/users/{id}", "admins"),
+    ("GET", "/api/v1/admin/audit", "admins"),
+];
+
+fn rule_name(access: Access) -> &'static str {
+    match access {
+        Access::Public => "public",
+        Access::AnyUser => "any",
+        Access::Roles(r) if r == [Role::Intake, Role::Officer, Role::Admin] => "staff",
+        Access::Roles(r) if r == [Role::Officer, Role::Admin] => "officers",
+        Access::Roles(r) if r == [Role::Admin] => "admins",
+        Access::Roles(_) => "other",
+    }
+}
+
+fn admits(rule: &str, role: Option<Role>) -> bool {
+    match (rule, role) {
+        ("public", _) => true,
+        (_, None) => false,
+        ("any" | "staff", Some(_)) => true,
+        ("officers", Some(r)) => r != Role::Intake,
+        ("admins", Some(r)) => r == Role::Admin,
+        _ => unreachable!(),
+    }
+}
+
+#[tokio::test]
+async fn every_route_has_the_expected_rule() {
+    let table = aduan_server::http::route_table();
+    let actual: Vec<(String, String, &str)> = table
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.path.to_string(),
+                rule_name(r.access),
+            )
+        })
+        .collect();
+    for (m, p, rule) in &actual {
+        assert!(
+            EXPECTED
+                .iter()
+                .any(|e| e.0 == m && e.1 == p && e.2 == *rule),
+            "route {m} {p} ({rule}) is not in the role matrix: add it with its rule"
+        );
+    }
+    assert_eq!(actual.len(), EXPECTED.len(), "every expected route exists");
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_its_rule_says() {
+    let app = spawn_app().await;
+    let intake = app.as_role(Role::Intake);
+    let form = reqwest::multipart::Form::new()
+        .text(
+            "complaint",
+            json!({"channel": "walk_in", "description": "Pegawai meminta wang."}).to_string(),
+        )
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"resit".to_vec()).file_name("resit.txt"),
+        );
+    let created: Value = intake
+        .post(app.url("/api/v1/complaints"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let complaint = created["id"].as_str().unwrap().to_string();
+    let detail: Value = intake
+        .get(app.url(&format!("/api/v1/complaints/{complaint}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_string();
+    let users: Value = app
+        .client
+        .get(app.url("/api/v1/admin/users"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let some_user = users[0]["id"].as_str().unwrap().to_string();
+
+    for route in aduan_server::http::route_table() {
+        let id = if route.path.starts_with("/api/v1/attachments") {
+            &attachment
+        } else if route.path.starts_with("/api/v1/admin/users") {
+            &some_user
+        } else {
+            &complaint
+        };
+        let path = route.path.replace("{id}", id);
+        for role in [
+            None,
+            Some(Role::Intake),
+            Some(Role::Officer),
+            Some(Role::Admin),
+        ] {
+            // Logging out ends the session: use a fresh one for that route.
+            let token = match role {
+                Some(r) if route.path.ends_with("/logout") => {
+                    Some(login(&app.base, r.as_str(), PASSWORD).await)
+                }
+                Some(r) => Some(app.tokens[&r].clone()),
+                None => None,
+            };
+            let client = client_with(token.as_deref());
+            let method = Method::from_bytes(route.method.as_str().as_bytes()).unwrap();
+            let mut req = client.request(method.clone(), app.url(&path));
+            if method == Method::POST || method == Method::PATCH {
+                req = req.json(&json!({}));
+            }
+            let status = req.send().await.unwrap().status().as_u16();
+            let rule = rule_name(route.access);
+            let expected_ok = admits(rule, role);
+            let who = role.map(Role::as_str).unwrap_or("anonymous");
+            if expected_ok {
+                assert!(
+                    status != 401 && status != 403,
+                    "{who} {} {}: got {status}, the rule is {rule}",
+                    route.method,
+                    route.path
+                );
+            } else if role.is_none() {
+                assert_eq!(status, 401, "{who} {} {}", route.method, route.path);
+            } else {
+                assert_eq!(status, 403, "{who} {} {}", route.method, route.path);
+            }
+        }
+    }
+    app.stop().await;
+}
