@@ -71,7 +71,7 @@ pub struct DbArgs {
     pub data_dir: PathBuf,
     /// Database connections this instance keeps. Intake is bound by round trips, not
     /// connections: a dozen beats a hundred.
-    #[arg(long, env = "ADUAN_DB_POOL", default_value_t = 16)]
+    #[arg(long, env = "ADUAN_DB_POOL", default_value_t = 10)]
     pub db_pool: u32,
 }
 

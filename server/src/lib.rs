@@ -50,13 +50,15 @@ impl Application {
         let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
             .context("preparing attachment storage")?;
         let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
-        let queue = queue::Queue::start(db.pool.clone(), enricher, args.queue_config()).await?;
         let hub = events::EventHub::default();
+        let queue =
+            queue::Queue::start(db.pool.clone(), enricher, hub.clone(), args.queue_config())
+                .await?;
         let shutdown = CancellationToken::new();
         let control = queue.control();
         let sessions = Arc::new(auth::cache::SessionCache::default());
         let cache = sessions.clone();
-        let listener_task = tokio::spawn(events::listen(
+        let listener_task = tokio::spawn(events::run(
             db.pool.clone(),
             hub.clone(),
             move |event| {

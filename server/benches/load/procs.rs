@@ -19,6 +19,8 @@ pub fn free_port() -> u16 {
 pub struct Proc {
     pub child: Child,
     pub base: String,
+    /// A bearer token of the `bench` admin (servers only).
+    pub token: String,
     /// Keeps the data directory until the process is gone.
     _dir: Option<tempfile::TempDir>,
 }
@@ -67,13 +69,67 @@ pub async fn server(env: &[(&str, String)]) -> Proc {
     for (k, v) in env {
         cmd.env(k, v);
     }
+    add_admin(dir.path()).await;
     let child = cmd.spawn().expect("starting aduan-server");
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&format!("{base}/readyz")).await;
+    let token = login(&base).await;
     Proc {
         child,
         base,
+        token,
         _dir: Some(dir),
+    }
+}
+
+const PASSWORD: &str = "bench password 123";
+
+/// `aduan-server user add bench --role admin` on the data directory, before the server runs.
+async fn add_admin(dir: &std::path::Path) {
+    use tokio::io::AsyncWriteExt;
+    let mut child = Command::new(BIN)
+        .args(["user", "add", "bench", "--role", "admin"])
+        .env_remove("DATABASE_URL")
+        .env("ADUAN_DATA_DIR", dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(stdin);
+    assert!(child.wait().await.unwrap().success(), "user add failed");
+}
+
+async fn login(base: &str) -> String {
+    let r: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "bench", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["token"].as_str().expect("login").to_string()
+}
+
+impl Proc {
+    /// A client that sends this server's bearer token.
+    pub fn client(&self) -> reqwest::Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            "authorization",
+            format!("Bearer {}", self.token).parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(h)
+            .build()
+            .unwrap()
     }
 }
 
@@ -95,6 +151,7 @@ pub async fn llm_sim(args: &[&str]) -> Proc {
     Proc {
         child,
         base,
+        token: String::new(),
         _dir: None,
     }
 }

@@ -13,7 +13,8 @@ const COMPLAINT: &str = "Pada 12 Januari 2025, seorang pegawai JPJ di Shah Alam 
     diluluskan tanpa bayaran. Saya membayar secara tunai di pejabat JPJ.";
 
 async fn pause(p: &Proc, paused: bool) {
-    let r = reqwest::Client::new()
+    let r = p
+        .client()
         .patch(format!("{}/api/v1/admin/processing", p.base))
         .json(&json!({ "paused": paused }))
         .send()
@@ -23,7 +24,9 @@ async fn pause(p: &Proc, paused: bool) {
 }
 
 async fn processing(p: &Proc) -> Value {
-    reqwest::get(format!("{}/api/v1/admin/processing", p.base))
+    p.client()
+        .get(format!("{}/api/v1/admin/processing", p.base))
+        .send()
         .await
         .unwrap()
         .json()
@@ -33,7 +36,7 @@ async fn processing(p: &Proc) -> Value {
 
 /// Submit `n` complaints with `concurrency` requests in flight.
 async fn submit(p: &Proc, n: usize, concurrency: usize) {
-    let client = reqwest::Client::new();
+    let client = p.client();
     let url = format!("{}/api/v1/complaints", p.base);
     let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency));
     let mut tasks = Vec::with_capacity(n);
@@ -91,7 +94,8 @@ pub async fn upload() -> Rows {
         )
         .part("file", part);
     let started = Instant::now();
-    let r = reqwest::Client::new()
+    let r = p
+        .client()
         .post(format!("{}/api/v1/complaints", p.base))
         .multipart(form)
         .send()
@@ -124,7 +128,11 @@ pub async fn intake() -> Rows {
         let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
         std::fs::write(
             script.path(),
-            format!("wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.body = [[{body}]]\n"),
+            format!(
+                "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
+                 wrk.headers[\"Authorization\"] = \"Bearer {}\"\nwrk.body = [[{body}]]\n",
+                p.token
+            ),
         )
         .unwrap();
         let wrk = |secs: &str| {
@@ -182,7 +190,7 @@ pub async fn burst() -> Rows {
         ("ADUAN_WORKERS", "64".into()),
     ])
     .await;
-    let client = reqwest::Client::new();
+    let client = p.client();
     let started = Instant::now();
     for i in 0..50 {
         let body = json!({"channel": "web", "description": format!("{COMPLAINT} (#{i})")});

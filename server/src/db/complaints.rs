@@ -38,8 +38,9 @@ pub enum InsertOutcome {
 }
 
 /// ONE statement writes the complaint, its attachments, its first status, its enrichment
-/// job, its audit entry and its `complaint.created` event, and NOTIFYs every instance: one round trip, so
-/// intake is bound by commit latency, not by chatter.
+/// job, its audit entry and its `complaint.created` event: one round trip, so intake is
+/// bound by commit latency, not by chatter. It does not NOTIFY: a NOTIFY takes a global
+/// lock until commit and would serialise every intake; the caller signals the event hub.
 const INSERT_SQL: &str = r#"
 WITH c AS (
     INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
@@ -68,19 +69,19 @@ WITH c AS (
         jsonb_build_object('id', c.id, 'complaint_id', c.id, 'reference', c.reference,
                            'status', c.status, 'at', c.created_at)
     FROM c
-    RETURNING id, kind, owner_id, data
+), s AS (
+    -- Malay has no stemmer in PostgreSQL: 'simple' matches Malay words as written,
+    -- 'english' adds stemming for English text. Queries OR both.
+    INSERT INTO complaint_search (complaint_id, search)
+    SELECT c.id, to_tsvector('english', $3) || to_tsvector('simple', $3) FROM c
 ), au AS (
     INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
         details)
     SELECT $9, $19, 'complaint.create', 'complaint', c.id::text, $20, $21,
         jsonb_build_object('reference', c.reference, 'attachments', cardinality($12::uuid[]))
     FROM c
-), n AS (
-    SELECT pg_notify('aduan_events', jsonb_build_object('id', e.id, 'kind', e.kind,
-        'owner_id', e.owner_id, 'data', e.data)::text) AS sent
-    FROM e
 )
-SELECT c.id, c.reference, c.status, c.created_at FROM c, n
+SELECT c.id, c.reference, c.status, c.created_at FROM c
 "#;
 
 #[derive(sqlx::FromRow)]
@@ -379,11 +380,14 @@ pub async fn list(
         qb.push(" AND created_at < ").push_bind(to);
     }
     if let Some(q) = &filter.q {
-        qb.push(" AND search @@ (websearch_to_tsquery('english', ")
-            .push_bind(q.clone())
-            .push(") || websearch_to_tsquery('simple', ")
-            .push_bind(q.clone())
-            .push("))");
+        qb.push(
+            " AND id IN (SELECT complaint_id FROM complaint_search \
+             WHERE search @@ (websearch_to_tsquery('english', ",
+        )
+        .push_bind(q.clone())
+        .push(") || websearch_to_tsquery('simple', ")
+        .push_bind(q.clone())
+        .push(")))");
     }
     if let Some((at, id)) = filter.before {
         qb.push(" AND (created_at, id) < (")

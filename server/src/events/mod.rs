@@ -1,13 +1,17 @@
-//! Change events: every instance LISTENs on PostgreSQL and fans what it hears out to its
-//! SSE clients and its queue, so a client on any instance sees every change and a complaint
-//! entered on one instance wakes the workers of all.
+//! Change events. Writers append to the `events` table in the same statement as the change
+//! and then call [`EventHub::changed`]; a coalescing notifier sends one payload-less NOTIFY
+//! for a whole burst, and every instance (this one included) tails the table by id and
+//! fans new events out to its SSE clients and its queue. A NOTIFY inside each write would
+//! take PostgreSQL's global notify lock until commit and serialise every intake.
+
+mod tail;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::db::events::{EventRow, CHANNEL};
@@ -15,16 +19,22 @@ use crate::db::sessions::CHANNEL as SESSIONS;
 
 /// Slow SSE clients that fall this far behind skip ahead (and can resume from the log).
 const BUFFER: usize = 4096;
+/// At most one NOTIFY per this interval while changes keep coming.
+const COALESCE: Duration = Duration::from_millis(10);
+/// The table is tailed at least this often, in case a notification was missed.
+const POLL: Duration = Duration::from_secs(1);
 
 #[derive(Clone)]
 pub struct EventHub {
     tx: broadcast::Sender<Arc<EventRow>>,
+    changed: Arc<Notify>,
 }
 
 impl Default for EventHub {
     fn default() -> Self {
         EventHub {
             tx: broadcast::channel(BUFFER).0,
+            changed: Arc::new(Notify::new()),
         }
     }
 }
@@ -34,55 +44,97 @@ impl EventHub {
         self.tx.subscribe()
     }
 
-    pub fn publish(&self, event: EventRow) {
-        let _ = self.tx.send(Arc::new(event));
+    /// New rows were committed to `events`: tell every instance (coalesced).
+    pub fn changed(&self) {
+        self.changed.notify_one();
     }
 }
 
-/// LISTEN until `stop`, reconnecting after database outages. `on_event` runs for each
-/// event before it is broadcast (the queue uses it as a wake-up hint); `on_session` gets
-/// the payloads of session revocations (the session cache drops them).
-pub async fn listen(
+/// Run the notifier and the tail until `stop`. `on_event` runs for each new event before
+/// it is broadcast (the queue uses it as a wake-up hint); `on_session` gets the payloads of
+/// session revocations (the session cache drops them).
+pub async fn run(
     pool: PgPool,
     hub: EventHub,
     on_event: impl Fn(&EventRow) + Send + 'static,
     on_session: impl Fn(&str) + Send + 'static,
     stop: CancellationToken,
 ) {
-    loop {
-        let mut listener = match connect(&pool).await {
-            Ok(l) => l,
+    tokio::spawn(notify_changes(
+        pool.clone(),
+        hub.changed.clone(),
+        stop.clone(),
+    ));
+    let mut tail = loop {
+        match tail::Tail::start(&pool).await {
+            Ok(t) => break t,
             Err(e) => {
-                tracing::warn!(error = %e, "LISTEN connection failed; retrying");
+                tracing::warn!(error = %e, "reading the event log failed; retrying");
                 tokio::select! {
                     _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
-                }
-            }
-        };
-        loop {
-            let next = tokio::select! {
-                _ = stop.cancelled() => return,
-                n = listener.try_recv() => n,
-            };
-            match next {
-                Ok(Some(n)) if n.channel() == SESSIONS => on_session(n.payload()),
-                Ok(Some(n)) => match serde_json::from_str::<EventRow>(n.payload()) {
-                    Ok(event) => {
-                        on_event(&event);
-                        hub.publish(event);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "ignoring a malformed event"),
-                },
-                // The connection dropped: notifications may have been missed. Workers poll
-                // anyway; SSE clients catch up from the event log when they reconnect.
-                Ok(None) => tracing::warn!("LISTEN connection lost; reconnecting"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "LISTEN failed; reconnecting");
-                    break;
+                    _ = tokio::time::sleep(POLL) => {},
                 }
             }
         }
+    };
+    loop {
+        let mut listener = match connect(&pool).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(error = %e, "LISTEN connection failed; polling meanwhile");
+                None
+            }
+        };
+        loop {
+            let woke = tokio::select! {
+                _ = stop.cancelled() => return,
+                n = async { listener.as_mut().expect("listener").try_recv().await }, if listener.is_some() => Some(n),
+                _ = tokio::time::sleep(POLL) => None,
+            };
+            match woke {
+                Some(Ok(Some(n))) if n.channel() == SESSIONS => {
+                    on_session(n.payload());
+                    continue;
+                }
+                Some(Ok(Some(_))) | None => {}
+                // Lost the connection: notifications may have been missed; the tail below
+                // catches up, and we reconnect.
+                Some(Ok(None)) | Some(Err(_)) => {
+                    tracing::warn!("LISTEN connection lost; reconnecting");
+                    listener = None;
+                }
+            }
+            match tail.poll(&pool).await {
+                Ok(events) => {
+                    for event in events {
+                        on_event(&event);
+                        let _ = hub.tx.send(Arc::new(event));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "reading the event log failed"),
+            }
+            if listener.is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// One payload-less NOTIFY per burst of changes.
+async fn notify_changes(pool: PgPool, changed: Arc<Notify>, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = changed.notified() => {},
+        }
+        if let Err(e) = sqlx::query("SELECT pg_notify($1, '')")
+            .bind(CHANNEL)
+            .execute(&pool)
+            .await
+        {
+            tracing::debug!(error = %e, "NOTIFY failed; other instances will poll");
+        }
+        tokio::time::sleep(COALESCE).await;
     }
 }
 

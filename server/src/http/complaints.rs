@@ -91,7 +91,11 @@ pub async fn create(
     )
     .await?;
     let (status, accepted) = match outcome {
-        InsertOutcome::Created(a) => (StatusCode::ACCEPTED, a),
+        InsertOutcome::Created(a) => {
+            state.events.changed();
+            state.queue.wake();
+            (StatusCode::ACCEPTED, a)
+        }
         InsertOutcome::Repeated(a) => (StatusCode::OK, a),
         InsertOutcome::KeyReused => {
             return Err(ApiError::new(

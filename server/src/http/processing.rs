@@ -133,6 +133,7 @@ pub async fn reprocess(
         .await?
         .ok_or_else(|| ApiError::not_found("complaint"))?;
     state.queue.wake();
+    state.events.changed();
     audit::record(
         &state.pool,
         &meta.actor(&user),

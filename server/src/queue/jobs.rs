@@ -54,8 +54,9 @@ impl ClaimedJob {
     }
 }
 
-/// The tail shared by every status change: history row, event row, NOTIFY. `src` is a CTE
-/// yielding `id` (complaint), `created_by`, `status` and `detail`.
+/// The tail shared by every status change: history row and event row. `src` is a CTE
+/// yielding `id` (complaint), `created_by`, `status` and `detail`. (No NOTIFY here: it
+/// would serialise commits; the caller signals the event hub after committing.)
 pub(super) fn status_change_tail(src: &str, kind: &str) -> String {
     format!(
         r#", h AS (
@@ -66,11 +67,6 @@ pub(super) fn status_change_tail(src: &str, kind: &str) -> String {
     SELECT {kind}, id, created_by, jsonb_build_object('id', id, 'complaint_id', id,
         'status', status, 'detail', detail, 'at', now())
     FROM {src}
-    RETURNING id, kind, owner_id, data
-), n AS (
-    SELECT count(pg_notify('aduan_events', jsonb_build_object('id', e.id, 'kind', e.kind,
-        'owner_id', e.owner_id, 'data', e.data)::text)) AS sent
-    FROM e
 )"#
     )
 }
@@ -140,7 +136,7 @@ WITH busy AS (
 SELECT claimed.id, claimed.complaint_id, claimed.attempt, claimed.max_attempts,
     claimed.lease_token, c.description, c.location, c.subject_agency,
     c.created_at AS received_at
-FROM claimed JOIN c ON c.id = claimed.complaint_id, n
+FROM claimed JOIN c ON c.id = claimed.complaint_id
 ORDER BY claimed.id"#,
         tail = status_change_tail("c", "'complaint.status_changed'")
     );
@@ -201,7 +197,7 @@ WITH j AS (
     FROM j WHERE complaints.id = j.complaint_id
     RETURNING complaints.id, complaints.created_by, complaints.status, $11::text AS detail
 ){tail}
-SELECT count(*) FROM c, n"#,
+SELECT count(*) FROM c"#,
         tail = status_change_tail(
             "c",
             "CASE WHEN $11::text IS NULL THEN 'complaint.enriched' ELSE 'complaint.status_changed' END"
@@ -245,7 +241,7 @@ WITH j AS (
     FROM j WHERE complaints.id = j.complaint_id
     RETURNING complaints.id, complaints.created_by, 'queued'::text AS status, $5::text AS detail
 ){tail}
-SELECT count(*) FROM c, n"#,
+SELECT count(*) FROM c"#,
         tail = status_change_tail("c", "'complaint.status_changed'")
     );
     let n: i64 = sqlx::query_scalar(&sql)
@@ -305,8 +301,7 @@ WITH j AS (
     RETURNING complaints.id, complaints.created_by, 'queued'::text AS status,
         'reprocess requested'::text AS detail
 ){tail}
-SELECT coalesce((SELECT status FROM c), (SELECT status FROM complaints WHERE id = $1))
-FROM (SELECT count(*) FROM n) AS force_n"#,
+SELECT coalesce((SELECT status FROM c), (SELECT status FROM complaints WHERE id = $1))"#,
         tail = status_change_tail("c", "'complaint.status_changed'")
     );
     sqlx::query_scalar(&sql)

@@ -36,7 +36,7 @@ WITH j AS (
     FROM j WHERE complaints.id = j.complaint_id
     RETURNING complaints.id, complaints.created_by, complaints.status, j.last_error AS detail
 ){tail}
-SELECT count(*) FROM c, n"#,
+SELECT count(*) FROM c"#,
         tail = jobs::status_change_tail("c", "'complaint.status_changed'")
     );
     let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;

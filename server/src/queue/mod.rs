@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::enrich::Enricher;
+use crate::events::EventHub;
 use limiter::AdaptiveLimit;
 
 /// Most jobs taken by one claim.
@@ -70,6 +71,8 @@ pub(crate) struct Shared {
     /// Leases held by this instance: job id → lease token.
     pub leases: Mutex<HashMap<i64, Uuid>>,
     pub stats: worker::Stats,
+    /// Told after every write that appended events.
+    pub events: EventHub,
 }
 
 /// A running queue. [`Queue::shutdown`] stops it cleanly.
@@ -85,6 +88,7 @@ impl Queue {
     pub async fn start(
         pool: PgPool,
         enricher: Arc<Enricher>,
+        events: EventHub,
         cfg: QueueConfig,
     ) -> anyhow::Result<Self> {
         sqlx::query(
@@ -108,6 +112,7 @@ impl Queue {
             wake: Notify::new(),
             leases: Mutex::new(HashMap::new()),
             stats: worker::Stats::default(),
+            events,
         });
         let stop_claiming = CancellationToken::new();
         let stop_all = CancellationToken::new();

@@ -43,6 +43,9 @@ pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
                 Ok(batch) => {
                     shared.limit.set_bound(batch.concurrency.max(1) as u32);
                     got = batch.jobs.len() as u32;
+                    if got > 0 {
+                        shared.events.changed();
+                    }
                     for job in batch.jobs {
                         // The dispatcher is the only one taking permits and `want` was
                         // free, so this succeeds; a bound lowered meanwhile only means
@@ -96,7 +99,7 @@ async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
         Err(err) => on_error(&shared, &job, &request, err).await,
     };
     match recorded {
-        Ok(true) => {}
+        Ok(true) => shared.events.changed(),
         Ok(false) => tracing::warn!("lease lost before completion; the rescued job will run again"),
         // The lease will expire and the rescuer re-queues the job: nothing is lost.
         Err(e) => tracing::error!(error = %e, "recording the outcome failed"),
@@ -203,6 +206,7 @@ pub(crate) async fn maintain(shared: Arc<Shared>, stop: CancellationToken) {
             Ok(0) => {}
             Ok(n) => {
                 tracing::warn!(rescued = n, "re-queued jobs whose lease expired");
+                shared.events.changed();
                 shared.wake.notify_one();
             }
             Err(e) => tracing::warn!(error = %e, "rescuing expired leases failed"),
@@ -233,7 +237,10 @@ pub(crate) async fn release_all(shared: &Shared) -> usize {
         )
         .await
         {
-            Ok(true) => released += 1,
+            Ok(true) => {
+                released += 1;
+                shared.events.changed();
+            }
             Ok(false) => {}
             Err(e) => {
                 tracing::warn!(error = %e, job = job_id, "releasing a lease failed; it will expire")
