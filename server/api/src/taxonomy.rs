@@ -297,4 +297,20 @@ mod tests {
         assert_eq!(v["categories"].as_array().unwrap().len(), CATEGORIES.len());
         assert_eq!(v["acts"][0]["sections"][0]["code"], "16(a)");
     }
+
+    /// The UI reads its labels from `ui/src/lib/gen/taxonomy.json`; regenerate it here
+    /// and fail when the committed copy was stale, so a taxonomy edit reaches the UI.
+    #[test]
+    fn ui_taxonomy_json_is_current() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../ui/src/lib/gen/taxonomy.json"
+        );
+        let want = serde_json::to_string_pretty(&taxonomy_json()).unwrap() + "\n";
+        let have = std::fs::read_to_string(path).unwrap_or_default();
+        if have != want {
+            std::fs::write(path, &want).unwrap();
+            panic!("{path} was stale and has been regenerated; commit it");
+        }
+    }
 }

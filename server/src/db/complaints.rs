@@ -37,7 +37,7 @@ pub enum InsertOutcome {
     KeyReused,
 }
 
-/// ONE statement writes the complaint, its attachments, its first status, its enrichment
+/// ONE statement writes the complaint, its attachments, its search vector, its enrichment
 /// job, its audit entry and its `complaint.created` event: one round trip, so intake is
 /// bound by commit latency, not by chatter. It does not NOTIFY: a NOTIFY takes a global
 /// lock until commit and would serialise every intake; the caller signals the event hub.
@@ -61,8 +61,6 @@ WITH c AS (
         AS t(id, filename, declared_type, content_type, size_bytes, sha256)
 ), j AS (
     INSERT INTO enrichment_jobs (complaint_id, max_attempts) SELECT id, $18 FROM c
-), h AS (
-    INSERT INTO complaint_status_history (complaint_id, status) SELECT id, 'queued' FROM c
 ), e AS (
     INSERT INTO events (kind, complaint_id, owner_id, data)
     SELECT 'complaint.created', c.id, c.created_by,
@@ -248,7 +246,7 @@ pub async fn get(
     .await?;
     let Some(r) = row else { return Ok(None) };
     let attachments = super::attachments::list_for(pool, id).await?;
-    let history = history(pool, id).await?;
+    let history = history(pool, id, r.created_at).await?;
     let enrichment = enrichment(pool, id).await?;
     Ok(Some(ComplaintDetail {
         id: r.id,
@@ -309,7 +307,13 @@ async fn enrichment(pool: &PgPool, id: Uuid) -> Result<Option<EnrichmentRecord>,
     }))
 }
 
-async fn history(pool: &PgPool, id: Uuid) -> Result<Vec<StatusChange>, sqlx::Error> {
+/// The status timeline. Its first entry, `queued` at the moment of receipt, is not stored:
+/// it is the complaint's `created_at` (one row fewer written per intake).
+async fn history(
+    pool: &PgPool,
+    id: Uuid,
+    created_at: DateTime<Utc>,
+) -> Result<Vec<StatusChange>, sqlx::Error> {
     let rows: Vec<(String, DateTime<Utc>, Option<String>)> = sqlx::query_as(
         "SELECT status, at, detail FROM complaint_status_history
          WHERE complaint_id = $1 ORDER BY id",
@@ -317,13 +321,17 @@ async fn history(pool: &PgPool, id: Uuid) -> Result<Vec<StatusChange>, sqlx::Err
     .bind(id)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(status, at, detail)| StatusChange {
+    let received = StatusChange {
+        status: ComplaintStatus::Queued,
+        at: created_at,
+        detail: None,
+    };
+    Ok(std::iter::once(received)
+        .chain(rows.into_iter().map(|(status, at, detail)| StatusChange {
             status: parse_status(&status),
             at,
             detail,
-        })
+        }))
         .collect())
 }
 
