@@ -223,4 +223,39 @@ pub struct EnrichmentRecord {
     pub corrected_by: Option<Uuid>,
     pub corrected_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// The provider's raw reply(ies); shown to admins only.
+    #[ts(type = "unknown")]
+    #[schema(value_type = Option<Object>)]
+    pub raw_reply: Option<serde_json::Value>,
+}
+
+/// `PATCH /api/v1/complaints/{id}/enrichment`: an officer's corrections. Only the fields
+/// given are corrected; earlier corrections of other fields stay. The machine result is
+/// never changed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct EnrichmentCorrection {
+    #[serde(default)]
+    #[ts(optional)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub five_w1h: Option<crate::enrichment::FiveW1H>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub classification: Option<crate::enrichment::Classification>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub sector: Option<crate::enrichment::SectorInfo>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub legal: Option<Vec<crate::enrichment::LegalRef>>,
+    #[serde(default)]
+    #[ts(optional)]
+    pub amounts: Option<Vec<crate::enrichment::Amount>>,
+    /// Why the officer corrected it (kept with the correction and in the audit log).
+    #[serde(default)]
+    #[ts(optional)]
+    pub note: Option<String>,
 }

@@ -215,16 +215,12 @@ struct DetailRow {
     last_error: Option<String>,
 }
 
-/// Who may see what: `Some(user)` limits the lookup to complaints that user entered.
-#[derive(Debug, Clone, Copy)]
+/// Who may see what: `Some(user)` limits the lookup to complaints that user entered;
+/// `raw_replies` includes the provider's raw replies (admins).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Visibility {
     pub only_created_by: Option<Uuid>,
-}
-
-impl Visibility {
-    pub const ALL: Visibility = Visibility {
-        only_created_by: None,
-    };
+    pub raw_replies: bool,
 }
 
 /// A complaint with its attachments and status timeline; `None` if it does not exist or is
@@ -247,7 +243,7 @@ pub async fn get(
     let Some(r) = row else { return Ok(None) };
     let attachments = super::attachments::list_for(pool, id).await?;
     let history = history(pool, id, r.created_at).await?;
-    let enrichment = enrichment(pool, id).await?;
+    let enrichment = enrichment(pool, id, vis.raw_replies).await?;
     Ok(Some(ComplaintDetail {
         id: r.id,
         reference: r.reference,
@@ -272,7 +268,11 @@ pub async fn get(
     }))
 }
 
-async fn enrichment(pool: &PgPool, id: Uuid) -> Result<Option<EnrichmentRecord>, sqlx::Error> {
+async fn enrichment(
+    pool: &PgPool,
+    id: Uuid,
+    raw_replies: bool,
+) -> Result<Option<EnrichmentRecord>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
     struct Row {
         result: serde_json::Value,
@@ -282,13 +282,15 @@ async fn enrichment(pool: &PgPool, id: Uuid) -> Result<Option<EnrichmentRecord>,
         corrected_by: Option<Uuid>,
         corrected_at: Option<DateTime<Utc>>,
         updated_at: DateTime<Utc>,
+        raw_reply: Option<serde_json::Value>,
     }
     let row: Option<Row> = sqlx::query_as(
         "SELECT result, provenance, needs_review, corrections, corrected_by, corrected_at,
-                updated_at
+                updated_at, CASE WHEN $2 THEN raw_reply END AS raw_reply
          FROM enrichments WHERE complaint_id = $1",
     )
     .bind(id)
+    .bind(raw_replies)
     .fetch_optional(pool)
     .await?;
     Ok(row.and_then(|r| {
@@ -303,6 +305,7 @@ async fn enrichment(pool: &PgPool, id: Uuid) -> Result<Option<EnrichmentRecord>,
             corrected_by: r.corrected_by,
             corrected_at: r.corrected_at,
             updated_at: r.updated_at,
+            raw_reply: r.raw_reply,
         })
     }))
 }
@@ -343,6 +346,8 @@ pub struct ListFilter {
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub q: Option<String>,
+    pub category: Option<String>,
+    pub sector: Option<String>,
     /// Keyset position: items strictly older than this.
     pub before: Option<(DateTime<Utc>, Uuid)>,
     pub limit: i64,
@@ -396,6 +401,23 @@ pub async fn list(
         .push(") || websearch_to_tsquery('simple', ")
         .push_bind(q.clone())
         .push(")))");
+    }
+    // Officer corrections win over the machine's codes.
+    if let Some(c) = &filter.category {
+        qb.push(
+            " AND id IN (SELECT complaint_id FROM enrichments \
+             WHERE coalesce(corrections #>> '{classification,category}', category) = ",
+        )
+        .push_bind(c.clone())
+        .push(")");
+    }
+    if let Some(c) = &filter.sector {
+        qb.push(
+            " AND id IN (SELECT complaint_id FROM enrichments \
+             WHERE coalesce(corrections #>> '{sector,sector}', sector) = ",
+        )
+        .push_bind(c.clone())
+        .push(")");
     }
     if let Some((at, id)) = filter.before {
         qb.push(" AND (created_at, id) < (")

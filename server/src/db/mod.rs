@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod complaints;
 pub mod embedded;
+pub mod enrichments;
 pub mod events;
 pub mod processing;
 pub mod sessions;

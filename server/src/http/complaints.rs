@@ -114,6 +114,10 @@ pub async fn create(
 pub struct ListQuery {
     status: Option<String>,
     channel: Option<String>,
+    /// Offence category code (the officer's correction wins over the machine's).
+    category: Option<String>,
+    /// Sector code.
+    sector: Option<String>,
     /// Received on or after this date (YYYY-MM-DD) or instant (RFC 3339).
     from: Option<String>,
     /// Received before this date (exclusive) or instant.
@@ -137,6 +141,7 @@ pub async fn list(
     let limit = filter.limit as usize;
     let vis = Visibility {
         only_created_by: user.only_own(),
+        ..Default::default()
     };
     let mut items = complaints::list(&state.pool, &filter, vis).await?;
     let next_cursor = if items.len() > limit {
@@ -185,12 +190,16 @@ fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
         .transpose()
         .map_err(|_| bad("cursor", "is not valid"))?;
     let text = q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let category = q.category.filter(|s| !s.is_empty());
+    let sector = q.sector.filter(|s| !s.is_empty());
     Ok(ListFilter {
         status,
         channel,
         from,
         to,
         q: text,
+        category,
+        sector,
         before,
         limit,
     })
@@ -242,6 +251,7 @@ pub async fn detail(
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
     let vis = Visibility {
         only_created_by: user.only_own(),
+        raw_replies: user.role == aduan_api::account::Role::Admin,
     };
     // Another intake user's complaint is "not found", not "forbidden": its existence is
     // itself confidential.

@@ -5,6 +5,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod complaints;
+pub mod enrichment;
 pub mod error;
 pub mod events;
 pub mod health;
@@ -71,6 +72,7 @@ pub fn api_routes() -> access::Routes {
     access::Routes::default()
         .merge(auth::routes())
         .merge(complaints::routes())
+        .merge(enrichment::routes())
         .merge(attachments::routes())
         .merge(events::routes())
         .merge(processing::routes())

@@ -20,6 +20,19 @@ pub struct ClaimedJob {
     pub received_at: DateTime<Utc>,
 }
 
+/// The text an enrichment is made from (and its evidence quotes checked against): the
+/// description and the intake's location/agency hints.
+pub fn complaint_text(description: &str, location: Option<&str>, agency: Option<&str>) -> String {
+    let mut text = description.to_string();
+    if let Some(l) = location {
+        text.push_str(&format!("\n\nLokasi / Location: {l}"));
+    }
+    if let Some(a) = agency {
+        text.push_str(&format!("\nAgensi / Agency: {a}"));
+    }
+    text
+}
+
 /// The right to complete a job: its id and the token of the current lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lease {
@@ -35,16 +48,13 @@ impl ClaimedJob {
         }
     }
 
-    /// The text the enricher reads: the description and the intake's location/agency hints.
+    /// The text the enricher reads.
     pub fn text(&self) -> String {
-        let mut text = self.description.clone();
-        if let Some(l) = &self.location {
-            text.push_str(&format!("\n\nLokasi / Location: {l}"));
-        }
-        if let Some(a) = &self.subject_agency {
-            text.push_str(&format!("\nAgensi / Agency: {a}"));
-        }
-        text
+        complaint_text(
+            &self.description,
+            self.location.as_deref(),
+            self.subject_agency.as_deref(),
+        )
     }
 
     /// The received date in Malaysia, for relative dates such as "semalam".

@@ -432,3 +432,117 @@ async fn kill_9_with_jobs_in_flight_loses_nothing_and_completes_nothing_twice() 
     );
     rescuer.stop().await;
 }
+
+#[tokio::test]
+async fn officers_correct_the_enrichment_beside_the_machine_result() {
+    use aduan_api::account::Role;
+    let app = spawn_app().await;
+    let ids = app.submit_many("correct", 1).await;
+    app.wait_for_status("enriched", 1, Duration::from_secs(20))
+        .await;
+    let url = app.url(&format!("/api/v1/complaints/{}/enrichment", ids[0]));
+    let officer = app.as_role(Role::Officer);
+
+    let bad = officer
+        .patch(&url)
+        .json(&json!({"legal": [{"act": "akta_613", "section": "16(a)", "confidence": 0.9}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bad.status(),
+        422,
+        "a section under the wrong Act is refused"
+    );
+    let bad: Value = bad.json().await.unwrap();
+    assert!(
+        bad["details"]["fields"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.starts_with("legal")),
+        "{bad}"
+    );
+
+    let fix = json!({
+        "classification": {"category": "solicit_accept_bribe", "corruption_related": true, "confidence": 1.0, "rationale": "Officer asked for money to release goods."},
+        "legal": [{"act": "akta_694", "section": "16(a)", "confidence": 1.0}],
+        "note": "Confirmed with the complainant by phone."
+    });
+    let r = officer.patch(&url).json(&fix).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let record: Value = r.json().await.unwrap();
+    assert_eq!(
+        record["corrections"]["classification"]["category"],
+        "solicit_accept_bribe"
+    );
+    assert_eq!(
+        record["corrections"]["note"],
+        "Confirmed with the complainant by phone."
+    );
+    assert!(
+        record["result"]["classification"]["category"].is_string(),
+        "machine result kept"
+    );
+    assert!(record["corrected_at"].is_string() && record["corrected_by"].is_string());
+    assert_eq!(record["needs_review"], false);
+    assert_eq!(
+        record["raw_reply"],
+        Value::Null,
+        "raw replies are for admins only"
+    );
+
+    // A second correction of another field keeps the first.
+    let r = officer
+        .patch(&url)
+        .json(&json!({"summary": "Pegawai kastam meminta wang."}))
+        .send()
+        .await
+        .unwrap();
+    let record: Value = r.json().await.unwrap();
+    assert_eq!(
+        record["corrections"]["summary"],
+        "Pegawai kastam meminta wang."
+    );
+    assert_eq!(record["corrections"]["legal"][0]["section"], "16(a)");
+
+    // The corrected category is what the list filters on.
+    let listed: Value = officer
+        .get(app.url("/api/v1/complaints?category=solicit_accept_bribe"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let listed: Value = officer
+        .get(app.url("/api/v1/complaints?category=false_claim"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+
+    assert_eq!(
+        app.as_role(Role::Intake)
+            .patch(&url)
+            .json(&fix)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let empty = officer.patch(&url).json(&json!({})).send().await.unwrap();
+    assert_eq!(empty.status(), 422);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'enrichment.correct'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 2);
+    app.stop().await;
+}

@@ -24,6 +24,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/complaints/{id}/attachments", "staff"),
     ("GET", "/api/v1/attachments/{id}", "staff"),
     ("POST", "/api/v1/complaints/{id}/reprocess", "officers"),
+    ("PATCH", "/api/v1/complaints/{id}/enrichment", "officers"),
     ("GET", "/api/v1/admin/processing", "admins"),
     ("PATCH", "/api/v1/admin/processing", "admins"),
     ("GET", "/api/v1/admin/users", "admins"),
