@@ -181,20 +181,34 @@ pub struct Finished {
     pub error: Option<String>,
 }
 
-/// Store the result and finish the job — only if we still hold its lease. Returns false
-/// when the lease was lost (rescued after a stall), in which case nothing was written.
-pub async fn finish(pool: &PgPool, lease: Lease, f: &Finished) -> Result<bool, sqlx::Error> {
+/// Store results and finish jobs, many in one statement — each only if we still hold its
+/// lease. Returns the ids of the jobs finished; a job missing from it had lost its lease
+/// (rescued after a stall) and nothing was written for it.
+pub async fn finish_batch(
+    pool: &PgPool,
+    items: &[(Lease, &Finished)],
+) -> Result<Vec<i64>, sqlx::Error> {
     let sql = format!(
         r#"
-WITH j AS (
-    UPDATE enrichment_jobs SET state = CASE WHEN $11::text IS NULL THEN 'succeeded' ELSE 'failed' END,
-        finished_at = now(), lease_token = NULL, lease_until = NULL, last_error = $11
-    WHERE id = $1 AND lease_token = $2 AND state = 'running'
-    RETURNING complaint_id
+WITH i AS (
+    SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::jsonb[],
+        $6::bool[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+    AS t(job_id, token, result, provenance, raw_reply, needs_review, category, sector, area,
+        state, error)
+), j AS (
+    UPDATE enrichment_jobs SET
+        state = CASE WHEN i.error IS NULL THEN 'succeeded' ELSE 'failed' END,
+        finished_at = now(), lease_token = NULL, lease_until = NULL, last_error = i.error
+    FROM i
+    WHERE enrichment_jobs.id = i.job_id AND enrichment_jobs.lease_token = i.token
+        AND enrichment_jobs.state = 'running'
+    RETURNING enrichment_jobs.id AS job_id, enrichment_jobs.complaint_id
 ), r AS (
     INSERT INTO enrichments (complaint_id, result, provenance, raw_reply, needs_review,
         category, sector, area, state)
-    SELECT complaint_id, $3, $4, $5, $6, $7, $8, $9, $10 FROM j
+    SELECT j.complaint_id, i.result, i.provenance, i.raw_reply, i.needs_review, i.category,
+        i.sector, i.area, i.state
+    FROM j JOIN i USING (job_id)
     ON CONFLICT (complaint_id) DO UPDATE SET result = excluded.result,
         provenance = excluded.provenance, raw_reply = excluded.raw_reply,
         needs_review = excluded.needs_review, category = excluded.category,
@@ -202,36 +216,81 @@ WITH j AS (
         updated_at = now()
 ), c AS (
     UPDATE complaints SET
-        status = CASE WHEN $11::text IS NULL THEN 'enriched' ELSE 'failed' END,
-        needs_review = $6, last_error = $11, updated_at = now()
-    FROM j WHERE complaints.id = j.complaint_id
-    RETURNING complaints.id, complaints.created_by, complaints.status, $11::text AS detail
+        status = CASE WHEN i.error IS NULL THEN 'enriched' ELSE 'failed' END,
+        needs_review = i.needs_review, last_error = i.error, updated_at = now()
+    FROM j JOIN i USING (job_id)
+    WHERE complaints.id = j.complaint_id
+    RETURNING complaints.id, complaints.created_by, complaints.status, i.error AS detail
 ){tail}
-SELECT count(*) FROM c"#,
+SELECT job_id FROM j"#,
         tail = status_change_tail(
             "c",
-            "CASE WHEN $11::text IS NULL THEN 'complaint.enriched' ELSE 'complaint.status_changed' END"
+            "CASE WHEN status = 'enriched' THEN 'complaint.enriched' ELSE 'complaint.status_changed' END"
         )
     );
-    let n: i64 = sqlx::query_scalar(&sql)
-        .bind(lease.job_id)
-        .bind(lease.token)
-        .bind(&f.result)
-        .bind(&f.provenance)
-        .bind(&f.raw_reply)
-        .bind(f.needs_review)
-        .bind(&f.category)
-        .bind(&f.sector)
-        .bind(&f.area)
-        .bind(&f.state)
-        .bind(&f.error)
-        .fetch_one(pool)
-        .await?;
-    Ok(n == 1)
+    sqlx::query_scalar(&sql)
+        .bind(items.iter().map(|(l, _)| l.job_id).collect::<Vec<_>>())
+        .bind(items.iter().map(|(l, _)| l.token).collect::<Vec<_>>())
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.result.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.provenance.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.raw_reply.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.needs_review)
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.category.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.sector.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.area.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.state.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.error.clone())
+                .collect::<Vec<_>>(),
+        )
+        .fetch_all(pool)
+        .await
 }
 
 /// Put a job back to wait `delay_s`. `refund` gives the attempt back (a 429 or a shutdown
-/// is not the job's fault). Guarded by the lease like [`finish`].
+/// is not the job's fault). Guarded by the lease like [`finish_batch`].
 pub async fn retry_later(
     pool: &PgPool,
     lease: Lease,

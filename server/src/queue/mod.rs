@@ -9,6 +9,7 @@ pub mod backoff;
 pub mod jobs;
 pub mod limiter;
 pub mod maintenance;
+mod recorder;
 mod worker;
 
 use std::collections::HashMap;
@@ -73,6 +74,8 @@ pub(crate) struct Shared {
     pub stats: worker::Stats,
     /// Told after every write that appended events.
     pub events: EventHub,
+    /// Writes finished jobs in batches.
+    pub recorder: recorder::Recorder,
 }
 
 /// A running queue. [`Queue::shutdown`] stops it cleanly.
@@ -103,6 +106,7 @@ impl Queue {
             std::process::id(),
             &Uuid::new_v4().simple().to_string()[..8]
         );
+        let recorder = recorder::Recorder::spawn(pool.clone());
         let shared = Arc::new(Shared {
             pool,
             enricher,
@@ -113,6 +117,7 @@ impl Queue {
             leases: Mutex::new(HashMap::new()),
             stats: worker::Stats::default(),
             events,
+            recorder,
         });
         let stop_claiming = CancellationToken::new();
         let stop_all = CancellationToken::new();

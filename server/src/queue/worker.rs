@@ -94,7 +94,10 @@ async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
         Ok(outcome) => {
             shared.limit.on_success();
             shared.stats.succeeded.fetch_add(1, Relaxed);
-            jobs::finish(&shared.pool, job.lease(), &finished(&outcome, None)).await
+            shared
+                .recorder
+                .finish(job.lease(), finished(&outcome, None))
+                .await
         }
         Err(err) => on_error(&shared, &job, &request, err).await,
     };
@@ -114,7 +117,7 @@ async fn on_error(
     job: &ClaimedJob,
     request: &EnrichRequest,
     err: ProviderError,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, String> {
     let message = err.to_string();
     match err {
         ProviderError::RateLimited { retry_after } => {
@@ -128,7 +131,8 @@ async fn on_error(
                 true,
                 &message,
             )
-            .await;
+            .await
+            .map_err(|e| e.to_string());
         }
         ProviderError::Timeout(_) => {
             shared.limit.on_overload();
@@ -142,7 +146,10 @@ async fn on_error(
         let reason = format!("the language model failed {} times: {message}", job.attempt);
         let fallback = shared.enricher.fallback(request, &reason);
         let error = format!("{message} (after {} attempts)", job.attempt);
-        return jobs::finish(&shared.pool, job.lease(), &finished(&fallback, Some(error))).await;
+        return shared
+            .recorder
+            .finish(job.lease(), finished(&fallback, Some(error)))
+            .await;
     }
     shared.stats.retries.fetch_add(1, Relaxed);
     let delay = backoff::delay(job.attempt, shared.cfg.backoff_base, shared.cfg.backoff_cap);
@@ -154,6 +161,7 @@ async fn on_error(
         &message,
     )
     .await
+    .map_err(|e| e.to_string())
 }
 
 fn finished(outcome: &EnrichOutcome, error: Option<String>) -> Finished {
