@@ -1,0 +1,195 @@
+// End-to-end check of the web UI against the REAL server (builtin enricher):
+// sign in as intake, submit a walk-in complaint with an image and a PDF, read the slip,
+// watch the complaint become enriched live (no reload), preview the image, log out.
+// Needs `npm run build` first and Debian's chromium. Prints `e2e: N passed, M failed`.
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { freePort, makePdf, makePng, startServer, startStatic } from './support.mjs';
+
+const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(ui, '..');
+const shots = join(ui, 'e2e/screenshots');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+let passed = 0;
+let failed = 0;
+
+async function check(name, f) {
+  try {
+    await f();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 4).join('\n     ')}`);
+  }
+}
+
+function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function adminApi(server, method, path, body) {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: server.passwords.admin }),
+  }).then((r) => r.json());
+  const r = await fetch(`${server.url}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' },
+    body: body && JSON.stringify(body),
+  });
+  expect(r.ok, `${method} ${path}: ${r.status}`);
+}
+
+statSync(join(ui, 'dist/index.html'), { throwIfNoEntry: false }) ?? (console.error('run `npm run build` first'), process.exit(2));
+mkdirSync(shots, { recursive: true });
+const [apiPort, uiPort] = [await freePort(), await freePort()];
+const uiUrl = `http://127.0.0.1:${uiPort}`;
+const server = await startServer(repo, apiPort, uiUrl);
+const statics = await startStatic(join(ui, 'dist'), uiPort);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const page = await browser.newPage({ viewport: { width: 1100, height: 660 } });
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+page.setDefaultTimeout(15_000);
+// Screenshots are committed: keep each under ~150 KB (text-dense ones are clipped).
+const shot = (name, opts = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...opts });
+let reference = '';
+
+try {
+  await check('login screen, English, server address under Advanced', async () => {
+    await page.goto(uiUrl);
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByText('Advanced').click();
+    await page.getByLabel('Server address').fill(server.url);
+    await page.getByLabel('Username').fill('intake');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong username or password' }).waitFor();
+    await shot('login');
+  });
+
+  await check('intake signs in; the event stream goes live', async () => {
+    await page.getByLabel('Password').fill(server.passwords.intake);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'New complaint' }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  });
+
+  await check('inline validation on blur', async () => {
+    await page.getByLabel('E-mail').fill('not-an-email');
+    await page.getByLabel('E-mail').blur();
+    await page.getByText('This is not an e-mail address.').waitFor();
+    await page.getByLabel('E-mail').fill('siti@example.my');
+    await page.getByLabel('E-mail').blur();
+    await page.getByText('This is not an e-mail address.').waitFor({ state: 'detached' });
+  });
+
+  // Pause the workers so the complaint is seen queued first, then enriched live.
+  await adminApi(server, 'PATCH', '/admin/processing', { paused: true });
+
+  await check('submit a walk-in complaint with an image and a PDF; the slip shows the reference', async () => {
+    await page.getByLabel('Name').fill('Siti binti Ahmad');
+    await page.getByLabel('Phone').fill('012-345 6789');
+    await page.getByLabel('Description of the complaint').fill(
+      'Pegawai JPJ di Shah Alam meminta wang tunai RM5,000 untuk meluluskan lesen memandu saya minggu lepas.',
+    );
+    await page.getByLabel('Location').fill('Pejabat JPJ Shah Alam');
+    await page.getByLabel('Agency concerned').fill('JPJ');
+    await page.locator('input[type=file]').setInputFiles([
+      { name: 'receipt.png', mimeType: 'image/png', buffer: makePng() },
+      { name: 'letter.pdf', mimeType: 'application/pdf', buffer: makePdf() },
+    ]);
+    await page.locator('img.thumb').waitFor();
+    // The frame scrolls inside <main>: a taller window shows the whole form.
+    await page.setViewportSize({ width: 1100, height: 1000 });
+    await page.locator('main').evaluate((el) => (el.scrollTop = 0));
+    await shot('intake');
+    await page.setViewportSize({ width: 1100, height: 660 });
+    await page.getByRole('button', { name: 'Submit complaint' }).click();
+    const ref = page.getByTestId('reference');
+    await ref.waitFor();
+    reference = (await ref.textContent()).trim();
+    expect(/^ADU-\d{4}-\d+$/.test(reference), `reference looks wrong: ${reference}`);
+    await page.locator('.qr svg').waitFor();
+    await shot('slip');
+  });
+
+  await check('printing shows the slip only', async () => {
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.getByTestId('reference').isVisible(), 'the slip is hidden in print');
+    expect(!(await page.getByRole('button', { name: 'Print' }).isVisible()), 'the toolbar is printed');
+    expect(!(await page.getByRole('navigation').isVisible()), 'the sidebar is printed');
+    await page.emulateMedia({ media: 'screen' });
+  });
+
+  await check('the new complaint is listed, then becomes enriched without a reload', async () => {
+    await page.evaluate(() => (window.__noReload = true));
+    await page.getByRole('button', { name: 'Complaints' }).click();
+    const row = page.locator(`.row[data-reference="${reference}"]`);
+    await row.locator('[data-status="queued"]').waitFor();
+    await adminApi(server, 'PATCH', '/admin/processing', { paused: false });
+    await row.locator('[data-status="enriched"]').waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => window.__noReload === true), 'the page was reloaded');
+  });
+
+  await check('filters: a status with no complaints says so', async () => {
+    await page.getByLabel('Status').selectOption('failed');
+    await page.getByText('No complaints match these filters.').waitFor();
+    await page.getByLabel('Status').selectOption('');
+    await page.locator(`.row[data-reference="${reference}"]`).waitFor();
+  });
+
+  await check('detail: summary, attachments with an image preview, history', async () => {
+    await page.locator(`.row[data-reference="${reference}"]`).click();
+    await page.getByRole('heading', { name: reference }).waitFor();
+    await page.getByRole('tabpanel').getByText('Classification').waitFor();
+    await shot('complaints', { clip: { x: 0, y: 0, width: 1100, height: 560 } });
+    await page.getByRole('tab', { name: /Attachments \(2\)/ }).click();
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const img = page.getByRole('img', { name: 'receipt.png' });
+    await img.waitFor();
+    await page.waitForFunction((el) => el.complete && el.naturalWidth === 96, await img.elementHandle());
+    await shot('attachments');
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('tabpanel').locator('[data-status="enriched"]').waitFor();
+  });
+
+  await check('log out returns to the sign-in screen', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Aduan' }).waitFor();
+  });
+
+  await check('admin sees the queue in the top bar and can reprocess; the status follows live', async () => {
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(server.passwords.admin);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.proc').waitFor();
+    const badge = (await page.locator('.proc').textContent()).trim();
+    expect(/^(Queue empty|\d+ queued · ~.+)$/.test(badge), `badge says: ${badge}`);
+    await page.getByRole('button', { name: 'Complaints' }).click();
+    await page.locator(`.row[data-reference="${reference}"]`).click();
+    await adminApi(server, 'PATCH', '/admin/processing', { paused: true });
+    await page.getByRole('button', { name: 'Reprocess' }).click();
+    const header = page.locator('article.detail header');
+    await header.locator('[data-status="queued"]').waitFor();
+    await adminApi(server, 'PATCH', '/admin/processing', { paused: false });
+    await header.locator('[data-status="enriched"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Aduan' }).waitFor();
+  });
+
+  await check('no uncaught errors in the page', async () => {
+    expect(pageErrors.length === 0, pageErrors.join('\n'));
+  });
+} finally {
+  await browser.close();
+  statics.close();
+  await server.stop();
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+console.log(`e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

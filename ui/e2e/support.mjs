@@ -1,0 +1,131 @@
+// Helpers for e2e/run.mjs: free ports, the real server, a static server for ui/dist,
+// and small test files (a PNG and a PDF) made on the fly.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize } from 'node:path';
+import zlib from 'node:zlib';
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Start `aduan-server serve --demo` on a temp data dir; resolves with its demo passwords. */
+export async function startServer(repo, port, corsOrigin) {
+  const bin = join(repo, 'target/debug/aduan-server');
+  if (!existsSync(bin)) {
+    console.log('building aduan-server (first run)…');
+    const r = spawnSync('cargo', ['build', '-p', 'aduan-server'], { cwd: repo, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('cargo build failed');
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'aduan-e2e-'));
+  const proc = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--demo'], {
+    env: { ...process.env, ADUAN_CORS_ORIGINS: corsOrigin, ADUAN_LOG_FORMAT: 'json', RUST_LOG: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const passwords = {};
+  let log = '';
+  proc.stdout.on('data', (b) => {
+    log += b;
+    for (const m of String(b).matchAll(/demo user created: (\w+) \/ (\S+) \((\w+)\)/g)) passwords[m[1]] = m[2];
+  });
+  proc.stderr.on('data', (b) => (log += b));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+    if (ok && passwords.intake && passwords.admin) break;
+    if (Date.now() > deadline) throw new Error(`server not ready in time:\n${log}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const stop = () =>
+    new Promise((resolve) => {
+      if (proc.exitCode !== null) return resolve();
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+      setTimeout(() => proc.exitCode === null && proc.kill('SIGKILL'), 15_000);
+    });
+  return { url, passwords, dataDir, stop, log: () => log };
+}
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** Serve `dir` (ui/dist) on `port`; unknown paths get index.html. */
+export function startStatic(dir, port) {
+  const server = createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    let file = join(dir, path);
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(dir, 'index.html');
+    res.writeHead(200, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}
+
+function crc32(buf) {
+  let c = ~0;
+  for (const b of buf) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+function chunk(type, data) {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A small RGB PNG: a blue square with a red diagonal (so a preview is recognisable). */
+export function makePng(size = 96) {
+  const rows = [];
+  for (let y = 0; y < size; y++) {
+    const row = [0];
+    for (let x = 0; x < size; x++) row.push(...(Math.abs(x - y) < 4 ? [200, 30, 30] : [30, 90, 170]));
+    rows.push(Buffer.from(row));
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(size, 0);
+  ihdr.writeUInt32BE(size, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+/** A tiny valid one-page PDF. */
+export function makePdf() {
+  const objs = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
+  for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out);
+}

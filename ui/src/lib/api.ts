@@ -1,0 +1,225 @@
+/**
+ * The ONLY module that talks HTTP to the Aduan server: base URL, bearer token, and errors
+ * turned into {@link ApiError} (`{status, code, message, details}`), which
+ * {@link describeError} makes into a sentence a counter clerk understands.
+ */
+import type { ComplaintAccepted } from './gen/ComplaintAccepted';
+import type { ComplaintDetail } from './gen/ComplaintDetail';
+import type { ComplaintInput } from './gen/ComplaintInput';
+import type { ComplaintSummary } from './gen/ComplaintSummary';
+import type { EventTicket } from './gen/EventTicket';
+import type { LoginResponse } from './gen/LoginResponse';
+import type { Page } from './gen/Page';
+import type { ProcessingStatus } from './gen/ProcessingStatus';
+import { translate, type Lang } from './i18n';
+
+const SERVER_KEY = 'aduan.server';
+const TOKEN_KEY = 'aduan.token';
+
+/** A failed call. `status` 0 means the server could not be reached at all. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly retryAfterS: number | null = null,
+  ) {
+    super(message);
+  }
+
+  /** `details.fields` of a 422: field path (`complainant.email`) → server message. */
+  get fieldErrors(): Record<string, string> {
+    const f = this.details['fields'];
+    if (!f || typeof f !== 'object') return {};
+    return Object.fromEntries(Object.entries(f).map(([k, v]) => [k, String(v)]));
+  }
+}
+
+/** Build an {@link ApiError} from a reply's status, body text and `Retry-After`. */
+export function toApiError(status: number, body: string, retryAfter: string | null): ApiError {
+  let code = `http_${status}`;
+  let message = '';
+  let details: Record<string, unknown> = {};
+  try {
+    const j: unknown = JSON.parse(body);
+    if (j && typeof j === 'object') {
+      const o = j as Record<string, unknown>;
+      if (typeof o['code'] === 'string') code = o['code'];
+      if (typeof o['message'] === 'string') message = o['message'];
+      if (o['details'] && typeof o['details'] === 'object') details = o['details'] as Record<string, unknown>;
+    }
+  } catch {
+    // A proxy's HTML error page: keep the status-derived code.
+  }
+  const secs = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : null;
+  return new ApiError(status, code, message || `HTTP ${status}`, details, secs);
+}
+
+export const networkError = () => new ApiError(0, 'network', 'network error');
+
+/** A sentence for the user, in their language, saying what happened and what to do. */
+export function describeError(e: unknown, lang: Lang): string {
+  if (!(e instanceof ApiError)) return translate(lang, 'err_server');
+  if (e.status === 0) return translate(lang, 'err_network');
+  if (e.code === 'invalid_credentials') return translate(lang, 'err_credentials');
+  if (e.status === 429) {
+    const mins = Math.max(1, Math.ceil((e.retryAfterS ?? 60) / 60));
+    return translate(lang, 'err_too_many', { n: mins });
+  }
+  if (e.status === 401) return translate(lang, 'err_session');
+  if (e.status === 403) return translate(lang, 'err_forbidden');
+  if (e.status === 404) return translate(lang, 'err_not_found');
+  if (e.status === 413) return translate(lang, 'err_too_large');
+  if (e.status === 415) return translate(lang, 'err_unsupported');
+  if (e.status === 422) return translate(lang, 'err_validation');
+  if (e.status === 503) return translate(lang, 'err_unavailable');
+  if (e.status >= 500) return translate(lang, 'err_server');
+  // 400/409: the server's own message is specific and already human.
+  return e.message;
+}
+
+// ---- configuration -------------------------------------------------------------------
+
+/** The server's base URL without a trailing slash; '' means this page's own origin. */
+export function serverUrl(): string {
+  return (localStorage.getItem(SERVER_KEY) ?? '').replace(/\/+$/, '');
+}
+
+export function setServerUrl(url: string): void {
+  const clean = url.trim().replace(/\/+$/, '');
+  if (clean) localStorage.setItem(SERVER_KEY, clean);
+  else localStorage.removeItem(SERVER_KEY);
+}
+
+export function apiUrl(path: string): string {
+  return `${serverUrl()}/api/v1${path}`;
+}
+
+function token(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Called with every 401 outside login, so the app can return to the sign-in screen. */
+let onUnauthorized: () => void = () => {};
+export function setUnauthorizedHandler(f: () => void): void {
+  onUnauthorized = f;
+}
+
+// ---- requests ------------------------------------------------------------------------
+
+async function send(method: string, path: string, body?: unknown): Promise<Response> {
+  const headers: Record<string, string> = {};
+  const t = token();
+  if (t) headers['Authorization'] = `Bearer ${t}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res: Response;
+  try {
+    res = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw networkError();
+  }
+  if (!res.ok) {
+    const err = toApiError(res.status, await res.text().catch(() => ''), res.headers.get('Retry-After'));
+    // A wrong password, or logging out of an already expired session, is not a lost session.
+    if (res.status === 401 && !path.startsWith('/auth/')) onUnauthorized();
+    throw err;
+  }
+  return res;
+}
+
+async function json<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await (await send(method, path, body)).json()) as T;
+}
+
+export interface ComplaintFilter {
+  status?: string;
+  channel?: string;
+  from?: string;
+  to?: string;
+  q?: string;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export async function login(username: string, password: string): Promise<LoginResponse> {
+  const r = await json<LoginResponse>('POST', '/auth/login', { username, password });
+  sessionStorage.setItem(TOKEN_KEY, r.token);
+  return r;
+}
+
+/** End the session on the server (best effort) and forget the token here. */
+export async function logout(): Promise<void> {
+  try {
+    if (token()) await send('POST', '/auth/logout');
+  } finally {
+    sessionStorage.removeItem(TOKEN_KEY);
+  }
+}
+
+export const hasToken = () => token() !== null;
+export const me = () => json<LoginResponse['user']>('GET', '/me');
+
+export const listComplaints = (f: ComplaintFilter, cursor?: string, limit = 50) =>
+  json<Page<ComplaintSummary>>('GET', `/complaints${query({ ...f, cursor, limit: String(limit) })}`);
+
+export const getComplaint = (id: string) => json<ComplaintDetail>('GET', `/complaints/${encodeURIComponent(id)}`);
+
+export const reprocess = (id: string) => send('POST', `/complaints/${encodeURIComponent(id)}/reprocess`).then(() => {});
+
+export const processingStatus = () => json<ProcessingStatus>('GET', '/admin/processing');
+
+export const eventTicket = () => json<EventTicket>('POST', '/events/ticket');
+
+/** The event stream's URL for a ticket, resuming after `lastEventId` if given. */
+export function eventsUrl(ticket: string, lastEventId: string | null): string {
+  return apiUrl(`/events${query({ ticket, last_event_id: lastEventId ?? undefined })}`);
+}
+
+/** An attachment's bytes (with the bearer token, which an `<img src>` cannot send). */
+export async function attachmentBlob(id: string): Promise<Blob> {
+  return (await send('GET', `/attachments/${encodeURIComponent(id)}`)).blob();
+}
+
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/**
+ * Submit a complaint with files as ONE multipart request (XHR, for upload progress).
+ * The same `idempotencyKey` on a retry returns the first result instead of a duplicate.
+ */
+export function submitComplaint(
+  input: ComplaintInput,
+  files: File[],
+  idempotencyKey: string,
+  onProgress: (p: UploadProgress) => void = () => {},
+): Promise<ComplaintAccepted> {
+  const form = new FormData();
+  form.append('complaint', new Blob([JSON.stringify(input)], { type: 'application/json' }));
+  for (const f of files) form.append('file', f, f.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', apiUrl('/complaints'));
+    const t = token();
+    if (t) xhr.setRequestHeader('Authorization', `Bearer ${t}`);
+    xhr.setRequestHeader('Idempotency-Key', idempotencyKey);
+    xhr.upload.onprogress = (e) => onProgress({ loaded: e.loaded, total: e.lengthComputable ? e.total : 0 });
+    xhr.onerror = () => reject(networkError());
+    xhr.onload = () => {
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(JSON.parse(xhr.responseText) as ComplaintAccepted);
+        return;
+      }
+      if (xhr.status === 401) onUnauthorized();
+      reject(toApiError(xhr.status, xhr.responseText, xhr.getResponseHeader('Retry-After')));
+    };
+    xhr.send(form);
+  });
+}

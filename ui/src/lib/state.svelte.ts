@@ -1,0 +1,46 @@
+/** App-wide reactive state: the session, language, route and connection. */
+import type { User } from './gen/User';
+import { translate, type Key, type Lang } from './i18n';
+import type { ConnState } from './events';
+
+const LANG_KEY = 'aduan.lang';
+
+export const app = $state({
+  user: null as User | null,
+  lang: (localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'ms') as Lang,
+  conn: 'offline' as ConnState,
+  /** Set when a 401 ends the session, shown on the sign-in screen. */
+  notice: '',
+});
+
+/** The interface string for `key` in the current language (reactive in templates). */
+export function t(key: Key, params?: Record<string, string | number>): string {
+  return translate(app.lang, key, params);
+}
+
+export function setLang(lang: Lang): void {
+  app.lang = lang;
+  localStorage.setItem(LANG_KEY, lang);
+  document.documentElement.lang = lang;
+}
+
+export type Screen = 'intake' | 'complaints';
+
+/** Hash routes: `#/intake`, `#/complaints`, `#/complaints/<id>`. */
+export function parseRoute(hash: string): { screen: Screen; id: string | null } {
+  const parts = hash.replace(/^#\/?/, '').split('/');
+  if (parts[0] === 'complaints') return { screen: 'complaints', id: parts[1] || null };
+  return { screen: 'intake', id: null };
+}
+
+export const route = $state(parseRoute(location.hash));
+
+window.addEventListener('hashchange', () => Object.assign(route, parseRoute(location.hash)));
+
+export function go(hash: string): void {
+  if (location.hash !== hash) location.hash = hash;
+}
+
+/** A coarse clock so relative times ("3 min ago") stay true without a reload. */
+export const clock = $state({ now: Date.now() });
+setInterval(() => (clock.now = Date.now()), 30_000);
