@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Sets up and runs Aduan on this machine: installs what is missing, builds the server and
-# starts it with demo users on http://127.0.0.1:8080. With no DATABASE_URL the server
+# Sets up and runs Aduan on this machine: installs what is missing, builds the web UI and
+# the server, and starts it with demo users on http://127.0.0.1:8080 (open it in a browser). With no DATABASE_URL the server
 # creates and runs its own private PostgreSQL cluster under ./aduan-data; with no
 # ADUAN_LLM_URL it uses the builtin offline enricher. Extra arguments go to the server.
 set -euo pipefail
@@ -8,6 +8,10 @@ cd "$(dirname "$0")"
 source scripts/setup.sh
 
 install_server_deps
+install_ui_deps
+
+step "building the web UI"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 
 step "building the server (release)"
 cargo build --release --locked -p aduan-server

@@ -24,6 +24,7 @@ install_ui_deps
 
 step "web UI end-to-end (real server, Debian's Chromium)"
 # The e2e script starts target/debug/aduan-server; make sure it is current.
+apt_install chromium
 cargo build -p aduan-server --locked
 (cd ui && npm run e2e)
 

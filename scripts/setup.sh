@@ -42,12 +42,11 @@ stop_test_cluster() {
     fi
 }
 
-# Node.js for the web UI (vite 7 needs >= 20.19 or >= 22.12) and Chromium for its e2e.
+# Node.js for the web UI (vite 7 needs >= 20.19 or >= 22.12).
 install_ui_deps() {
     command -v node >/dev/null || apt_install nodejs npm
     node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)||(a===20&&b>=19)?0:1)' || {
         echo "The web UI needs Node.js >= 20.19 or >= 22.12 (found $(node --version))." >&2
         exit 1
     }
-    apt_install chromium
 }

@@ -133,6 +133,9 @@ pub struct ServeArgs {
     /// origins (comma-separated), e.g. https://aduan.example.gov.my.
     #[arg(long, env = "ADUAN_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Directory of the built web UI to serve at `/` (default: ./ui/dist when it exists).
+    #[arg(long, env = "ADUAN_UI_DIR")]
+    pub ui_dir: Option<PathBuf>,
     /// Create demo users and sample complaints.
     #[arg(long, env = "ADUAN_DEMO")]
     pub demo: bool,

@@ -87,6 +87,7 @@ impl Application {
             shutdown,
             sessions,
             cors_origins: args.cors_origins.clone(),
+            ui_dir: http::ui::locate(args.ui_dir.as_deref()),
         });
         Ok(Application {
             listener,

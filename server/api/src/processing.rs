@@ -72,3 +72,17 @@ pub struct ProcessingChange {
     #[ts(optional)]
     pub paused: Option<bool>,
 }
+
+/// `GET /api/v1/processing/summary`: the compact indicator every signed-in user sees.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct ProcessingSummary {
+    /// Complaints waiting for enrichment (queued or waiting to retry).
+    #[ts(type = "number")]
+    pub waiting: i64,
+    #[ts(type = "number")]
+    pub in_flight: i64,
+    pub paused: bool,
+    /// Expected seconds until a complaint submitted now is enriched.
+    pub eta_s_for_new_complaint: f64,
+}

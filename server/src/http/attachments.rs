@@ -34,14 +34,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Path(id) = id.map_err(|_| ApiError::not_found("attachment"))?;
-    let info = match attachments::get(&state.pool, id).await? {
-        Some((info, owner)) if super::complaints::may_see(&user, owner) => info,
-        _ => return Err(ApiError::not_found("attachment")),
-    };
-    let path = state
-        .blobs
-        .path_of(&info.sha256)
-        .ok_or_else(|| ApiError::internal("stored hash is not hex"))?;
+    let (info, path) = visible_blob(&state, &user, id).await?;
     let mut file = tokio::fs::File::open(&path)
         .await
         .map_err(|e| ApiError::internal(format!("opening blob {}: {e}", info.sha256)))?;
@@ -101,6 +94,24 @@ pub async fn download(
     Ok(response)
 }
 
+/// An attachment the user may see, and where its bytes are. Another intake user's
+/// attachment is "not found".
+pub(super) async fn visible_blob(
+    state: &AppState,
+    user: &AuthUser,
+    id: Uuid,
+) -> ApiResult<(aduan_api::complaint::AttachmentInfo, std::path::PathBuf)> {
+    let info = match attachments::get(&state.pool, id).await? {
+        Some((info, owner)) if super::complaints::may_see(user, owner) => info,
+        _ => return Err(ApiError::not_found("attachment")),
+    };
+    let path = state
+        .blobs
+        .path_of(&info.sha256)
+        .ok_or_else(|| ApiError::internal("stored hash is not hex"))?;
+    Ok((info, path))
+}
+
 fn range_not_satisfiable(size: u64) -> ApiError {
     ApiError::new(
         StatusCode::RANGE_NOT_SATISFIABLE,
@@ -129,7 +140,12 @@ pub fn parse_range(spec: &str, size: u64) -> Option<(u64, u64)> {
 }
 
 /// `attachment; filename="ascii fallback"; filename*=UTF-8''percent-encoded`.
-fn content_disposition(name: &str) -> HeaderValue {
+pub(super) fn content_disposition(name: &str) -> HeaderValue {
+    disposition("attachment", name)
+}
+
+/// `<kind>; filename=…` for `attachment` (download) or `inline` (preview).
+pub(super) fn disposition(kind: &str, name: &str) -> HeaderValue {
     let ascii: String = name
         .chars()
         .map(|c| {
@@ -142,7 +158,7 @@ fn content_disposition(name: &str) -> HeaderValue {
         .collect();
     let encoded = utf8_percent_encode(name, NON_ALPHANUMERIC);
     HeaderValue::from_str(&format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
     ))
     .unwrap_or(HeaderValue::from_static("attachment"))
 }

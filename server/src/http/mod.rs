@@ -11,7 +11,10 @@ pub mod events;
 pub mod health;
 pub mod intake;
 pub mod openapi;
+pub mod preview;
 pub mod processing;
+pub mod reference;
+pub mod ui;
 pub mod users;
 
 use std::sync::Arc;
@@ -52,6 +55,8 @@ pub struct StateInner {
     pub shutdown: tokio_util::sync::CancellationToken,
     pub sessions: Arc<crate::auth::cache::SessionCache>,
     pub cors_origins: Vec<String>,
+    /// The built web UI to serve at `/`, if any.
+    pub ui_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -74,8 +79,10 @@ pub fn api_routes() -> access::Routes {
         .merge(complaints::routes())
         .merge(enrichment::routes())
         .merge(attachments::routes())
+        .merge(preview::routes())
         .merge(events::routes())
         .merge(processing::routes())
+        .merge(reference::routes())
         .merge(users::routes())
         .merge(audit::routes())
         .merge(openapi::routes())
@@ -138,24 +145,9 @@ fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
 
 /// The whole application router with its middleware.
 pub fn router(state: AppState) -> Router {
-    let api = access::with_authentication(api_routes().router, state.clone());
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(health::routes().router)
+    // The API serves data, never pages: nothing in its responses may run or be cached.
+    let api = access::with_authentication(api_routes().router, state.clone())
         .fallback(|| async { ApiError::not_found("route") })
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
-        // The API serves data, never pages: nothing in a response may run or be framed.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
@@ -163,21 +155,40 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
-        ))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // Spans are named by the route template, not the concrete path, so ids do
-            // not explode the cardinality of traces and metrics.
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map(MatchedPath::as_str)
-                .unwrap_or("unmatched");
-            tracing::info_span!("http", method = %req.method(), route)
-        }))
-        .layer(cors(&state.cors_origins))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(600),
-        ))
-        .with_state(state)
+        ));
+    let root = Router::new()
+        .nest("/api/v1", api)
+        .merge(health::routes().router);
+    let root = match &state.ui_dir {
+        Some(dir) => root.fallback_service(ui::service(dir)),
+        None => root.fallback(|| async { ApiError::not_found("route") }),
+    };
+    root.layer(SetResponseHeaderLayer::if_not_present(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("DENY"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    ))
+    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+        // Spans are named by the route template, not the concrete path, so ids do
+        // not explode the cardinality of traces and metrics.
+        let route = req
+            .extensions()
+            .get::<MatchedPath>()
+            .map(MatchedPath::as_str)
+            .unwrap_or("unmatched");
+        tracing::info_span!("http", method = %req.method(), route)
+    }))
+    .layer(cors(&state.cors_origins))
+    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+        axum::http::StatusCode::REQUEST_TIMEOUT,
+        Duration::from_secs(600),
+    ))
+    .with_state(state)
 }

@@ -286,3 +286,103 @@ async fn a_declared_oversized_request_is_refused_before_reading() {
     assert!(reply.contains("request_too_large"), "{reply}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn previews_are_safe_and_typed() {
+    let app = spawn_app().await;
+    let mut png = std::io::Cursor::new(Vec::new());
+    image::RgbImage::from_pixel(2400, 1200, image::Rgb([10, 120, 200]))
+        .write_to(&mut png, image::ImageFormat::Png)
+        .unwrap();
+    let files = vec![
+        ("foto.png", png.into_inner()),
+        ("nota.txt", "Resit bayaran RM500.\n".as_bytes().to_vec()),
+        (
+            "surat.pdf",
+            b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec(),
+        ),
+        ("data.bin", vec![0u8, 1, 2, 3, 255]),
+    ];
+    let id = submit(&app, form_with(files))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail: Value = app
+        .client
+        .get(app.url(&format!("/api/v1/complaints/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let att = |i: usize| {
+        app.url(&format!(
+            "/api/v1/attachments/{}/preview",
+            detail["attachments"][i]["id"].as_str().unwrap()
+        ))
+    };
+
+    let r = app.client.get(att(0)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "image/jpeg");
+    assert!(r.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("inline;"));
+    assert!(r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    let img = image::load_from_memory(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(
+        (img.width(), img.height()),
+        (1600, 800),
+        "downscaled to 1600 px"
+    );
+
+    let r = app.client.get(att(1)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(r.text().await.unwrap(), "Resit bayaran RM500.\n");
+
+    let r = app.client.get(att(2)).send().await.unwrap();
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+
+    let r = app.client.get(att(3)).send().await.unwrap();
+    assert_eq!(r.status(), 415);
+    assert_eq!(r.json::<Value>().await.unwrap()["code"], "no_preview");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn taxonomy_and_processing_summary_for_every_user() {
+    let app = spawn_app().await;
+    let intake = app.as_role(aduan_api::account::Role::Intake);
+    let t: Value = intake
+        .get(app.url("/api/v1/taxonomy"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(t["categories"].as_array().unwrap().len() >= 11);
+    app.pause(true).await;
+    app.submit_many("summary", 3).await;
+    let s: Value = intake
+        .get(app.url("/api/v1/processing/summary"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(s["waiting"], 3);
+    assert_eq!(s["paused"], true);
+    assert!(s["eta_s_for_new_complaint"].as_f64().unwrap() > 0.0);
+    app.stop().await;
+}

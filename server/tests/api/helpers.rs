@@ -71,6 +71,7 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_request_bytes: 10 * 1024 * 1024,
         max_files: 5,
         cors_origins: Vec::new(),
+        ui_dir: None,
         demo: false,
         log_format: LogFormat::Pretty,
     }
