@@ -16,6 +16,10 @@ use super::access::{Access, Routes};
 use super::{ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::events::{self, EventRow};
+use aduan_api::account::Role;
+
+/// How often admins get `processing.stats`.
+const STATS_EVERY: Duration = Duration::from_secs(5);
 
 /// Most missed events replayed on resume; older ones are gone (pruned) anyway.
 const REPLAY_LIMIT: i64 = 10_000;
@@ -67,11 +71,32 @@ pub async fn stream(
         futures::future::ready(out)
     });
     let shutdown = state.shutdown.clone();
-    let body = replay
-        .chain(live)
-        .map(|r| r.map(to_sse))
+    let changes = replay.chain(live).map(|r| r.map(to_sse));
+    // Admins also get the processing figures every few seconds (not logged, no id).
+    let stats = if user.role == Role::Admin {
+        processing_stats(state.clone()).left_stream()
+    } else {
+        futures::stream::empty().right_stream()
+    };
+    let body = futures::stream::select(changes, stats)
         .take_until(async move { shutdown.cancelled().await });
     Ok(Sse::new(body).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// `processing.stats` every [`STATS_EVERY`], skipping a beat when the database is down.
+fn processing_stats(state: AppState) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::unfold(state, |state| async move {
+        loop {
+            tokio::time::sleep(STATS_EVERY).await;
+            if let Ok(status) = super::processing::read_status(&state).await {
+                let data = serde_json::json!({ "at": chrono::Utc::now(), "stats": status });
+                let event = Event::default()
+                    .event("processing.stats")
+                    .data(data.to_string());
+                return Some((Ok(event), state));
+            }
+        }
+    })
 }
 
 fn to_sse(e: EventRow) -> Event {

@@ -60,7 +60,7 @@ async fn status_changes_stream_live_and_resume_from_last_event_id() {
     let app = spawn_app().await;
     let reader = {
         let app_base = app.base.clone();
-        let client = app.client.clone();
+        let client = app.as_role(aduan_api::account::Role::Officer);
         tokio::spawn(async move {
             let shadow = TestApp::view(app_base, client);
             read_events(&shadow, None, 3).await
@@ -81,7 +81,27 @@ async fn status_changes_stream_live_and_resume_from_last_event_id() {
     assert!(live.iter().all(|e| e.2.contains(&ids[0])));
 
     // A client that saw only the first event catches up on the other two.
-    let resumed = read_events(&app, Some(&live[0].0), 2).await;
+    let officer = TestApp::view(
+        app.base.clone(),
+        app.as_role(aduan_api::account::Role::Officer),
+    );
+    let resumed = read_events(&officer, Some(&live[0].0), 2).await;
     assert_eq!(resumed, live[1..].to_vec());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn admins_get_processing_stats_every_few_seconds() {
+    let app = spawn_app().await;
+    let started = std::time::Instant::now();
+    let got = read_events(&app, None, 1).await;
+    assert_eq!(got[0].1, "processing.stats");
+    assert!(
+        got[0].0.is_empty(),
+        "stats carry no id, so they do not move Last-Event-ID"
+    );
+    let data: serde_json::Value = serde_json::from_str(&got[0].2).unwrap();
+    assert!(data["stats"]["workers"]["limit"].as_u64().unwrap() >= 1);
+    assert!(started.elapsed() < Duration::from_secs(12));
     app.stop().await;
 }
