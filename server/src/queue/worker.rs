@@ -12,6 +12,9 @@ use super::limiter::Permit;
 use super::{backoff, maintenance, Shared, MAX_BATCH};
 use crate::enrich::{EnrichOutcome, EnrichRequest, ProviderError};
 
+/// How long a full pool waits after a slot frees before claiming again.
+const CLAIM_COALESCE: Duration = Duration::from_millis(3);
+
 /// Counters of this instance since start.
 #[derive(Debug, Default)]
 pub(crate) struct Stats {
@@ -75,7 +78,11 @@ pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = shared.wake.notified() => {},
-            _ = shared.limit.released(), if want == 0 => {},
+            _ = shared.limit.released(), if want == 0 => {
+                // The pool was full: let a few more calls finish so the next claim takes a
+                // batch instead of one job per round trip.
+                tokio::time::sleep(CLAIM_COALESCE).await;
+            },
             _ = tokio::time::sleep(shared.cfg.poll_interval) => {},
         }
     }
@@ -109,7 +116,6 @@ async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
     }
     shared.leases.lock().expect("leases").remove(&job.id);
     drop(permit);
-    shared.wake.notify_one();
 }
 
 async fn on_error(
