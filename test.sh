@@ -2,12 +2,19 @@
 # Runs the whole Aduan test suite on a Debian/Ubuntu machine with Rust and Node.js
 # (>= 20.19) installed: installs what is missing, then formatting, lints and every test
 # against a real PostgreSQL (a private cluster the tests start under target/test-pg),
-# then the web UI's checks, unit tests and an end-to-end run in headless Chromium.
+# then the web UI's checks, unit tests and an end-to-end run in headless Chromium. The
+# desktop crate (Tauri 2) is built, linted and unit-tested with the workspace.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
 
 install_server_deps
+install_ui_deps
+install_desktop_deps
+
+# The desktop crate embeds ui/dist at compile time: build the UI before any cargo step.
+step "web UI build"
+(cd ui && npm ci --no-audit --no-fund && npm run build)
 
 step "formatting"
 cargo fmt --all -- --check
@@ -18,9 +25,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "server tests"
 cargo test --workspace --locked
 
-step "web UI: types, unit and component tests, build"
-install_ui_deps
-(cd ui && npm ci --no-audit --no-fund && npm run check && npm test && npm run build)
+step "web UI: type check, unit and component tests"
+(cd ui && npm run check && npm test)
 
 step "web UI end-to-end (real server, Debian's Chromium)"
 # The e2e script starts target/debug/aduan-server; make sure it is current.

@@ -50,3 +50,10 @@ install_ui_deps() {
         exit 1
     }
 }
+
+# System libraries the Tauri 2 desktop crate builds against, and the keyring tools its
+# tests use.
+install_desktop_deps() {
+    apt_install libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev \
+        libssl-dev pkg-config keyutils
+}

@@ -13,4 +13,8 @@ provenance: Record<string, unknown>, needs_review: boolean,
 /**
  * Officer corrections: the corrected fields only, winning over `result`.
  */
-corrections: Record<string, unknown> | null, corrected_by: string | null, corrected_at: string | null, updated_at: string, };
+corrections: Record<string, unknown> | null, corrected_by: string | null, corrected_at: string | null, updated_at: string, 
+/**
+ * The provider's raw reply(ies); shown to admins only.
+ */
+raw_reply: unknown, };

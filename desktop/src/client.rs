@@ -1,0 +1,148 @@
+//! The few server calls the Rust core makes itself (the UI does its own HTTP in `api.ts`):
+//! who am I, one complaint, the event stream, and re-sending queued complaints.
+//!
+//! Only the fields the desktop needs are decoded (serde ignores the rest), so the desktop
+//! keeps working while the server's response types grow.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderValue, AUTHORIZATION};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// Why a server call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("the server URL is not valid: {0}")]
+    InvalidUrl(String),
+    #[error("the server cannot be reached: {0}")]
+    Unreachable(#[from] reqwest::Error),
+    #[error("the server answered {status}: {body}")]
+    Status { status: u16, body: String },
+}
+
+impl ClientError {
+    /// Whether trying again later may succeed (network trouble, overload, server error),
+    /// as opposed to the server rejecting the request itself.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable(_) => true,
+            Self::Status { status, .. } => *status == 429 || *status >= 500,
+            Self::InvalidUrl(_) => false,
+        }
+    }
+}
+
+/// `GET /api/v1/me`, reduced to what the watcher compares.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Me {
+    pub id: Uuid,
+}
+
+/// `GET /api/v1/complaints/{id}`, reduced to what a notification needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ComplaintBrief {
+    pub id: Uuid,
+    pub reference: String,
+    pub created_by: Option<Uuid>,
+}
+
+/// A signed-in connection to one server.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: String,
+    auth: HeaderValue,
+}
+
+impl Client {
+    /// A client for `server` (base URL, with or without trailing slash) using `token`.
+    pub fn new(server: &str, token: &str) -> Result<Self, ClientError> {
+        let base = server.trim_end_matches('/').to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::InvalidUrl(server.to_string()));
+        }
+        let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| ClientError::InvalidUrl("token has invalid characters".into()))?;
+        auth.set_sensitive(true);
+        // No overall timeout: the event stream stays open for hours. Connecting is bounded.
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Self { http, base, auth })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(self.url(path))
+            .header(AUTHORIZATION, self.auth.clone())
+    }
+
+    /// The signed-in user.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        let res = self
+            .get("/me")
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await?;
+        Ok(check(res).await?.json().await?)
+    }
+
+    /// One complaint.
+    pub async fn complaint(&self, id: Uuid) -> Result<ComplaintBrief, ClientError> {
+        let res = self
+            .get(&format!("/complaints/{id}"))
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await?;
+        Ok(check(res).await?.json().await?)
+    }
+
+    /// Open the event stream, resuming after `last_event_id` when given.
+    pub async fn events(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut req = self.get("/events").header("Accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        check(req.send().await?).await
+    }
+
+    /// `POST /api/v1/complaints` with an `Idempotency-Key`, so a retry after a lost reply
+    /// never creates a second complaint. Returns the server's JSON reply.
+    pub async fn submit_complaint(
+        &self,
+        body: &serde_json::Value,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let res = self
+            .http
+            .post(self.url("/complaints"))
+            .header(AUTHORIZATION, self.auth.clone())
+            .header("Idempotency-Key", idempotency_key)
+            .timeout(Duration::from_secs(60))
+            .json(body)
+            .send()
+            .await?;
+        Ok(check(res).await?.json().await?)
+    }
+}
+
+/// Turn a non-2xx reply into [`ClientError::Status`] with the server's `{code, message}` body.
+async fn check(res: reqwest::Response) -> Result<reqwest::Response, ClientError> {
+    let status = res.status();
+    if status.is_success() {
+        return Ok(res);
+    }
+    let body = res.text().await.unwrap_or_default();
+    Err(ClientError::Status {
+        status: status.as_u16(),
+        body: body.chars().take(500).collect(),
+    })
+}

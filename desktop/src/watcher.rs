@@ -1,0 +1,209 @@
+//! The Rust core's own subscription to `GET /api/v1/events`: it keeps running while the
+//! window is minimised or on another screen, and turns "your complaint finished" events
+//! into grouped native notifications.
+//!
+//! It reconnects with backoff and `Last-Event-ID`, so the server replays what was missed
+//! and a network blip never loses or repeats a notification.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use serde::Deserialize;
+use tauri::async_runtime::JoinHandle;
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use crate::client::{Client, ClientError};
+use crate::notify::{self, Finished, Grouper, Outcome};
+use crate::sse::{SseEvent, SseParser};
+
+/// The server sends a keep-alive every 15 s; silence for this long means a dead link.
+const READ_TIMEOUT: Duration = Duration::from_secs(45);
+/// The longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The running watcher, if any. Managed as Tauri state; one per app.
+#[derive(Debug, Default)]
+pub struct Watcher {
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Watcher {
+    /// Start watching with `client`, replacing any previous watch (e.g. after re-login).
+    pub fn start(&self, client: Client) {
+        let task = tauri::async_runtime::spawn(run(client));
+        if let Some(old) = self.lock().replace(task) {
+            old.abort();
+        }
+    }
+
+    /// Stop watching (logout). Stopping when not started is fine.
+    pub fn stop(&self) {
+        if let Some(task) = self.lock().take() {
+            task.abort();
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
+        // A panic elsewhere while holding the lock leaves only a handle behind: still usable.
+        self.task.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The `data:` of a complaint event, reduced to what is classified here.
+#[derive(Debug, Deserialize)]
+struct ComplaintEventData {
+    complaint_id: Option<Uuid>,
+    status: Option<String>,
+}
+
+/// Whether an event means a complaint finished, and how. Pure, for tests.
+pub fn classify(event: &SseEvent) -> Option<(Uuid, Outcome)> {
+    let outcome = match event.kind.as_str() {
+        "complaint.enriched" => Outcome::Analysed,
+        "complaint.status_changed" => Outcome::Failed, // confirmed by `status` below
+        _ => return None,
+    };
+    let data: ComplaintEventData = serde_json::from_str(&event.data).ok()?;
+    if outcome == Outcome::Failed && data.status.as_deref() != Some("failed") {
+        return None;
+    }
+    Some((data.complaint_id?, outcome))
+}
+
+/// Wait before the `failures`-th retry in a row: 1 s, 2 s, 4 s … capped at [`MAX_BACKOFF`].
+pub fn backoff(failures: u32) -> Duration {
+    let secs = 1u64 << failures.saturating_sub(1).min(5);
+    Duration::from_secs(secs).min(MAX_BACKOFF)
+}
+
+/// Both halves of the watcher; aborting the task drops both.
+async fn run(client: Client) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::join!(stream_forever(client, tx), notify_grouped(rx));
+}
+
+/// Keep the event stream open, reconnecting after every failure.
+async fn stream_forever(client: Client, tx: mpsc::UnboundedSender<Finished>) {
+    let mut link = Link::default();
+    loop {
+        let result = link.stream_once(&client, &tx).await;
+        match result {
+            Err(ClientError::Status { status: 401, .. }) => {
+                // The session ended (logout elsewhere, expiry): retrying cannot help.
+                tracing::info!("event watcher stopped: session no longer valid");
+                return;
+            }
+            Err(e) => tracing::warn!(error = %e, "event stream failed"),
+            Ok(()) => tracing::info!("event stream ended"),
+        }
+        link.failures += 1;
+        tokio::time::sleep(backoff(link.failures)).await;
+    }
+}
+
+/// What survives a reconnect.
+#[derive(Debug, Default)]
+struct Link {
+    last_id: Option<String>,
+    me: Option<Uuid>,
+    failures: u32,
+}
+
+impl Link {
+    /// One connection: read until it ends or fails.
+    async fn stream_once(
+        &mut self,
+        client: &Client,
+        tx: &mpsc::UnboundedSender<Finished>,
+    ) -> Result<(), ClientError> {
+        let me = match self.me {
+            Some(me) => me,
+            None => *self.me.insert(client.me().await?.id),
+        };
+        let res = client.events(self.last_id.as_deref()).await?;
+        self.failures = 0;
+        let mut body = res.bytes_stream();
+        let mut parser = SseParser::new();
+        loop {
+            let chunk = match tokio::time::timeout(READ_TIMEOUT, body.next()).await {
+                Err(_silent) => return Ok(()),
+                Ok(None) => return Ok(()),
+                Ok(Some(chunk)) => chunk?,
+            };
+            for event in parser.feed(&chunk) {
+                self.handle(client, me, &event, tx).await;
+                // Only after handling: a crash mid-event replays it rather than losing it.
+                if let Some(id) = &event.id {
+                    self.last_id = Some(id.clone());
+                }
+            }
+        }
+    }
+
+    /// Forward a finished complaint the user entered to the notifier.
+    async fn handle(
+        &self,
+        client: &Client,
+        me: Uuid,
+        event: &SseEvent,
+        tx: &mpsc::UnboundedSender<Finished>,
+    ) {
+        let Some((id, outcome)) = classify(event) else {
+            return;
+        };
+        // Officers receive every complaint's events; notify only for their own.
+        match client.complaint(id).await {
+            Ok(c) if c.created_by == Some(me) => {
+                let _ = tx.send(Finished {
+                    reference: c.reference,
+                    outcome,
+                });
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, %id, "could not fetch finished complaint"),
+        }
+    }
+}
+
+/// Group finished complaints and show one notification per group.
+async fn notify_grouped(mut rx: mpsc::UnboundedReceiver<Finished>) {
+    let mut grouper = Grouper::new();
+    loop {
+        let next = match grouper.due() {
+            None => rx.recv().await,
+            Some(due) => tokio::select! {
+                item = rx.recv() => item,
+                () = tokio::time::sleep_until(due.into()) => {
+                    flush(&mut grouper);
+                    continue;
+                }
+            },
+        };
+        match next {
+            Some(item) => {
+                grouper.push(Instant::now(), item);
+            }
+            None => return,
+        }
+    }
+}
+
+fn flush(grouper: &mut Grouper) {
+    let Some(notice) = grouper
+        .take_due(Instant::now())
+        .and_then(|g| notify::summarise(&g))
+    else {
+        return;
+    };
+    // Showing talks D-Bus synchronously; keep it off the async workers.
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Err(e) = notify::show(&notice) {
+            tracing::warn!(error = %e, "could not show notification");
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;

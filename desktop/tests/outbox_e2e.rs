@@ -1,0 +1,56 @@
+//! End to end: the outbox against a REAL Aduan server. Ignored by default; run with
+//!
+//! ```sh
+//! ADUAN_E2E_SERVER=http://127.0.0.1:18080 ADUAN_E2E_USER=intake ADUAN_E2E_PASSWORD=... \
+//!   cargo test --test outbox_e2e -- --ignored
+//! ```
+
+use aduan_desktop::client::Client;
+use aduan_desktop::outbox::Outbox;
+use serde_json::{json, Value};
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set for this test"))
+}
+
+#[tokio::test]
+#[ignore = "needs a running Aduan server"]
+async fn queued_complaints_are_sent_once_even_when_sent_twice() {
+    let server = env("ADUAN_E2E_SERVER");
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{server}/api/v1/auth/login"))
+        .json(&json!({"username": env("ADUAN_E2E_USER"), "password": env("ADUAN_E2E_PASSWORD")}))
+        .send()
+        .await
+        .unwrap()
+        .error_for_status()
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let client = Client::new(&server, reply["token"].as_str().unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let complaint = json!({
+        "channel": "phone",
+        "description": "Pegawai majlis daerah meminta wang tunai RM 2,000 untuk meluluskan permit gerai.",
+    });
+    let key = uuid::Uuid::new_v4().to_string();
+
+    outbox.push(complaint.clone(), Some(key.clone())).unwrap();
+    let first = outbox.flush(&client).await.unwrap();
+    assert_eq!(first.sent.len(), 1, "{first:?}");
+    assert_eq!(first.remaining, 0);
+
+    // As if the reply had been lost and the complaint queued again under the same key.
+    outbox.push(complaint, Some(key)).unwrap();
+    let second = outbox.flush(&client).await.unwrap();
+    assert_eq!(second.sent.len(), 1, "{second:?}");
+    let reference = |r: &aduan_desktop::outbox::FlushReport| r.sent[0].1["reference"].clone();
+    assert!(reference(&first).is_string());
+    assert_eq!(
+        reference(&first),
+        reference(&second),
+        "a retry created a second complaint"
+    );
+}
