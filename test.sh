@@ -25,6 +25,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "server tests"
 cargo test --workspace --locked
 
+# `cargo test` regenerates the UI's TypeScript types and taxonomy from the Rust ones: the
+# committed copies must match.
+if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- ui/src/lib/gen)" ]; then
+    git status --short -- ui/src/lib/gen
+    echo "ui/src/lib/gen is stale: run cargo test and commit the generated files" >&2
+    exit 1
+fi
+
 step "web UI: type check, unit and component tests"
 (cd ui && npm run check && npm test)
 
