@@ -2,7 +2,9 @@
 
 use aduan_api::complaint::AttachmentInfo;
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::QueryAs;
+use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 
 use super::complaints::NewAttachment;
@@ -79,38 +81,39 @@ pub async fn add(
     files: &[NewAttachment],
     uploaded_by: Option<Uuid>,
 ) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let sql = format!(
         "INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
              size_bytes, sha256, uploaded_by)
          SELECT t.id, $1, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256, $8
          FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[])
              AS t(id, filename, declared_type, content_type, size_bytes, sha256)
          RETURNING {COLUMNS}"
-    ))
-    .bind(complaint_id)
-    .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
-    .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
-    .bind(
-        files
-            .iter()
-            .map(|f| f.declared_type.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(
-        files
-            .iter()
-            .map(|f| f.blob.content_type.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
-    .bind(
-        files
-            .iter()
-            .map(|f| f.blob.sha256.clone())
-            .collect::<Vec<_>>(),
-    )
-    .bind(uploaded_by)
-    .fetch_all(pool)
-    .await?;
+    );
+    let query = sqlx::query_as(&sql).bind(complaint_id);
+    let rows: Vec<Row> = bind_files(query, files)
+        .bind(uploaded_by)
+        .fetch_all(pool)
+        .await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// Bind the six arrays a statement `unnest`s new attachments from, in this order: ids,
+/// filenames, declared types, content types, sizes, SHA-256 hashes.
+pub(super) fn bind_files<'q, O>(
+    query: QueryAs<'q, Postgres, O, PgArguments>,
+    files: &[NewAttachment],
+) -> QueryAs<'q, Postgres, O, PgArguments> {
+    let column = |f: fn(&NewAttachment) -> String| files.iter().map(f).collect::<Vec<_>>();
+    query
+        .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
+        .bind(column(|f| f.filename.clone()))
+        .bind(
+            files
+                .iter()
+                .map(|f| f.declared_type.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|f| f.blob.content_type.clone()))
+        .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
+        .bind(column(|f| f.blob.sha256.clone()))
 }

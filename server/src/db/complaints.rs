@@ -117,7 +117,7 @@ pub async fn insert(
         .complainant
         .as_ref()
         .map(|c| serde_json::to_value(c).expect("complainant serialises"));
-    let row: Option<AcceptedRow> = sqlx::query_as(INSERT_SQL)
+    let query = sqlx::query_as(INSERT_SQL)
         .bind(Uuid::now_v7())
         .bind(complaint.channel.as_str())
         .bind(&complaint.description)
@@ -128,28 +128,8 @@ pub async fn insert(
         .bind(&complaint.subject_agency)
         .bind(created_by)
         .bind(idempotency.map(|i| &i.key))
-        .bind(idempotency.map(|i| &i.content_hash))
-        .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
-        .bind(files.iter().map(|f| f.filename.clone()).collect::<Vec<_>>())
-        .bind(
-            files
-                .iter()
-                .map(|f| f.declared_type.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(
-            files
-                .iter()
-                .map(|f| f.blob.content_type.clone())
-                .collect::<Vec<_>>(),
-        )
-        .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
-        .bind(
-            files
-                .iter()
-                .map(|f| f.blob.sha256.clone())
-                .collect::<Vec<_>>(),
-        )
+        .bind(idempotency.map(|i| &i.content_hash));
+    let row: Option<AcceptedRow> = super::attachments::bind_files(query, files)
         .bind(max_attempts)
         .bind(&actor.name)
         .bind(&actor.ip)
