@@ -10,7 +10,7 @@ import type { ComplaintSummary } from './gen/ComplaintSummary';
 import type { EventTicket } from './gen/EventTicket';
 import type { LoginResponse } from './gen/LoginResponse';
 import type { Page } from './gen/Page';
-import type { ProcessingStatus } from './gen/ProcessingStatus';
+import type { ProcessingSummary } from './gen/ProcessingSummary';
 import { translate, type Lang } from './i18n';
 
 const SERVER_KEY = 'aduan.server';
@@ -172,7 +172,8 @@ export const getComplaint = (id: string) => json<ComplaintDetail>('GET', `/compl
 
 export const reprocess = (id: string) => send('POST', `/complaints/${encodeURIComponent(id)}/reprocess`).then(() => {});
 
-export const processingStatus = () => json<ProcessingStatus>('GET', '/admin/processing');
+/** Queue depth and expected wait, for every signed-in user. */
+export const processingSummary = () => json<ProcessingSummary>('GET', '/processing/summary');
 
 export const eventTicket = () => json<EventTicket>('POST', '/events/ticket');
 
@@ -184,6 +185,11 @@ export function eventsUrl(ticket: string, lastEventId: string | null): string {
 /** An attachment's bytes (with the bearer token, which an `<img src>` cannot send). */
 export async function attachmentBlob(id: string): Promise<Blob> {
   return (await send('GET', `/attachments/${encodeURIComponent(id)}`)).blob();
+}
+
+/** A safe preview: images downscaled by the server, text as UTF-8 text. */
+export async function attachmentPreview(id: string): Promise<Blob> {
+  return (await send('GET', `/attachments/${encodeURIComponent(id)}/preview`)).blob();
 }
 
 export interface UploadProgress {

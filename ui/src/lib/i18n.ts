@@ -15,7 +15,8 @@ const STRINGS = {
   role_admin: ['Pentadbir', 'Admin'],
   queue_badge: ['{n} dalam baris gilir · ~{eta}', '{n} queued · ~{eta}'],
   queue_empty: ['Baris gilir kosong', 'Queue empty'],
-  queue_title: ['Sedang diproses: {running}, cuba semula: {retrying}, gagal: {failed}', 'Running: {running}, retrying: {retrying}, failed: {failed}'],
+  queue_title: ['Sedang dianalisis sekarang: {running}', 'Being analysed now: {running}'],
+  queue_paused: ['Analisis dijeda oleh pentadbir', 'Analysis paused by an administrator'],
   // login
   login_title: ['Log masuk ke Aduan', 'Sign in to Aduan'],
   username: ['Nama pengguna', 'Username'],
