@@ -37,9 +37,10 @@ step "web UI: type check, unit and component tests"
 (cd ui && npm run check && npm test)
 
 step "web UI end-to-end (real server, Debian's Chromium)"
-# The e2e script starts target/debug/aduan-server; make sure it is current.
+# The e2e script starts target/debug/aduan-server; make sure it is current (built with
+# the workspace's features, so nothing is compiled again).
 apt_install chromium
-cargo build -p aduan-server --locked
+cargo build --workspace --locked
 (cd ui && npm run e2e)
 
 stop_test_cluster
