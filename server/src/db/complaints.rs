@@ -203,6 +203,16 @@ pub struct Visibility {
     pub raw_replies: bool,
 }
 
+impl Visibility {
+    /// What `user` may see: intake staff only their own complaints, admins the raw replies.
+    pub fn for_user(user: &crate::auth::AuthUser) -> Self {
+        Visibility {
+            only_created_by: user.only_own(),
+            raw_replies: user.role == aduan_api::account::Role::Admin,
+        }
+    }
+}
+
 /// A complaint with its attachments and status timeline; `None` if it does not exist or is
 /// not visible.
 pub async fn get(

@@ -139,11 +139,7 @@ pub async fn list(
     let Query(q) = query?;
     let filter = list_filter(q)?;
     let limit = filter.limit as usize;
-    let vis = Visibility {
-        only_created_by: user.only_own(),
-        ..Default::default()
-    };
-    let mut items = complaints::list(&state.pool, &filter, vis).await?;
+    let mut items = complaints::list(&state.pool, &filter, Visibility::for_user(&user)).await?;
     let next_cursor = if items.len() > limit {
         items.truncate(limit);
         items
@@ -249,10 +245,7 @@ pub async fn detail(
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<Json<ComplaintDetail>> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
-    let vis = Visibility {
-        only_created_by: user.only_own(),
-        raw_replies: user.role == aduan_api::account::Role::Admin,
-    };
+    let vis = Visibility::for_user(&user);
     // Another intake user's complaint is "not found", not "forbidden": its existence is
     // itself confidential.
     let detail = complaints::get(&state.pool, id, vis)

@@ -98,11 +98,7 @@ pub async fn correct(
         Some(details),
     )
     .await?;
-    let vis = Visibility {
-        only_created_by: None,
-        raw_replies: user.role == aduan_api::account::Role::Admin,
-    };
-    complaints::get(&state.pool, id, vis)
+    complaints::get(&state.pool, id, Visibility::for_user(&user))
         .await?
         .and_then(|d| d.enrichment)
         .map(Json)

@@ -134,11 +134,6 @@ impl Queue {
         })
     }
 
-    /// Work may have arrived (a NOTIFY): claim now rather than at the next poll.
-    pub fn wake(&self) {
-        self.shared.wake.notify_one();
-    }
-
     /// A handle for status reads and live changes, for the HTTP layer.
     pub fn control(&self) -> QueueControl {
         QueueControl {

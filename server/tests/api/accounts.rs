@@ -3,7 +3,7 @@
 use aduan_api::account::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{client_with, login, spawn_app, PASSWORD};
+use crate::helpers::{client_with, get_json, login, spawn_app, PASSWORD};
 
 async fn status_of(client: &reqwest::Client, url: String) -> u16 {
     client.get(url).send().await.unwrap().status().as_u16()
@@ -25,14 +25,7 @@ async fn login_me_and_logout() {
     let token = body["token"].as_str().unwrap();
     assert_eq!(token.len(), 43, "256-bit token, base64url");
     let client = client_with(Some(token));
-    let me: Value = client
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&client, app.url("/api/v1/me")).await;
     assert_eq!(me["username"], "officer");
     let stored: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM sessions WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
@@ -128,14 +121,7 @@ async fn expired_disabled_and_password_changed_sessions_end() {
     // Disabled: the user's live (and cached) session stops at once.
     let intake = app.as_role(Role::Intake);
     assert_eq!(status_of(&intake, app.url("/api/v1/me")).await, 200);
-    let me: Value = intake
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&intake, app.url("/api/v1/me")).await;
     let r = app
         .client
         .patch(app.url(&format!(
@@ -158,14 +144,7 @@ async fn expired_disabled_and_password_changed_sessions_end() {
 
     // Password reset by an admin ends the old session; the new password works.
     let officer = app.as_role(Role::Officer);
-    let me: Value = officer
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = get_json(&officer, app.url("/api/v1/me")).await;
     let r = app
         .client
         .patch(app.url(&format!(
@@ -210,14 +189,7 @@ async fn intake_staff_see_only_their_own_complaints() {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap();
-    let detail: Value = mine
-        .get(app.url(&format!("/api/v1/complaints/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(&mine, app.url(&format!("/api/v1/complaints/{id}"))).await;
     let att = detail["attachments"][0]["id"].as_str().unwrap();
 
     assert_eq!(
@@ -228,14 +200,7 @@ async fn intake_staff_see_only_their_own_complaints() {
         status_of(&other, app.url(&format!("/api/v1/attachments/{att}"))).await,
         404
     );
-    let theirs: Value = other
-        .get(app.url("/api/v1/complaints"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs: Value = get_json(&other, app.url("/api/v1/complaints")).await;
     assert_eq!(theirs["items"].as_array().unwrap().len(), 0);
     let form = reqwest::multipart::Form::new().part(
         "file",

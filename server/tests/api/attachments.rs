@@ -2,7 +2,7 @@ use reqwest::multipart::{Form, Part};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::helpers::{sample_complaint, spawn_app, TestApp};
+use crate::helpers::{get_json, sample_complaint, spawn_app, TestApp};
 
 const PNG_HEADER: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -56,15 +56,7 @@ async fn attachments_round_trip_byte_exact_with_hash_and_range() {
         .as_str()
         .unwrap()
         .to_string();
-    let detail: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/complaints/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(&app.client, app.url(&format!("/api/v1/complaints/{id}"))).await;
     let atts = detail["attachments"].as_array().unwrap();
     assert_eq!(atts.len(), 2);
     assert_eq!(
@@ -311,15 +303,7 @@ async fn previews_are_safe_and_typed() {
         .as_str()
         .unwrap()
         .to_string();
-    let detail: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/complaints/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(&app.client, app.url(&format!("/api/v1/complaints/{id}"))).await;
     let att = |i: usize| {
         app.url(&format!(
             "/api/v1/attachments/{}/preview",
@@ -362,25 +346,11 @@ async fn previews_are_safe_and_typed() {
 async fn taxonomy_and_processing_summary_for_every_user() {
     let app = spawn_app().await;
     let intake = app.as_role(aduan_api::account::Role::Intake);
-    let t: Value = intake
-        .get(app.url("/api/v1/taxonomy"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let t: Value = get_json(&intake, app.url("/api/v1/taxonomy")).await;
     assert!(t["categories"].as_array().unwrap().len() >= 11);
     app.pause(true).await;
     app.submit_many("summary", 3).await;
-    let s: Value = intake
-        .get(app.url("/api/v1/processing/summary"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let s: Value = get_json(&intake, app.url("/api/v1/processing/summary")).await;
     assert_eq!(s["waiting"], 3);
     assert_eq!(s["paused"], true);
     assert!(s["eta_s_for_new_complaint"].as_f64().unwrap() > 0.0);

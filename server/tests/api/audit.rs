@@ -7,7 +7,7 @@ use aduan_api::account::Role;
 use aduan_server::db::audit::{self, Verdict};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::{get_json, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn audited_actions_are_recorded_and_listed() {
@@ -35,14 +35,7 @@ async fn audited_actions_are_recorded_and_listed() {
         .unwrap()
         .to_string();
     let officer = app.as_role(Role::Officer);
-    let detail: Value = officer
-        .get(app.url(&format!("/api/v1/complaints/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(&officer, app.url(&format!("/api/v1/complaints/{id}"))).await;
     officer
         .get(app.url(&format!(
             "/api/v1/attachments/{}",
@@ -130,36 +123,20 @@ async fn audited_actions_are_recorded_and_listed() {
         )
     );
 
-    let page: Value = app
-        .client
-        .get(app.url("/api/v1/admin/audit?action=complaint.view&limit=10"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(
+        &app.client,
+        app.url("/api/v1/admin/audit?action=complaint.view&limit=10"),
+    )
+    .await;
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
     assert_eq!(page["items"][0]["target_id"], id.as_str());
-    let first: Value = app
-        .client
-        .get(app.url("/api/v1/admin/audit?limit=2"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let first: Value = get_json(&app.client, app.url("/api/v1/admin/audit?limit=2")).await;
     let cursor = first["next_cursor"].as_str().unwrap();
-    let second: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/admin/audit?limit=2&cursor={cursor}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let second: Value = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/admin/audit?limit=2&cursor={cursor}")),
+    )
+    .await;
     assert!(second["items"][0]["id"].as_i64().unwrap() < first["items"][1]["id"].as_i64().unwrap());
     app.stop().await;
 }

@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{get_json, spawn_app};
 
 #[tokio::test]
 async fn health_and_readiness_answer() {
@@ -14,15 +14,7 @@ async fn health_and_readiness_answer() {
 #[tokio::test]
 async fn openapi_document_lists_the_routes() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .client
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = get_json(&app.client, app.url("/api/v1/openapi.json")).await;
     let paths = doc["paths"].as_object().unwrap();
     for p in [
         "/api/v1/complaints",

@@ -341,3 +341,8 @@ fn init_logs() {
         }
     });
 }
+
+/// GET `url` with `client` and parse the JSON reply.
+pub async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}

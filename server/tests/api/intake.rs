@@ -2,7 +2,7 @@ use std::collections::HashSet;
 
 use serde_json::{json, Value};
 
-use crate::helpers::{sample_complaint, spawn_app};
+use crate::helpers::{get_json, sample_complaint, spawn_app};
 
 #[tokio::test]
 async fn json_submission_is_accepted_and_stored_with_its_job() {
@@ -23,15 +23,7 @@ async fn json_submission_is_accepted_and_stored_with_its_job() {
         format!("/api/v1/complaints/{}", body["id"].as_str().unwrap())
     );
 
-    let detail: Value = app
-        .client
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(&app.client, app.url(&location)).await;
     assert_eq!(detail["reference"], body["reference"]);
     assert_eq!(detail["complainant"]["name"], "Ahmad bin Ali");
     assert_eq!(detail["incident_date"], "2026-11-20");

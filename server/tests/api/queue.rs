@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::fake_llm::{FakeLlm, Mode};
-use crate::helpers::{spawn_app, spawn_app_with, spawn_instance, TestApp};
+use crate::helpers::{get_json, spawn_app, spawn_app_with, spawn_instance, TestApp};
 
 fn llm(args: &mut aduan_server::config::ServeArgs, fake: &FakeLlm) {
     args.llm_url = Some(fake.url.clone());
@@ -25,15 +25,11 @@ async fn builtin_enrichment_runs_end_to_end_with_status_history() {
     let ids = app.submit_many("builtin", 3).await;
     app.wait_for_status("enriched", 3, Duration::from_secs(20))
         .await;
-    let detail: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/complaints/{}", ids[0])),
+    )
+    .await;
     let statuses: Vec<&str> = detail["history"]
         .as_array()
         .unwrap()
@@ -239,15 +235,11 @@ async fn server_errors_back_off_then_fail_with_the_error_and_a_fallback() {
     app.wait_for_status("failed", 2, Duration::from_secs(30))
         .await;
     assert_eq!(fake.requests(), 6, "3 attempts each");
-    let detail: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/complaints/{}", ids[0])),
+    )
+    .await;
     assert!(
         detail["last_error"].as_str().unwrap().contains("500"),
         "{}",
@@ -288,15 +280,11 @@ async fn server_errors_back_off_then_fail_with_the_error_and_a_fallback() {
     assert_eq!(r.status(), 202);
     app.wait_for_status("enriched", 1, Duration::from_secs(20))
         .await;
-    let detail: Value = app
-        .client
-        .get(app.url(&format!("/api/v1/complaints/{}", ids[0])))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = get_json(
+        &app.client,
+        app.url(&format!("/api/v1/complaints/{}", ids[0])),
+    )
+    .await;
     assert_eq!(detail["enrichment"]["provenance"]["provider"], "openai");
     assert_eq!(detail["last_error"], Value::Null);
     let missing = app
@@ -507,23 +495,14 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
     assert_eq!(record["corrections"]["legal"][0]["section"], "16(a)");
 
     // The corrected category is what the list filters on.
-    let listed: Value = officer
-        .get(app.url("/api/v1/complaints?category=solicit_accept_bribe"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(
+        &officer,
+        app.url("/api/v1/complaints?category=solicit_accept_bribe"),
+    )
+    .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 1);
-    let listed: Value = officer
-        .get(app.url("/api/v1/complaints?category=false_claim"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value =
+        get_json(&officer, app.url("/api/v1/complaints?category=false_claim")).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);
 
     assert_eq!(

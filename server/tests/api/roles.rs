@@ -6,7 +6,7 @@ use aduan_server::http::access::Access;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::helpers::{client_with, login, spawn_app, PASSWORD};
+use crate::helpers::{client_with, get_json, login, spawn_app, PASSWORD};
 
 /// (method, path, who may call it)
 const EXPECTED: &[(&str, &str, &str)] = &[
@@ -105,24 +105,10 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .await
         .unwrap();
     let complaint = created["id"].as_str().unwrap().to_string();
-    let detail: Value = intake
-        .get(app.url(&format!("/api/v1/complaints/{complaint}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value =
+        get_json(&intake, app.url(&format!("/api/v1/complaints/{complaint}"))).await;
     let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_string();
-    let users: Value = app
-        .client
-        .get(app.url("/api/v1/admin/users"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let users: Value = get_json(&app.client, app.url("/api/v1/admin/users")).await;
     let some_user = users[0]["id"].as_str().unwrap().to_string();
 
     for route in aduan_server::http::route_table() {
