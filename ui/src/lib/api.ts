@@ -108,8 +108,8 @@ export function setUnauthorizedHandler(f: () => void): void {
 
 // ---- requests ------------------------------------------------------------------------
 
-async function send(method: string, path: string, body?: unknown): Promise<Response> {
-  const headers: Record<string, string> = {};
+async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...extra };
   const t = token();
   if (t) headers['Authorization'] = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -140,7 +140,8 @@ export interface ComplaintFilter {
   q?: string;
 }
 
-function query(params: Record<string, string | undefined>): string {
+/** `?a=1&b=2` from the non-empty params; '' when there are none. */
+export function query(params: Record<string, string | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
   const s = q.toString();
@@ -228,4 +229,20 @@ export function submitComplaint(
     };
     xhr.send(form);
   });
+}
+
+/**
+ * A JSON call for the feature modules (admin, cases, analytics): extra headers in
+ * (`If-Match`), the body and the `ETag` out. An empty reply (204, 202) gives `null`.
+ */
+export async function request<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ data: T; etag: string | null }> {
+  const res = await send(method, path, body, headers);
+  const text = await res.text();
+  const data = (text ? JSON.parse(text) : null) as T;
+  return { data, etag: res.headers.get('ETag') };
 }

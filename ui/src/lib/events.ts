@@ -19,6 +19,9 @@ export interface ComplaintEvent {
 }
 
 const KINDS = ['complaint.created', 'complaint.status_changed', 'complaint.enriched'];
+/** Events that are not about one complaint; they go to {@link onStreamEvent} listeners. */
+const OTHER_KINDS = ['case.updated', 'processing.stats'] as const;
+export type OtherKind = (typeof OTHER_KINDS)[number];
 /** After this many failed attempts in a row the dot says offline (retries go on). */
 const OFFLINE_AFTER = 3;
 
@@ -67,6 +70,16 @@ export class EventStream {
       es.close();
       if (this.es === es) this.retry();
     };
+    for (const kind of OTHER_KINDS) {
+      es.addEventListener(kind, (m: MessageEvent<string>) => {
+        if (m.lastEventId) this.lastId = m.lastEventId;
+        try {
+          publishOther(kind, JSON.parse(m.data) as Record<string, unknown>);
+        } catch {
+          // As below: skip a malformed event.
+        }
+      });
+    }
     for (const kind of KINDS) {
       es.addEventListener(kind, (m: MessageEvent<string>) => {
         if (m.lastEventId) this.lastId = m.lastEventId;
@@ -101,4 +114,20 @@ export function onComplaintEvent(f: Listener): () => void {
 /** Hand an event to every listener (the app's one {@link EventStream} calls this). */
 export function publish(e: ComplaintEvent): void {
   for (const f of listeners) f(e);
+}
+
+type OtherListener = (data: Record<string, unknown>) => void;
+const others = new Map<OtherKind, Set<OtherListener>>();
+
+/** Listen to `case.updated` or `processing.stats` (admins only); returns the unsubscribe. */
+export function onStreamEvent(kind: OtherKind, f: OtherListener): () => void {
+  const set = others.get(kind) ?? new Set();
+  others.set(kind, set);
+  set.add(f);
+  return () => set.delete(f);
+}
+
+/** Hand a non-complaint event to its listeners. */
+export function publishOther(kind: OtherKind, data: Record<string, unknown>): void {
+  for (const f of others.get(kind) ?? []) f(data);
 }

@@ -1,4 +1,8 @@
 /** Interface strings in Bahasa Melayu and English. Keys are English-ish; `{name}` is a parameter. */
+import { ADMIN_STRINGS } from './strings/admin';
+import { CASE_STRINGS } from './strings/cases';
+import { DASHBOARD_STRINGS } from './strings/dashboard';
+
 export type Lang = 'ms' | 'en';
 
 const STRINGS = {
@@ -135,6 +139,10 @@ const STRINGS = {
   no_attachments: ['Tiada lampiran.', 'No attachments.'],
   preview_later: ['Pratonton untuk jenis ini belum tersedia; muat turun untuk membuka.', 'No preview for this type yet; download to open it.'],
   builtin: ['terbina dalam', 'builtin'],
+  // Cases, Dashboard and Admin keep their strings in their own tables.
+  ...ADMIN_STRINGS,
+  ...CASE_STRINGS,
+  ...DASHBOARD_STRINGS,
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof STRINGS;

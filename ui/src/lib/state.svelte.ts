@@ -24,13 +24,24 @@ export function setLang(lang: Lang): void {
   document.documentElement.lang = lang;
 }
 
-export type Screen = 'intake' | 'complaints';
+export type Screen = 'intake' | 'complaints' | 'cases' | 'dashboard' | 'admin';
 
-/** Hash routes: `#/intake`, `#/complaints`, `#/complaints/<id>`. */
+/** Screens with a second path part: a complaint or case id, or an admin section. */
+const WITH_ID: Screen[] = ['complaints', 'cases', 'dashboard', 'admin'];
+
+/** Hash routes: `#/intake`, `#/complaints/<id>`, `#/cases/<id>`, `#/dashboard`, `#/admin/<section>`. */
 export function parseRoute(hash: string): { screen: Screen; id: string | null } {
   const parts = hash.replace(/^#\/?/, '').split('/');
-  if (parts[0] === 'complaints') return { screen: 'complaints', id: parts[1] || null };
+  const screen = WITH_ID.find((s) => s === parts[0]);
+  if (screen) return { screen, id: parts[1] || null };
   return { screen: 'intake', id: null };
+}
+
+/** Which screens a role may open (the server enforces the same on every route). */
+export function screensFor(role: User['role'] | undefined): Screen[] {
+  if (role === 'admin') return ['intake', 'complaints', 'cases', 'dashboard', 'admin'];
+  if (role === 'officer') return ['intake', 'complaints', 'cases', 'dashboard'];
+  return ['intake', 'complaints'];
 }
 
 export const route = $state(parseRoute(location.hash));

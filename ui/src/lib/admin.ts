@@ -1,0 +1,87 @@
+/** Admin calls (accounts, audit log, processing) and the checks the forms run before them. */
+import { getComplaint, listComplaints, query, request } from './api';
+import type { AuditEntry } from './gen/AuditEntry';
+import type { ComplaintDetail } from './gen/ComplaintDetail';
+import type { NewUser } from './gen/NewUser';
+import type { Page } from './gen/Page';
+import type { ProcessingChange } from './gen/ProcessingChange';
+import type { ProcessingStatus } from './gen/ProcessingStatus';
+import type { User } from './gen/User';
+import type { UserChange } from './gen/UserChange';
+import { nextDay } from './format';
+
+/** The server's minimum (`auth::MIN_PASSWORD_CHARS`). */
+export const MIN_PASSWORD = 10;
+
+export const listUsers = async () => (await request<User[]>('GET', '/admin/users')).data;
+export const createUser = async (u: NewUser) => (await request<User>('POST', '/admin/users', u)).data;
+export const changeUser = async (id: string, c: UserChange) =>
+  (await request<User>('PATCH', `/admin/users/${encodeURIComponent(id)}`, c)).data;
+
+/** What `GET /admin/audit` filters on; dates are `YYYY-MM-DD`, both inclusive here. */
+export interface AuditFilter {
+  actor_id?: string;
+  action?: string;
+  target_type?: string;
+  target_id?: string;
+  from?: string;
+  to?: string;
+}
+
+/** The query string for an audit page: the inclusive "to" day becomes the server's exclusive bound. */
+export function auditQuery(f: AuditFilter, cursor?: string, limit = 50): string {
+  return query({ ...f, to: f.to ? nextDay(f.to) : undefined, cursor, limit: String(limit) });
+}
+
+export const listAudit = async (f: AuditFilter, cursor?: string) =>
+  (await request<Page<AuditEntry>>('GET', `/admin/audit${auditQuery(f, cursor)}`)).data;
+
+/** Actions the server writes to the audit log, offered as suggestions in the filter. */
+export const AUDIT_ACTIONS = [
+  'login.success',
+  'login.failure',
+  'user.create',
+  'user.update',
+  'complaint.view',
+  'complaint.reprocess',
+  'enrichment.correct',
+  'attachment.add',
+  'attachment.download',
+  'attachment.preview',
+  'processing.update',
+  'case.create',
+  'case.update',
+  'case.note',
+  'case.link',
+  'case.unlink',
+];
+
+export const processingStatus = async () => (await request<ProcessingStatus>('GET', '/admin/processing')).data;
+export const changeProcessing = async (c: ProcessingChange) =>
+  (await request<ProcessingStatus>('PATCH', '/admin/processing', c)).data;
+
+/** Failed complaints with their last error (the list row lacks it, so each is read). */
+export async function failedComplaints(limit = 50): Promise<ComplaintDetail[]> {
+  const page = await listComplaints({ status: 'failed' }, undefined, limit);
+  return Promise.all(page.items.map((c) => getComplaint(c.id)));
+}
+
+/** Field errors of the new-user form (empty when it may be sent). */
+export function checkNewUser(u: NewUser): Partial<Record<keyof NewUser, 'v_required' | 'v_username' | 'v_password_short'>> {
+  const e: Partial<Record<keyof NewUser, 'v_required' | 'v_username' | 'v_password_short'>> = {};
+  if (!u.display_name.trim()) e.display_name = 'v_required';
+  const name = u.username.trim().toLowerCase();
+  if (!name) e.username = 'v_required';
+  else if (!/^[a-z0-9._-]{2,64}$/.test(name)) e.username = 'v_username';
+  if (!u.password) e.password = 'v_required';
+  else if ([...u.password].length < MIN_PASSWORD) e.password = 'v_password_short';
+  return e;
+}
+
+/** `processing.stats` event data → the status it carries, or null when malformed. */
+export function statsOf(data: Record<string, unknown>): ProcessingStatus | null {
+  const s = data['stats'];
+  if (!s || typeof s !== 'object') return null;
+  const st = s as ProcessingStatus;
+  return st.queue && st.workers && st.latency_ms ? st : null;
+}
