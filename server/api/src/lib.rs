@@ -4,6 +4,7 @@
 //! document and `ts-rs` for the TypeScript the UI imports, so the three never drift apart.
 
 pub mod account;
+pub mod analytics;
 pub mod case;
 pub mod complaint;
 pub mod enrichment;
