@@ -1,0 +1,123 @@
+/**
+ * Cases: the calls (every write carries `If-Match: "<version>"`), the workflow rules the
+ * screens follow, and merging related-complaint suggestions into one ranked list.
+ */
+import { ApiError, query, request } from './api';
+import type { CaseChange } from './gen/CaseChange';
+import type { CaseDetail } from './gen/CaseDetail';
+import type { CasePriority } from './gen/CasePriority';
+import type { CaseStatus } from './gen/CaseStatus';
+import type { CaseSummary } from './gen/CaseSummary';
+import type { NewCase } from './gen/NewCase';
+import type { Page } from './gen/Page';
+import type { RelatedComplaint } from './gen/RelatedComplaint';
+import type { RelatedReason } from './gen/RelatedReason';
+import type { UserRef } from './gen/UserRef';
+
+export const STATUSES: CaseStatus[] = ['evaluation', 'investigation', 'referred', 'nfa', 'closed'];
+export const PRIORITIES: CasePriority[] = ['urgent', 'high', 'normal', 'low'];
+
+/** Decisions that end or hand off the agency's work must say why (as the server checks). */
+export const needsReason = (to: CaseStatus) => to === 'referred' || to === 'nfa' || to === 'closed';
+
+/** What the list asks for; `assignee` is `me`, `none` or a user id. */
+export interface CaseFilter {
+  status?: string;
+  priority?: string;
+  assignee?: string;
+  overdue?: boolean;
+  q?: string;
+}
+
+export function casesQuery(f: CaseFilter, cursor?: string, limit = 100): string {
+  return query({
+    status: f.status,
+    priority: f.priority,
+    assignee: f.assignee,
+    overdue: f.overdue ? 'true' : undefined,
+    q: f.q?.trim(),
+    cursor,
+    limit: String(limit),
+  });
+}
+
+const path = (id: string) => `/cases/${encodeURIComponent(id)}`;
+const ifMatch = (version: number) => ({ 'If-Match': `"${version}"` });
+
+export const listCases = async (f: CaseFilter, cursor?: string) =>
+  (await request<Page<CaseSummary>>('GET', `/cases${casesQuery(f, cursor)}`)).data;
+export const getCase = async (id: string) => (await request<CaseDetail>('GET', path(id))).data;
+export const createCase = async (c: NewCase) => (await request<CaseDetail>('POST', '/cases', c)).data;
+export const changeCase = async (id: string, version: number, c: CaseChange) =>
+  (await request<CaseDetail>('PATCH', path(id), c, ifMatch(version))).data;
+export const addNote = async (id: string, version: number, body: string) =>
+  (await request<CaseDetail>('POST', `${path(id)}/notes`, { body }, ifMatch(version))).data;
+export const linkComplaint = async (id: string, version: number, complaintId: string) =>
+  (await request<CaseDetail>('PUT', `${path(id)}/complaints/${encodeURIComponent(complaintId)}`, undefined, ifMatch(version))).data;
+export const unlinkComplaint = async (id: string, version: number, complaintId: string) =>
+  (await request<CaseDetail>('DELETE', `${path(id)}/complaints/${encodeURIComponent(complaintId)}`, undefined, ifMatch(version))).data;
+export const relatedTo = async (complaintId: string) =>
+  (await request<RelatedComplaint[]>('GET', `/complaints/${encodeURIComponent(complaintId)}/related`)).data;
+
+/** Someone else wrote the case since it was read (`412 version_conflict`). */
+export const isConflict = (e: unknown) => e instanceof ApiError && (e.status === 412 || e.code === 'version_conflict');
+
+/** A suggestion for a case: related to one or more of its complaints. */
+export interface Suggestion extends RelatedComplaint {
+  /** References of the case's complaints it is related to. */
+  via: string[];
+}
+
+/**
+ * One ranked list from the related lists of each linked complaint: complaints already in
+ * the case are left out; one related to several linked complaints adds up its scores (it
+ * ties the case together better) and keeps each distinct reason once.
+ */
+export function mergeRelated(lists: { reference: string; related: RelatedComplaint[] }[], linked: Set<string>): Suggestion[] {
+  const byId = new Map<string, Suggestion>();
+  for (const { reference, related } of lists) {
+    for (const r of related) {
+      if (linked.has(r.complaint.id)) continue;
+      const seen = byId.get(r.complaint.id);
+      if (!seen) {
+        byId.set(r.complaint.id, { ...r, reasons: [...r.reasons], via: [reference] });
+        continue;
+      }
+      seen.score += r.score;
+      if (!seen.via.includes(reference)) seen.via.push(reference);
+      for (const reason of r.reasons) if (!seen.reasons.some((x) => sameReason(x, reason))) seen.reasons.push(reason);
+    }
+  }
+  return [...byId.values()].sort(
+    (a, b) => b.score - a.score || b.complaint.created_at.localeCompare(a.complaint.created_at),
+  );
+}
+
+const sameReason = (a: RelatedReason, b: RelatedReason) => a.kind === b.kind && a.value === b.value;
+
+/** Board columns: the cases of each status, in workflow order. */
+export function byStatus(cases: CaseSummary[]): Record<CaseStatus, CaseSummary[]> {
+  const out = Object.fromEntries(STATUSES.map((s) => [s, [] as CaseSummary[]])) as Record<CaseStatus, CaseSummary[]>;
+  for (const c of cases) out[c.status].push(c);
+  return out;
+}
+
+/** A case event's version, when the event carries one. */
+export function eventVersion(data: Record<string, unknown>): number | null {
+  const v = data['version'];
+  return typeof v === 'number' ? v : null;
+}
+
+/** The people offered as assignees: each once, by name; `me` first-class among them. */
+export function assigneeOptions(...groups: (UserRef | null | undefined)[][]): UserRef[] {
+  const byId = new Map<string, UserRef>();
+  for (const g of groups) for (const u of g) if (u && !byId.has(u.id)) byId.set(u.id, u);
+  return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Everyone seen on a case: assignee, authors of notes and of timeline entries. */
+export function peopleOn(c: CaseDetail): UserRef[] {
+  const out: UserRef[] = [...c.notes.map((n) => n.author), ...c.timeline.map((e) => e.who)];
+  if (c.assignee) out.push(c.assignee);
+  return out;
+}
