@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -19,6 +20,8 @@ pub enum ClientError {
     Unreachable(#[from] reqwest::Error),
     #[error("the server answered {status}: {body}")]
     Status { status: u16, body: String },
+    #[error("a file could not be read: {0}")]
+    File(String),
 }
 
 impl ClientError {
@@ -28,7 +31,7 @@ impl ClientError {
         match self {
             Self::Unreachable(_) => true,
             Self::Status { status, .. } => *status == 429 || *status >= 500,
-            Self::InvalidUrl(_) => false,
+            Self::InvalidUrl(_) | Self::File(_) => false,
         }
     }
 }
@@ -128,6 +131,67 @@ impl Client {
             .header("Idempotency-Key", idempotency_key)
             .timeout(Duration::from_secs(60))
             .json(body)
+            .send()
+            .await?;
+        Ok(check(res).await?.json().await?)
+    }
+}
+
+/// A file to send with a complaint: where it is on disk and the name the server stores.
+#[derive(Debug, Clone)]
+pub struct UploadFile {
+    pub path: std::path::PathBuf,
+    pub name: String,
+}
+
+/// Told the number of file bytes handed to the network so far, as the upload goes.
+pub type OnProgress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
+impl Client {
+    /// `POST /api/v1/complaints` as multipart: the `complaint` JSON part, then one `file`
+    /// part per file, each streamed from disk in chunks (a 100 MB file is never held in
+    /// memory). `on_progress` hears the running total of file bytes sent.
+    pub async fn submit_with_files(
+        &self,
+        body: &serde_json::Value,
+        files: &[UploadFile],
+        idempotency_key: &str,
+        on_progress: OnProgress,
+    ) -> Result<serde_json::Value, ClientError> {
+        use reqwest::multipart::{Form, Part};
+
+        let json = Part::text(body.to_string())
+            .mime_str("application/json")
+            .map_err(ClientError::Unreachable)?;
+        let mut form = Form::new().part("complaint", json);
+        let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        for f in files {
+            let file = tokio::fs::File::open(&f.path)
+                .await
+                .map_err(|e| ClientError::File(format!("{}: {e}", f.path.display())))?;
+            let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+            let (sent, on_progress) = (sent.clone(), on_progress.clone());
+            let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).inspect(
+                move |chunk| {
+                    if let Ok(bytes) = chunk {
+                        let n = bytes.len() as u64;
+                        let total = sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                        on_progress(total);
+                    }
+                },
+            );
+            let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
+                .file_name(f.name.clone());
+            form = form.part("file", part);
+        }
+        // No overall timeout: a large file on a slow counter link may take minutes. A dead
+        // link is still noticed: connecting is bounded, and TCP gives up on a lost peer.
+        let res = self
+            .http
+            .post(self.url("/complaints"))
+            .header(AUTHORIZATION, self.auth.clone())
+            .header("Idempotency-Key", idempotency_key)
+            .multipart(form)
             .send()
             .await?;
         Ok(check(res).await?.json().await?)

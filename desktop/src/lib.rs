@@ -21,6 +21,7 @@ use tauri::Manager;
 /// Build and run the app until its last window closes.
 pub fn run() {
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(watcher::Watcher::default())
         .setup(|app| {
             // The outbox lives with the app's data, per OS user, e.g.
@@ -35,6 +36,9 @@ pub fn run() {
             commands::session::session_clear,
             commands::watcher::watcher_start,
             commands::watcher::watcher_stop,
+            commands::watcher::notifications_set,
+            commands::intake::files_stat,
+            commands::intake::intake_submit,
             commands::outbox::outbox_push,
             commands::outbox::outbox_list,
             commands::outbox::outbox_remove,

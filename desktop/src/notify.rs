@@ -23,6 +23,7 @@ pub enum Outcome {
 /// One finished complaint worth telling the user about.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finished {
+    pub id: uuid::Uuid,
     pub reference: String,
     pub outcome: Outcome,
 }
@@ -32,6 +33,8 @@ pub struct Finished {
 pub struct Notice {
     pub title: String,
     pub body: String,
+    /// What activating it opens: the one complaint, or (`None`) the complaint list.
+    pub open: Option<uuid::Uuid>,
 }
 
 /// Collects finished complaints and says when a group is due: [`GROUP_WINDOW`] after the
@@ -83,6 +86,7 @@ pub fn summarise(items: &[Finished]) -> Option<Notice> {
         ([one], 1, 0) => Notice {
             title: "Complaint analysed".into(),
             body: format!("{} is ready to review.", one.reference),
+            open: Some(one.id),
         },
         ([one], 0, 1) => Notice {
             title: "Complaint analysis failed".into(),
@@ -90,18 +94,22 @@ pub fn summarise(items: &[Finished]) -> Option<Notice> {
                 "{} could not be analysed. It can be reprocessed.",
                 one.reference
             ),
+            open: Some(one.id),
         },
         (_, a, 0) => Notice {
             title: format!("{a} complaints analysed"),
             body: list(items),
+            open: None,
         },
         (_, 0, f) => Notice {
             title: format!("{f} complaints failed"),
             body: list(items),
+            open: None,
         },
         (_, a, f) => Notice {
             title: format!("{a} complaints analysed, {f} failed"),
             body: list(items),
+            open: None,
         },
     };
     Some(notice)
@@ -127,14 +135,32 @@ fn list(items: &[Finished]) -> String {
     }
 }
 
-/// Show a native notification. Blocking (D-Bus on Linux), so call it off the async runtime.
-pub fn show(notice: &Notice) -> Result<(), notify_rust::error::Error> {
-    notify_rust::Notification::new()
-        .appname("Aduan")
-        .summary(&notice.title)
-        .body(&notice.body)
-        .show()
-        .map(|_| ())
+/// Show a native notification and, where the platform reports it (freedesktop servers
+/// such as GNOME, KDE or dunst), call `on_open` when the user activates it. Blocking (D-Bus
+/// on Linux, until the notification closes), so call it off the async runtime.
+pub fn show(
+    notice: &Notice,
+    on_open: impl FnOnce() + Send + 'static,
+) -> Result<(), notify_rust::error::Error> {
+    let mut n = notify_rust::Notification::new();
+    n.appname("Aduan").summary(&notice.title).body(&notice.body);
+    #[cfg(all(unix, not(target_os = "macos")))]
+    {
+        // "default" is the action a click on the notification's body triggers.
+        let handle = n.action("default", "Open").show()?;
+        handle.wait_for_action(|action| {
+            if action == "default" {
+                on_open();
+            }
+        });
+    }
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    {
+        // Windows and macOS toasts do not report activation through notify-rust.
+        drop(on_open);
+        n.show()?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! and sent later with the `Idempotency-Key` they were given when entered — so a send whose
 //! reply was lost, retried, still creates exactly one complaint.
 //!
-//! Only JSON complaints are queued; attachments need the server's streaming upload and are
-//! not kept offline.
+//! Attachments are copied (disk to disk, never through the web view) into
+//! `outbox-files/<key>/` beside it, so the complaint can be sent whole even after the
+//! originals are moved or the app restarts.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -14,9 +15,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::client::Client;
+use crate::client::{Client, OnProgress, UploadFile};
 
 const FILE: &str = "outbox.jsonl";
+const FILES_DIR: &str = "outbox-files";
 
 /// A complaint waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +29,18 @@ pub struct Queued {
     pub queued_at: u64,
     /// The `ComplaintInput` JSON exactly as the UI built it.
     pub complaint: serde_json::Value,
+    /// Copies of the attachments, in the order they were chosen.
+    #[serde(default)]
+    pub files: Vec<QueuedFile>,
+}
+
+/// One attachment kept with a queued complaint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedFile {
+    /// The name the user saw, sent as the part's filename.
+    pub name: String,
+    /// Size in bytes (shown in the pending list).
+    pub size: u64,
 }
 
 /// What one [`Outbox::flush`] did.
@@ -74,19 +88,49 @@ impl Outbox {
         self.lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queue a complaint. `key` is the UI's own idempotency key if it already sent (and
-    /// maybe half-sent) the complaint with one; otherwise a new one is made.
+    /// Queue a complaint without attachments (see [`Outbox::push_with_files`]).
     pub fn push(
         &self,
         complaint: serde_json::Value,
         key: Option<String>,
     ) -> Result<Queued, OutboxError> {
+        self.push_with_files(complaint, key, &[])
+    }
+
+    /// Queue a complaint and copies of its files. `key` is the UI's own idempotency key if
+    /// it already sent (and maybe half-sent) the complaint with one; otherwise, or if it is
+    /// not a plain token, a new one is made. The files are copied and synced before the
+    /// complaint is recorded, so a recorded complaint always has its files.
+    pub fn push_with_files(
+        &self,
+        complaint: serde_json::Value,
+        key: Option<String>,
+        files: &[UploadFile],
+    ) -> Result<Queued, OutboxError> {
+        let key = key
+            .filter(|k| is_plain_key(k))
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let mut kept = Vec::with_capacity(files.len());
+        if !files.is_empty() {
+            let dir = self.files_dir(&key);
+            fs::create_dir_all(&dir)?;
+            for (i, f) in files.iter().enumerate() {
+                let target = dir.join(i.to_string());
+                let size = fs::copy(&f.path, &target)?;
+                File::open(&target)?.sync_all()?;
+                kept.push(QueuedFile {
+                    name: f.name.clone(),
+                    size,
+                });
+            }
+        }
         let item = Queued {
-            idempotency_key: key.unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+            idempotency_key: key,
             queued_at: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
             complaint,
+            files: kept,
         };
         let _g = self.guard();
         fs::create_dir_all(&self.dir)?;
@@ -100,6 +144,24 @@ impl Outbox {
         // The member of the public was told it is saved: make it survive a power cut.
         file.sync_all()?;
         Ok(item)
+    }
+
+    /// Where the copies of one complaint's files are kept.
+    fn files_dir(&self, key: &str) -> PathBuf {
+        self.dir.join(FILES_DIR).join(key)
+    }
+
+    /// The stored copies of `item`'s files, ready to upload.
+    fn uploads(&self, item: &Queued) -> Vec<UploadFile> {
+        let dir = self.files_dir(&item.idempotency_key);
+        item.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| UploadFile {
+                path: dir.join(i.to_string()),
+                name: f.name.clone(),
+            })
+            .collect()
     }
 
     /// Everything waiting, oldest first.
@@ -117,6 +179,13 @@ impl Outbox {
         if items.len() != before {
             write_all(&self.dir, &items)?;
         }
+        // After the line is gone: a crash in between leaves only unreferenced copies.
+        if is_plain_key(key) {
+            match fs::remove_dir_all(self.files_dir(key)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            }
+        }
         Ok(())
     }
 
@@ -125,10 +194,18 @@ impl Outbox {
     pub async fn flush(&self, client: &Client) -> Result<FlushReport, OutboxError> {
         let mut report = FlushReport::default();
         for item in self.list()? {
-            match client
-                .submit_complaint(&item.complaint, &item.idempotency_key)
-                .await
-            {
+            let sent = if item.files.is_empty() {
+                client
+                    .submit_complaint(&item.complaint, &item.idempotency_key)
+                    .await
+            } else {
+                let quiet: OnProgress = std::sync::Arc::new(|_| {});
+                let files = self.uploads(&item);
+                client
+                    .submit_with_files(&item.complaint, &files, &item.idempotency_key, quiet)
+                    .await
+            };
+            match sent {
                 Ok(reply) => {
                     self.remove(&item.idempotency_key)?;
                     report.sent.push((item.idempotency_key, reply));
@@ -140,6 +217,13 @@ impl Outbox {
         report.remaining = self.list()?.len();
         Ok(report)
     }
+}
+
+/// Keys name directories: only letters, digits and dashes (a UUID), never a path.
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 64
+        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 /// Read the file; a missing file is an empty outbox. A torn last line (a crash mid-append)

@@ -5,7 +5,8 @@
 //! It reconnects with backoff and `Last-Event-ID`, so the server replays what was missed
 //! and a network blip never loses or repeats a notification.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -23,16 +24,32 @@ const READ_TIMEOUT: Duration = Duration::from_secs(45);
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// Called when the user activates a notification: the complaint to open, or `None` for
+/// a grouped one (open the list).
+pub type Opener = Arc<dyn Fn(Option<Uuid>) + Send + Sync>;
+
 /// The running watcher, if any. Managed as Tauri state; one per app.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Watcher {
     task: Mutex<Option<JoinHandle<()>>>,
+    /// The user's "notify me" setting; while off, finished complaints are not shown.
+    enabled: Arc<AtomicBool>,
+}
+
+impl Default for Watcher {
+    fn default() -> Self {
+        Self {
+            task: Mutex::new(None),
+            enabled: Arc::new(AtomicBool::new(true)),
+        }
+    }
 }
 
 impl Watcher {
     /// Start watching with `client`, replacing any previous watch (e.g. after re-login).
-    pub fn start(&self, client: Client) {
-        let task = tauri::async_runtime::spawn(run(client));
+    /// `opener` runs when the user activates a notification.
+    pub fn start(&self, client: Client, opener: Opener) {
+        let task = tauri::async_runtime::spawn(run(client, opener, self.enabled.clone()));
         if let Some(old) = self.lock().replace(task) {
             old.abort();
         }
@@ -43,6 +60,11 @@ impl Watcher {
         if let Some(task) = self.lock().take() {
             task.abort();
         }
+    }
+
+    /// Turn notifications on or off; the watch itself goes on either way.
+    pub fn set_enabled(&self, enabled: bool) {
+        self.enabled.store(enabled, Ordering::Relaxed);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<JoinHandle<()>>> {
@@ -79,9 +101,12 @@ pub fn backoff(failures: u32) -> Duration {
 }
 
 /// Both halves of the watcher; aborting the task drops both.
-async fn run(client: Client) {
+async fn run(client: Client, opener: Opener, enabled: Arc<AtomicBool>) {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::join!(stream_forever(client, tx), notify_grouped(rx));
+    tokio::join!(
+        stream_forever(client, tx),
+        notify_grouped(rx, opener, enabled)
+    );
 }
 
 /// Keep the event stream open, reconnecting after every failure.
@@ -157,6 +182,7 @@ impl Link {
         match client.complaint(id).await {
             Ok(c) if c.created_by == Some(me) => {
                 let _ = tx.send(Finished {
+                    id: c.id,
                     reference: c.reference,
                     outcome,
                 });
@@ -168,7 +194,11 @@ impl Link {
 }
 
 /// Group finished complaints and show one notification per group.
-async fn notify_grouped(mut rx: mpsc::UnboundedReceiver<Finished>) {
+async fn notify_grouped(
+    mut rx: mpsc::UnboundedReceiver<Finished>,
+    opener: Opener,
+    enabled: Arc<AtomicBool>,
+) {
     let mut grouper = Grouper::new();
     loop {
         let next = match grouper.due() {
@@ -176,21 +206,22 @@ async fn notify_grouped(mut rx: mpsc::UnboundedReceiver<Finished>) {
             Some(due) => tokio::select! {
                 item = rx.recv() => item,
                 () = tokio::time::sleep_until(due.into()) => {
-                    flush(&mut grouper);
+                    flush(&mut grouper, &opener);
                     continue;
                 }
             },
         };
         match next {
-            Some(item) => {
+            Some(item) if enabled.load(Ordering::Relaxed) => {
                 grouper.push(Instant::now(), item);
             }
+            Some(_) => {}
             None => return,
         }
     }
 }
 
-fn flush(grouper: &mut Grouper) {
+fn flush(grouper: &mut Grouper, opener: &Opener) {
     let Some(notice) = grouper
         .take_due(Instant::now())
         .and_then(|g| notify::summarise(&g))
@@ -198,8 +229,10 @@ fn flush(grouper: &mut Grouper) {
         return;
     };
     // Showing talks D-Bus synchronously; keep it off the async workers.
+    let opener = opener.clone();
     tauri::async_runtime::spawn_blocking(move || {
-        if let Err(e) = notify::show(&notice) {
+        let open = notice.open;
+        if let Err(e) = notify::show(&notice, move || opener(open)) {
             tracing::warn!(error = %e, "could not show notification");
         }
     });

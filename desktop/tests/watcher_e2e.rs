@@ -108,7 +108,10 @@ async fn finished_complaints_raise_one_grouped_notification() {
     let before = shown().len();
 
     let watcher = Watcher::default();
-    watcher.start(Client::new(&server, &token).unwrap());
+    watcher.start(
+        Client::new(&server, &token).unwrap(),
+        std::sync::Arc::new(|_| {}),
+    );
     tokio::time::sleep(Duration::from_secs(2)).await; // let it subscribe
 
     let client = Client::new(&server, &token).unwrap();
@@ -143,7 +146,10 @@ async fn officers_are_notified_only_of_complaints_they_entered() {
     let intake = login(&server, "ADUAN_E2E_USER", "ADUAN_E2E_PASSWORD").await;
     let before = shown().len();
     let watcher = Watcher::default();
-    watcher.start(Client::new(&server, &officer).unwrap());
+    watcher.start(
+        Client::new(&server, &officer).unwrap(),
+        std::sync::Arc::new(|_| {}),
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     // Both finish within one group window: a missing filter would say "2 complaints".
     let theirs = submit(&Client::new(&server, &intake).unwrap(), 98).await;

@@ -1,6 +1,7 @@
 //! The Tauri commands the UI may `invoke`. Each is a thin wrapper over library code so the
 //! logic stays testable without a window.
 
+pub mod intake;
 pub mod outbox;
 pub mod session;
 pub mod watcher;

@@ -2,6 +2,7 @@ use super::*;
 
 fn done(reference: &str, outcome: Outcome) -> Finished {
     Finished {
+        id: uuid::Uuid::nil(),
         reference: reference.into(),
         outcome,
     }

@@ -127,3 +127,99 @@ async fn a_rejected_complaint_stays_queued_and_is_reported() {
     assert_eq!(report.rejected[0].0, "bad");
     assert_eq!(report.remaining, 1);
 }
+
+fn upload(dir: &std::path::Path, name: &str, bytes: &[u8]) -> UploadFile {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    UploadFile {
+        path,
+        name: name.into(),
+    }
+}
+
+#[test]
+fn files_are_copied_so_the_originals_may_go_and_removing_deletes_the_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let files = [
+        upload(src.path(), "a.jpg", b"jpeg bytes"),
+        upload(src.path(), "b.pdf", b"%PDF-1.4"),
+    ];
+    let item = outbox
+        .push_with_files(complaint(1), Some("k-1".into()), &files)
+        .unwrap();
+    drop(src); // the originals are gone
+    let listed = outbox.list().unwrap();
+    assert_eq!(listed, vec![item.clone()]);
+    assert_eq!(
+        item.files,
+        vec![
+            QueuedFile {
+                name: "a.jpg".into(),
+                size: 10
+            },
+            QueuedFile {
+                name: "b.pdf".into(),
+                size: 8
+            },
+        ]
+    );
+    let copies = outbox.uploads(&item);
+    assert_eq!(std::fs::read(&copies[1].path).unwrap(), b"%PDF-1.4");
+    outbox.remove("k-1").unwrap();
+    assert!(!copies[0].path.exists() && outbox.list().unwrap().is_empty());
+}
+
+#[test]
+fn a_key_that_is_not_a_plain_token_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let item = outbox.push(complaint(1), Some("../../etc".into())).unwrap();
+    assert_ne!(item.idempotency_key, "../../etc");
+    assert!(uuid::Uuid::parse_str(&item.idempotency_key).is_ok());
+}
+
+/// Accept one multipart request, answer 202, and return the whole request as text.
+async fn accept_multipart(listener: TcpListener) -> String {
+    let (mut sock, _) = listener.accept().await.unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    // The closing boundary ends with `--` and CRLF.
+    while !buf.ends_with(b"--\r\n") {
+        let n = sock.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "client closed early");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    let body = r#"{"reference":"ADU-2026-000002"}"#;
+    let reply = format!(
+        "HTTP/1.1 202 Accepted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    sock.write_all(reply.as_bytes()).await.unwrap();
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+#[tokio::test]
+async fn flush_sends_the_kept_files_as_multipart_parts() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = tempfile::tempdir().unwrap();
+    let outbox = Outbox::new(dir.path());
+    let files = [upload(src.path(), "slip.txt", b"receipt RM 5,000")];
+    outbox
+        .push_with_files(complaint(7), Some("key-7".into()), &files)
+        .unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = tokio::spawn(accept_multipart(listener));
+    let client = Client::new(&format!("http://127.0.0.1:{port}"), "tok").unwrap();
+    let report = outbox.flush(&client).await.unwrap();
+    let request = server.await.unwrap();
+    assert!(request.contains("multipart/form-data"), "{request}");
+    assert!(request.contains("name=\"complaint\""), "{request}");
+    assert!(request.contains("complaint 7"), "{request}");
+    assert!(request.contains("filename=\"slip.txt\""), "{request}");
+    assert!(request.contains("receipt RM 5,000"), "{request}");
+    assert_eq!((report.sent.len(), report.remaining), (1, 0));
+    assert!(!dir.path().join("outbox-files/key-7").exists());
+}
