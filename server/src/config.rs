@@ -136,6 +136,13 @@ pub struct ServeArgs {
     /// Directory of the built web UI to serve at `/` (default: ./ui/dist when it exists).
     #[arg(long, env = "ADUAN_UI_DIR")]
     pub ui_dir: Option<PathBuf>,
+    /// A case not closed and without any action for longer than this many days is overdue.
+    #[arg(long, env = "ADUAN_CASE_IDLE_DAYS", default_value_t = 14)]
+    pub case_idle_days: u32,
+    /// A case not closed whose first complaint was received more than this many days ago
+    /// is overdue.
+    #[arg(long, env = "ADUAN_CASE_AGE_DAYS", default_value_t = 90)]
+    pub case_age_days: u32,
     /// Create demo users and sample complaints.
     #[arg(long, env = "ADUAN_DEMO")]
     pub demo: bool,
@@ -161,6 +168,14 @@ impl ServeArgs {
             timeout: std::time::Duration::from_secs(self.llm_timeout_s),
             extra,
         })
+    }
+
+    /// When a case counts as overdue.
+    pub fn case_sla(&self) -> crate::db::cases::Sla {
+        crate::db::cases::Sla {
+            idle_days: self.case_idle_days,
+            age_days: self.case_age_days,
+        }
     }
 
     /// The queue's settings.

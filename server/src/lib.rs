@@ -88,6 +88,7 @@ impl Application {
             sessions,
             cors_origins: args.cors_origins.clone(),
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
+            case_sla: args.case_sla(),
         });
         Ok(Application {
             listener,

@@ -54,6 +54,7 @@ const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-s
 const page = await browser.newPage({ viewport: { width: 1100, height: 660 } });
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
+page.on('console', (m) => m.type() === 'warning' && console.log('     [page]', m.text()));
 page.setDefaultTimeout(15_000);
 // Screenshots are committed: keep each under ~150 KB (text-dense ones are clipped).
 const shot = (name, opts = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...opts });
@@ -143,16 +144,26 @@ try {
     await page.locator(`.row[data-reference="${reference}"]`).waitFor();
   });
 
-  await check('detail: summary, attachments with an image preview, history', async () => {
+  await check('detail: summary, attachments with image and PDF previews, history', async () => {
     await page.locator(`.row[data-reference="${reference}"]`).click();
     await page.getByRole('heading', { name: reference }).waitFor();
     await page.getByRole('tabpanel').getByText('Classification').waitFor();
     await shot('complaints', { clip: { x: 0, y: 0, width: 1100, height: 560 } });
     await page.getByRole('tab', { name: /Attachments \(2\)/ }).click();
-    await page.getByRole('button', { name: 'Preview' }).click();
+    await page.getByRole('button', { name: 'Preview' }).first().click();
     const img = page.getByRole('img', { name: 'receipt.png' });
     await img.waitFor();
     await page.waitForFunction((el) => el.complete && el.naturalWidth === 96, await img.elementHandle());
+    // The PDF is drawn by pdf.js onto a canvas: wait until its one page has pixels.
+    await page.getByRole('button', { name: 'Preview' }).click();
+    const pdf = page.locator('canvas[aria-label="letter.pdf"][data-pages="1"]');
+    await pdf.waitFor();
+    // The middle of the page is inside the PDF's blue box.
+    const blue = (c) => {
+      const [r, , b] = c.getContext('2d').getImageData(c.width / 2, c.height * 0.6, 1, 1).data;
+      return b > 120 && r < 80;
+    };
+    await page.waitForFunction(blue, await pdf.elementHandle());
     await shot('attachments');
     await page.getByRole('tab', { name: 'History' }).click();
     await page.getByRole('tabpanel').locator('[data-status="enriched"]').waitFor();

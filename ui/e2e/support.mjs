@@ -110,12 +110,15 @@ export function makePng(size = 96) {
   ]);
 }
 
-/** A tiny valid one-page PDF. */
+/** A tiny valid one-page PDF: a blue box with a line of text, so a rendering can be checked. */
 export function makePdf() {
+  const content = '0.1 0.3 0.7 rg 20 20 160 40 re f 0 0 0 rg BT /F1 12 Tf 24 70 Td (Surat aduan) Tj ET';
   const objs = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 100] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
   let out = '%PDF-1.4\n';
   const offsets = [];

@@ -3,11 +3,14 @@
 
 pub mod attachments;
 pub mod audit;
+pub mod case_writes;
+pub mod cases;
 pub mod complaints;
 pub mod embedded;
 pub mod enrichments;
 pub mod events;
 pub mod processing;
+pub mod related;
 pub mod sessions;
 pub mod users;
 

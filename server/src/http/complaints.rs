@@ -223,8 +223,14 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, InvalidDate> {
         .ok_or(InvalidDate)
 }
 
-fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
+/// The opaque keyset cursor of lists ordered by (created_at, id), newest first.
+pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     hex::encode(format!("{}|{id}", at.timestamp_micros()))
+}
+
+/// The position in a cursor made by [`encode_cursor`]; `None` if it is not one.
+pub fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, Uuid)> {
+    decode_cursor(s).ok()
 }
 
 fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ()> {

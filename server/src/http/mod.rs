@@ -4,6 +4,8 @@ pub mod access;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod case_changes;
+pub mod cases;
 pub mod complaints;
 pub mod enrichment;
 pub mod error;
@@ -14,6 +16,7 @@ pub mod openapi;
 pub mod preview;
 pub mod processing;
 pub mod reference;
+pub mod related;
 pub mod ui;
 pub mod users;
 
@@ -57,6 +60,8 @@ pub struct StateInner {
     pub cors_origins: Vec<String>,
     /// The built web UI to serve at `/`, if any.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// When a case counts as overdue.
+    pub case_sla: crate::db::cases::Sla,
 }
 
 impl AppState {
@@ -85,6 +90,8 @@ pub fn api_routes() -> access::Routes {
         .merge(reference::routes())
         .merge(users::routes())
         .merge(audit::routes())
+        .merge(cases::routes())
+        .merge(related::routes())
         .merge(openapi::routes())
 }
 
@@ -134,11 +141,13 @@ fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
             header::RANGE,
             "idempotency-key".parse().unwrap(),
             "last-event-id".parse().unwrap(),
+            header::IF_MATCH,
         ])
         .expose_headers([
             header::CONTENT_DISPOSITION,
             header::LOCATION,
             header::RETRY_AFTER,
+            header::ETAG,
         ])
         .max_age(Duration::from_secs(3600))
 }

@@ -72,6 +72,8 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_files: 5,
         cors_origins: Vec::new(),
         ui_dir: None,
+        case_idle_days: 14,
+        case_age_days: 90,
         demo: false,
         log_format: LogFormat::Pretty,
     }

@@ -3,6 +3,8 @@
 mod accounts;
 mod attachments;
 mod audit;
+mod case_list;
+mod cases;
 mod embedded;
 mod events;
 mod fake_llm;
@@ -11,4 +13,5 @@ mod helpers;
 mod intake;
 mod listing;
 mod queue;
+mod related;
 mod roles;

@@ -34,6 +34,22 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/admin/users", "admins"),
     ("PATCH", "/api/v1/admin/users/{id}", "admins"),
     ("GET", "/api/v1/admin/audit", "admins"),
+    ("GET", "/api/v1/cases", "officers"),
+    ("POST", "/api/v1/cases", "officers"),
+    ("GET", "/api/v1/cases/{id}", "officers"),
+    ("PATCH", "/api/v1/cases/{id}", "officers"),
+    ("POST", "/api/v1/cases/{id}/notes", "officers"),
+    (
+        "PUT",
+        "/api/v1/cases/{id}/complaints/{complaint_id}",
+        "officers",
+    ),
+    (
+        "DELETE",
+        "/api/v1/cases/{id}/complaints/{complaint_id}",
+        "officers",
+    ),
+    ("GET", "/api/v1/complaints/{id}/related", "officers"),
 ];
 
 fn rule_name(access: Access) -> &'static str {

@@ -100,6 +100,17 @@ function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** The bearer token, for the desktop core's own requests (watcher, uploads, outbox). */
+export const currentToken = token;
+
+/** Adopt a session restored from the OS keyring by the desktop app. */
+export function setToken(t: string): void {
+  sessionStorage.setItem(TOKEN_KEY, t);
+}
+
+/** Where the desktop app connects when nobody has chosen a server yet. */
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
 /** Called with every 401 outside login, so the app can return to the sign-in screen. */
 let onUnauthorized: () => void = () => {};
 export function setUnauthorizedHandler(f: () => void): void {

@@ -1,13 +1,16 @@
 /** The intake draft lives outside the screen, so navigating away never loses it. */
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
-import { emptyDraft, newIdempotencyKey } from './intake';
+import type { Queued } from './desktop';
+import { emptyDraft, newIdempotencyKey, type Attachment } from './intake';
 
 export const intake = $state({
   draft: emptyDraft(),
-  files: [] as File[],
+  files: [] as Attachment[],
   /** One key per draft: a retry after a lost reply returns the first result, not a duplicate. */
   key: newIdempotencyKey(),
   accepted: null as ComplaintAccepted | null,
+  /** Set when the server was away and the desktop app kept the complaint in its outbox. */
+  queued: null as Queued | null,
 });
 
 export function resetIntake(): void {
@@ -15,4 +18,5 @@ export function resetIntake(): void {
   intake.files = [];
   intake.key = newIdempotencyKey();
   intake.accepted = null;
+  intake.queued = null;
 }

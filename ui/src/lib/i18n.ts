@@ -2,6 +2,7 @@
 import { ADMIN_STRINGS } from './strings/admin';
 import { CASE_STRINGS } from './strings/cases';
 import { DASHBOARD_STRINGS } from './strings/dashboard';
+import { DESKTOP_STRINGS } from './strings/desktop';
 
 export type Lang = 'ms' | 'en';
 
@@ -143,6 +144,7 @@ const STRINGS = {
   ...ADMIN_STRINGS,
   ...CASE_STRINGS,
   ...DASHBOARD_STRINGS,
+  ...DESKTOP_STRINGS,
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof STRINGS;

@@ -2,6 +2,7 @@
 import type { Channel } from './gen/Channel';
 import type { Complainant } from './gen/Complainant';
 import type { ComplaintInput } from './gen/ComplaintInput';
+import type { LocalFile } from './desktop';
 import type { Key } from './i18n';
 
 export const CHANNELS: Channel[] = ['walk_in', 'phone', 'email', 'letter', 'web', 'other'];
@@ -116,4 +117,25 @@ export function newIdempotencyKey(): string {
   b[8] = (b[8]! & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * A chosen attachment: a browser `File`, or in the desktop app a file on disk that the
+ * Rust core reads and uploads itself (so large files never pass through the page).
+ */
+export type Attachment = File | LocalFile;
+
+export const isLocalFile = (a: Attachment): a is LocalFile => !(a instanceof Blob) && typeof a.path === 'string';
+
+const TYPES: Record<string, string> = {
+  pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif',
+  webp: 'image/webp', txt: 'text/plain', csv: 'text/csv', doc: 'application/msword',
+  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+};
+
+/** The content type to show an icon for (the server sniffs the real one). */
+export function attachmentType(a: Attachment): string {
+  if (!isLocalFile(a)) return a.type;
+  const ext = a.name.includes('.') ? a.name.split('.').pop()!.toLowerCase() : '';
+  return TYPES[ext] ?? 'application/octet-stream';
 }

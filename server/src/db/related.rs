@@ -1,0 +1,213 @@
+//! Complaints related to a complaint: those sharing named people, agencies, amounts or
+//! places in their (corrected) enrichment, or written in similar words. Each shared thing
+//! adds its kind's weight, scaled down when many complaints share it (a common value says
+//! little); similar wording adds up to [`TEXT_WEIGHT`] by the Jaccard overlap of the two
+//! complaints' search lexemes. The reasons are returned with the score so an officer can
+//! judge the link.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aduan_api::case::{CaseRef, RelatedComplaint, RelatedKind, RelatedReason};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// At most this many related complaints.
+pub const LIMIT: usize = 10;
+/// Weight of similar wording at full overlap.
+pub const TEXT_WEIGHT: f64 = 3.0;
+/// Overlap below this is not counted as similar wording.
+const MIN_OVERLAP: f64 = 0.1;
+/// Complaints whose wording is compared (the best full-text matches).
+const TEXT_CANDIDATES: i64 = 30;
+/// Longest lexemes of the complaint used to find those candidates.
+const QUERY_TERMS: usize = 24;
+/// A value shared by more complaints than this is too common to suggest a link.
+const MAX_SHARED: i64 = 500;
+
+/// The weight of one shared value of this kind, before rarity.
+pub fn weight(kind: RelatedKind) -> f64 {
+    match kind {
+        RelatedKind::Person => 3.0,
+        RelatedKind::Agency => 2.0,
+        RelatedKind::Amount => 2.0,
+        RelatedKind::Place => 1.5,
+        RelatedKind::State => 0.5,
+        RelatedKind::Text => TEXT_WEIGHT,
+    }
+}
+
+fn kind_of(s: &str) -> Option<RelatedKind> {
+    Some(match s {
+        "person" => RelatedKind::Person,
+        "agency" => RelatedKind::Agency,
+        "amount" => RelatedKind::Amount,
+        "place" => RelatedKind::Place,
+        "state" => RelatedKind::State,
+        _ => return None,
+    })
+}
+
+/// Related complaints, best first; `None` if the complaint does not exist.
+pub async fn related(
+    db: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<Vec<RelatedComplaint>>, sqlx::Error> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM complaints WHERE id = $1)")
+        .bind(id)
+        .fetch_one(&mut *db)
+        .await?;
+    if !exists {
+        return Ok(None);
+    }
+    let mut reasons: HashMap<Uuid, Vec<RelatedReason>> = HashMap::new();
+    for (other, reason) in shared_features(db, id).await? {
+        reasons.entry(other).or_default().push(reason);
+    }
+    for (other, reason) in similar_text(db, id).await? {
+        reasons.entry(other).or_default().push(reason);
+    }
+    let mut ranked: Vec<(Uuid, f64, Vec<RelatedReason>)> = reasons
+        .into_iter()
+        .map(|(other, mut rs)| {
+            rs.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+            let score = rs.iter().map(|r| r.weight).sum::<f64>();
+            (other, round(score), rs)
+        })
+        .collect();
+    // Ties broken by id so the order is stable between calls.
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked.truncate(LIMIT);
+    let ids: Vec<Uuid> = ranked.iter().map(|r| r.0).collect();
+    let mut summaries: HashMap<Uuid, _> = super::cases::complaint_summaries(db, &ids)
+        .await?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let cases: HashMap<Uuid, CaseRef> = super::case_writes::cases_of(db, &ids)
+        .await?
+        .into_iter()
+        .map(|(complaint, id, reference)| (complaint, CaseRef { id, reference }))
+        .collect();
+    Ok(Some(
+        ranked
+            .into_iter()
+            .filter_map(|(other, score, reasons)| {
+                Some(RelatedComplaint {
+                    complaint: summaries.remove(&other)?,
+                    score,
+                    reasons,
+                    case: cases.get(&other).cloned(),
+                })
+            })
+            .collect(),
+    ))
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Values this complaint shares with others, weighted by kind and rarity: a value only
+/// the two share counts fully, one shared by `n` complaints `1/log2(n)` of that.
+async fn shared_features(
+    db: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<(Uuid, RelatedReason)>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, i64)> = sqlx::query_as(
+        "WITH mine AS (SELECT kind, value FROM complaint_features WHERE complaint_id = $1),
+         df AS (
+             SELECT m.kind, m.value, count(*) AS n
+             FROM mine m JOIN complaint_features d USING (kind, value)
+             GROUP BY m.kind, m.value HAVING count(*) BETWEEN 2 AND $2
+         )
+         SELECT o.complaint_id, df.kind, df.value, df.n
+         FROM df JOIN complaint_features o USING (kind, value)
+         WHERE o.complaint_id <> $1",
+    )
+    .bind(id)
+    .bind(MAX_SHARED)
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(other, kind, value, n)| {
+            let kind = kind_of(&kind)?;
+            let rarity = 1.0 / (n.max(2) as f64).log2();
+            let weight = round(weight(kind) * rarity);
+            Some((
+                other,
+                RelatedReason {
+                    kind,
+                    value,
+                    weight,
+                },
+            ))
+        })
+        .collect())
+}
+
+/// Complaints worded like this one: the best full-text matches on its longest terms,
+/// scored by the overlap of all their terms.
+async fn similar_text(
+    db: &mut PgConnection,
+    id: Uuid,
+) -> Result<Vec<(Uuid, RelatedReason)>, sqlx::Error> {
+    let mine: Option<Vec<String>> = sqlx::query_scalar(
+        "SELECT tsvector_to_array(search) FROM complaint_search WHERE complaint_id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *db)
+    .await?;
+    let mine = terms(mine.unwrap_or_default());
+    let mut query: Vec<&String> = mine.iter().filter(|t| t.chars().count() >= 4).collect();
+    query.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
+    query.truncate(QUERY_TERMS);
+    if query.is_empty() {
+        return Ok(Vec::new());
+    }
+    let candidates: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+        "WITH q AS (
+             SELECT string_agg(quote_literal(t), ' | ')::tsquery AS q FROM unnest($2::text[]) t
+         )
+         SELECT s.complaint_id, tsvector_to_array(s.search)
+         FROM complaint_search s, q
+         WHERE s.search @@ q.q AND s.complaint_id <> $1
+         ORDER BY ts_rank(s.search, q.q) DESC, s.complaint_id LIMIT $3",
+    )
+    .bind(id)
+    .bind(&query)
+    .bind(TEXT_CANDIDATES)
+    .fetch_all(db)
+    .await?;
+    Ok(candidates
+        .into_iter()
+        .filter_map(|(other, theirs)| {
+            let theirs = terms(theirs);
+            let shared: Vec<&String> = mine.intersection(&theirs).collect();
+            let overlap = shared.len() as f64 / mine.union(&theirs).count().max(1) as f64;
+            (overlap >= MIN_OVERLAP).then(|| {
+                let mut sample = shared.clone();
+                sample.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
+                sample.truncate(6);
+                let value = sample.into_iter().cloned().collect::<Vec<_>>().join(", ");
+                let weight = round(TEXT_WEIGHT * overlap);
+                (
+                    other,
+                    RelatedReason {
+                        kind: RelatedKind::Text,
+                        value,
+                        weight,
+                    },
+                )
+            })
+        })
+        .collect())
+}
+
+/// Search lexemes worth comparing: three letters or more, not bare numbers.
+fn terms(lexemes: Vec<String>) -> BTreeSet<String> {
+    lexemes
+        .into_iter()
+        .filter(|t| t.chars().count() >= 3 && !t.chars().all(|c| c.is_ascii_digit()))
+        .collect()
+}

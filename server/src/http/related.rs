@@ -1,0 +1,34 @@
+//! `GET /api/v1/complaints/{id}/related`: complaints that look related, best first, with
+//! the reasons (see [`crate::db::related`]).
+
+use aduan_api::case::RelatedComplaint;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::Method;
+use axum::routing::get;
+use axum::Json;
+use uuid::Uuid;
+
+use super::access::{Routes, OFFICERS};
+use super::{ApiError, ApiResult, AppState};
+use crate::db::related;
+
+pub fn routes() -> Routes {
+    Routes::default().add(Method::GET, "/complaints/{id}/related", OFFICERS, get(list))
+}
+
+/// Up to ten complaints sharing people, agencies, amounts or places, or similar wording.
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/related", tag = "complaints",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = Vec<RelatedComplaint>), (status = 404, body = aduan_api::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    id: Result<Path<Uuid>, PathRejection>,
+) -> ApiResult<Json<Vec<RelatedComplaint>>> {
+    let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
+    let mut conn = state.pool.acquire().await?;
+    related::related(&mut conn, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("complaint"))
+}

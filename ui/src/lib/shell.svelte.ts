@@ -1,0 +1,106 @@
+/**
+ * What the desktop app adds to a session: the token kept in the OS keyring, the Rust
+ * core's notification watcher, and the offline outbox with its automatic sending. In a
+ * browser every function here is a no-op, so the web UI behaves as before.
+ */
+import * as api from './api';
+import * as desktop from './desktop';
+import type { User } from './gen/User';
+
+const NOTIFY_KEY = 'aduan.notify';
+const USER_KEY = 'aduan.user';
+/** How often to retry sending the outbox while something waits in it. */
+const RETRY_MS = 20_000;
+
+export const shell = $state({
+  /** Complaints saved on this computer, oldest first. */
+  outbox: [] as desktop.Queued[],
+  /** The user's setting: a native notification when their complaint finishes. */
+  notify: localStorage.getItem(NOTIFY_KEY) !== 'off',
+  /** What the last outbox send did, for the pending list ("ADU-… sent"). */
+  lastSent: [] as string[],
+});
+
+let timer: ReturnType<typeof setInterval> | null = null;
+
+/**
+ * Desktop: put the keyring's session (server + token) in place before the app checks it.
+ * Returns whether there is a token to try.
+ */
+export async function restoreSession(): Promise<boolean> {
+  if (!desktop.isDesktop()) return api.hasToken();
+  if (!api.serverUrl()) api.setServerUrl(api.DEFAULT_SERVER);
+  if (api.hasToken()) return true;
+  const saved = await desktop.sessionLoad().catch(() => null);
+  if (!saved) return false;
+  api.setServerUrl(saved.server);
+  api.setToken(saved.token);
+  return true;
+}
+
+/**
+ * The signed-in user for a restored session: asked of the server, or, when the server
+ * cannot be reached, the user remembered at sign-in, so intake keeps working offline.
+ */
+export async function resumeUser(): Promise<User> {
+  try {
+    return await api.me();
+  } catch (e) {
+    const cached = localStorage.getItem(USER_KEY);
+    if (e instanceof api.ApiError && e.status === 0 && cached) return JSON.parse(cached) as User;
+    throw e;
+  }
+}
+
+/** A session has begun (sign-in or resume). */
+export async function sessionStarted(user: User): Promise<void> {
+  localStorage.setItem(USER_KEY, JSON.stringify(user));
+  if (!desktop.isDesktop()) return;
+  const token = api.currentToken();
+  if (!token) return;
+  const server = api.serverUrl();
+  await desktop.sessionSave(server, token).catch((e) => console.warn('keyring', e));
+  await desktop.watcherStart(server, token).catch((e) => console.warn('watcher', e));
+  await desktop.notificationsSet(shell.notify).catch(() => {});
+  await refreshOutbox();
+  timer ??= setInterval(() => void flushOutbox(), RETRY_MS);
+}
+
+/** The session has ended (logout or expiry): forget it everywhere. */
+export async function sessionEnded(): Promise<void> {
+  localStorage.removeItem(USER_KEY);
+  if (!desktop.isDesktop()) return;
+  if (timer) clearInterval(timer);
+  timer = null;
+  await desktop.watcherStop().catch(() => {});
+  await desktop.sessionClear().catch((e) => console.warn('keyring', e));
+}
+
+export async function refreshOutbox(): Promise<void> {
+  if (!desktop.isDesktop()) return;
+  shell.outbox = await desktop.outboxList().catch(() => shell.outbox);
+}
+
+let flushing = false;
+
+/** Send what waits in the outbox (each with its own idempotency key). */
+export async function flushOutbox(): Promise<void> {
+  const token = api.currentToken();
+  if (!desktop.isDesktop() || flushing || !token || !shell.outbox.length) return;
+  flushing = true;
+  try {
+    const report = await desktop.outboxFlush(api.serverUrl(), token);
+    if (report.sent.length) shell.lastSent = report.sent.map(([, reply]) => reply.reference);
+  } catch (e) {
+    console.warn('outbox', e);
+  } finally {
+    flushing = false;
+    await refreshOutbox();
+  }
+}
+
+export async function setNotify(on: boolean): Promise<void> {
+  shell.notify = on;
+  localStorage.setItem(NOTIFY_KEY, on ? 'on' : 'off');
+  if (desktop.isDesktop()) await desktop.notificationsSet(on).catch(() => {});
+}
