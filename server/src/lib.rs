@@ -1,6 +1,7 @@
 //! Aduan server: HTTP API, PostgreSQL-backed complaint queue and AI enrichment workers.
 #![forbid(unsafe_code)]
 
+pub mod analytics;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod enrich;
 pub mod events;
 pub mod http;
 pub mod llm_sim;
+pub mod metrics;
 pub mod queue;
 pub mod storage;
 pub mod telemetry;
@@ -73,6 +75,10 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
+        let analytics = analytics::Analytics::new(db.pool.clone(), hub.generation());
+        let routes = http::route_table();
+        let http_metrics =
+            metrics::http::HttpMetrics::new(routes.iter().map(|r| (&r.method, r.path)));
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
             blobs,
@@ -88,6 +94,8 @@ impl Application {
             sessions,
             cors_origins: args.cors_origins.clone(),
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
+            analytics,
+            http_metrics,
             case_sla: args.case_sla(),
         });
         Ok(Application {

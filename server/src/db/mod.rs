@@ -1,6 +1,7 @@
 //! PostgreSQL: connecting (to a given URL or the private cluster), migrations, and plain
 //! async functions per table.
 
+pub mod analytics;
 pub mod attachments;
 pub mod audit;
 pub mod case_writes;

@@ -6,6 +6,7 @@
 
 mod tail;
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,7 @@ const POLL: Duration = Duration::from_secs(1);
 pub struct EventHub {
     tx: broadcast::Sender<Arc<EventRow>>,
     changed: Arc<Notify>,
+    generation: Generation,
 }
 
 impl Default for EventHub {
@@ -35,7 +37,26 @@ impl Default for EventHub {
         EventHub {
             tx: broadcast::channel(BUFFER).0,
             changed: Arc::new(Notify::new()),
+            generation: Generation::default(),
         }
+    }
+}
+
+/// A counter of complaint changes this instance knows of, for caches of derived data: it
+/// moves on every local write (before any instance has read the log, so a writer's next
+/// read here is fresh) and on every complaint event tailed from the log (writes of any
+/// instance). A value computed after reading generation `g` reflects every change counted
+/// up to `g`.
+#[derive(Clone, Default)]
+pub struct Generation(Arc<AtomicU64>);
+
+impl Generation {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -44,9 +65,16 @@ impl EventHub {
         self.tx.subscribe()
     }
 
-    /// New rows were committed to `events`: tell every instance (coalesced).
+    /// New rows were committed to `events`: tell every instance (coalesced). The writer
+    /// does not say what changed, so local caches are invalidated whatever it was.
     pub fn changed(&self) {
+        self.generation.bump();
         self.changed.notify_one();
+    }
+
+    /// The change counter caches compare against.
+    pub fn generation(&self) -> Generation {
+        self.generation.clone()
     }
 }
 
@@ -106,6 +134,9 @@ pub async fn run(
             }
             match tail.poll(&pool).await {
                 Ok(events) => {
+                    if events.iter().any(|e| e.kind.starts_with("complaint.")) {
+                        hub.generation.bump();
+                    }
                     for event in events {
                         on_event(&event);
                         let _ = hub.tx.send(Arc::new(event));

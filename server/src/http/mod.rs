@@ -1,6 +1,7 @@
 //! The HTTP API: one module per resource, each with its own `router()`.
 
 pub mod access;
+pub mod analytics;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod health;
 pub mod intake;
+pub mod metrics;
 pub mod openapi;
 pub mod preview;
 pub mod processing;
@@ -60,6 +62,10 @@ pub struct StateInner {
     pub cors_origins: Vec<String>,
     /// The built web UI to serve at `/`, if any.
     pub ui_dir: Option<std::path::PathBuf>,
+    /// The dashboard and its cache.
+    pub analytics: crate::analytics::Analytics,
+    /// Request counts and latency by route, for `/metrics`.
+    pub http_metrics: Arc<crate::metrics::http::HttpMetrics>,
     /// When a case counts as overdue.
     pub case_sla: crate::db::cases::Sla,
 }
@@ -90,6 +96,7 @@ pub fn api_routes() -> access::Routes {
         .merge(reference::routes())
         .merge(users::routes())
         .merge(audit::routes())
+        .merge(analytics::routes())
         .merge(cases::routes())
         .merge(related::routes())
         .merge(openapi::routes())
@@ -106,6 +113,7 @@ pub fn route_table() -> Vec<access::RouteSpec> {
         })
         .collect();
     table.extend(health::routes().table);
+    table.extend(metrics::routes().table);
     table
 }
 
@@ -141,6 +149,7 @@ fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
             header::RANGE,
             "idempotency-key".parse().unwrap(),
             "last-event-id".parse().unwrap(),
+            header::IF_NONE_MATCH,
             header::IF_MATCH,
         ])
         .expose_headers([
@@ -167,7 +176,8 @@ pub fn router(state: AppState) -> Router {
         ));
     let root = Router::new()
         .nest("/api/v1", api)
-        .merge(health::routes().router);
+        .merge(health::routes().router)
+        .merge(metrics::routes().router);
     let root = match &state.ui_dir {
         Some(dir) => root.fallback_service(ui::service(dir)),
         None => root.fallback(|| async { ApiError::not_found("route") }),
@@ -183,6 +193,10 @@ pub fn router(state: AppState) -> Router {
     .layer(SetResponseHeaderLayer::if_not_present(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
+    ))
+    .layer(axum::middleware::from_fn_with_state(
+        state.http_metrics.clone(),
+        crate::metrics::http::track,
     ))
     .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
         // Spans are named by the route template, not the concrete path, so ids do

@@ -210,4 +210,10 @@ impl QueueControl {
     pub fn provider_name(&self) -> &'static str {
         self.shared.enricher.provider_name()
     }
+
+    /// Durations of this instance's provider calls: (`ok`, `error`).
+    pub fn call_latency(&self) -> [(&'static str, &crate::metrics::Histogram); 2] {
+        let s = &self.shared.stats;
+        [("ok", &s.call_ok), ("error", &s.call_error)]
+    }
 }

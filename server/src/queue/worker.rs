@@ -11,18 +11,36 @@ use super::jobs::{self, ClaimedJob, Finished};
 use super::limiter::Permit;
 use super::{backoff, maintenance, Shared, MAX_BATCH};
 use crate::enrich::{EnrichOutcome, EnrichRequest, ProviderError};
+use crate::metrics::{Histogram, PROVIDER_BUCKETS};
 
 /// How long a full pool waits after a slot frees before claiming again.
 const CLAIM_COALESCE: Duration = Duration::from_millis(3);
 
 /// Counters of this instance since start.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Stats {
     pub succeeded: AtomicU64,
     pub failed: AtomicU64,
     pub retries: AtomicU64,
     pub rate_limited: AtomicU64,
     pub timeouts: AtomicU64,
+    /// Provider calls that returned a result, and those that failed (any way).
+    pub call_ok: Histogram,
+    pub call_error: Histogram,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            succeeded: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            rate_limited: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            call_ok: Histogram::new(PROVIDER_BUCKETS),
+            call_error: Histogram::new(PROVIDER_BUCKETS),
+        }
+    }
 }
 
 /// Claim whenever there is capacity and work; otherwise wait for a NOTIFY, a freed slot or
@@ -96,7 +114,12 @@ async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
         text: job.text(),
         received: job.received_date(),
     };
+    let started = std::time::Instant::now();
     let outcome = shared.enricher.enrich(&request).await;
+    match &outcome {
+        Ok(_) => shared.stats.call_ok.observe(started.elapsed()),
+        Err(_) => shared.stats.call_error.observe(started.elapsed()),
+    }
     let recorded = match outcome {
         Ok(outcome) => {
             shared.limit.on_success();

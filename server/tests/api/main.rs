@@ -1,6 +1,7 @@
 //! The real server over HTTP against a real PostgreSQL.
 
 mod accounts;
+mod analytics;
 mod attachments;
 mod audit;
 mod case_list;
@@ -12,6 +13,7 @@ mod health;
 mod helpers;
 mod intake;
 mod listing;
+mod metrics;
 mod queue;
 mod related;
 mod roles;

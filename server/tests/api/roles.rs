@@ -12,6 +12,7 @@ use crate::helpers::{client_with, get_json, login, spawn_app, PASSWORD};
 const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "public"),
     ("GET", "/readyz", "public"),
+    ("GET", "/metrics", "public"),
     ("GET", "/api/v1/openapi.json", "public"),
     ("POST", "/api/v1/auth/login", "public"),
     ("POST", "/api/v1/auth/logout", "any"),
@@ -34,6 +35,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/admin/users", "admins"),
     ("PATCH", "/api/v1/admin/users/{id}", "admins"),
     ("GET", "/api/v1/admin/audit", "admins"),
+    ("GET", "/api/v1/analytics/dashboard", "officers"),
     ("GET", "/api/v1/cases", "officers"),
     ("POST", "/api/v1/cases", "officers"),
     ("GET", "/api/v1/cases/{id}", "officers"),
