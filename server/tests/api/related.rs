@@ -95,9 +95,9 @@ async fn related_complaints_rank_by_what_they_share() {
         800.0,
     )
     .await;
-    let case = open_case(&app, &app.as_role(Role::Officer), "Gerai", &[twin.clone()]).await;
-
     let officer = app.as_role(Role::Officer);
+    let case = open_case(&app, &officer, "Gerai", std::slice::from_ref(&twin)).await;
+
     let url = app.url(&format!("/api/v1/complaints/{target}/related"));
     let related = get_json(&officer, url.clone()).await;
     let items = related.as_array().unwrap_or_else(|| panic!("{related}"));
