@@ -8,7 +8,7 @@ import type { ProcessingChange } from './gen/ProcessingChange';
 import type { ProcessingStatus } from './gen/ProcessingStatus';
 import type { User } from './gen/User';
 import type { UserChange } from './gen/UserChange';
-import { nextDay } from './format';
+import { formatDuration, nextDay } from './format';
 
 /** The server's minimum (`auth::MIN_PASSWORD_CHARS`). */
 export const MIN_PASSWORD = 10;
@@ -76,6 +76,11 @@ export function checkNewUser(u: NewUser): Partial<Record<keyof NewUser, 'v_requi
   if (!u.password) e.password = 'v_required';
   else if ([...u.password].length < MIN_PASSWORD) e.password = 'v_password_short';
   return e;
+}
+
+/** A latency: `820 ms` under a second, else as a duration (`3 s`, `2 min`). */
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms / 1000);
 }
 
 /** `processing.stats` event data → the status it carries, or null when malformed. */

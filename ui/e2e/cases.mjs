@@ -1,0 +1,279 @@
+// End-to-end check of Cases, Dashboard and Admin against the REAL server (builtin enricher):
+// an officer opens a case from two related complaints, assigns it, adds a related third,
+// moves it to investigation, meets the reason-required path, sees another officer's change
+// live and adds a note; the officer's dashboard; an admin changes the worker bound and
+// sees the processing panel follow, creates a user and filters the audit log.
+// Needs `npm run build` first and Debian's chromium. Prints `e2e cases: N passed, M failed`.
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { freePort, startServer, startStatic } from './support.mjs';
+
+const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
+const repo = join(ui, '..');
+const shots = join(ui, 'e2e/screenshots');
+// UI_DIST: a build elsewhere (so a rebuild of ui/dist meanwhile cannot pull it away).
+const dist = process.env.UI_DIST ?? join(ui, 'dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+let passed = 0;
+let failed = 0;
+
+async function check(name, f) {
+  try {
+    await f();
+    passed++;
+    console.log(`ok   ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 4).join('\n     ')}`);
+  }
+}
+
+function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** A signed-in API client for one demo user. */
+async function client(server, username) {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: server.passwords[username] }),
+  }).then((r) => r.json());
+  return async (method, path, body, headers = {}) => {
+    const r = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json', ...headers },
+      body: body && JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
+
+const COMPLAINTS = [
+  'Encik Ahmad bin Ali, pegawai Majlis Perbandaran Klang, meminta wang tunai RM3,000 untuk meluluskan permit premis makanan saya di Klang.',
+  'Ahmad bin Ali dari Majlis Perbandaran Klang meminta RM3,000 secara tunai sebelum meluluskan lesen perniagaan kedai saya di Klang, Selangor.',
+  'Pegawai Majlis Perbandaran Klang bernama Ahmad bin Ali meminta suapan RM3,000 untuk permit gerai di Klang minggu lepas.',
+];
+
+statSync(join(dist, 'index.html'), { throwIfNoEntry: false }) ?? (console.error('run `npm run build` first'), process.exit(2));
+mkdirSync(shots, { recursive: true });
+const [apiPort, uiPort] = [await freePort(), await freePort()];
+const uiUrl = `http://127.0.0.1:${uiPort}`;
+const server = await startServer(repo, apiPort, uiUrl);
+const statics = await startStatic(dist, uiPort);
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 760 } });
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+page.setDefaultTimeout(15_000);
+const shot = (name, opts = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...opts });
+
+/** Sign in on `p`; `live` waits for the event stream too. */
+async function signIn(username, p = page, live = true) {
+  await p.goto(`${uiUrl}/?server=${encodeURIComponent(server.url)}`);
+  // The language toggle offers the other language; choose English if it is not already.
+  const english = p.getByRole('button', { name: 'English' });
+  if (await english.isVisible()) await english.click();
+  await p.getByLabel('Username').fill(username);
+  await p.getByLabel('Password').fill(server.passwords[username]);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  if (live) await p.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  else await p.getByRole('navigation').waitFor();
+}
+
+const refs = [];
+let caseRef = '';
+let caseId = '';
+
+try {
+  await check('three related complaints are submitted and analysed', async () => {
+    const intake = await client(server, 'intake');
+    const admin = await client(server, 'admin');
+    const ids = [];
+    for (const description of COMPLAINTS) {
+      const r = await intake('POST', '/complaints', { channel: 'walk_in', description, location: 'Klang', subject_agency: 'Majlis Perbandaran Klang' });
+      ids.push(r.id);
+      refs.push(r.reference);
+    }
+    const deadline = Date.now() + 60_000;
+    for (const id of ids) {
+      while ((await admin('GET', `/complaints/${id}`)).status !== 'enriched') {
+        expect(Date.now() < deadline, `complaint ${id} not enriched in time`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  });
+
+  await check('the officer sees Cases and Dashboard but not Admin', async () => {
+    await signIn('officer');
+    const nav = page.getByRole('navigation');
+    await nav.getByRole('button', { name: 'Cases' }).waitFor();
+    await nav.getByRole('button', { name: 'Dashboard' }).waitFor();
+    expect((await nav.getByRole('button', { name: 'Admin' }).count()) === 0, 'an officer sees Admin');
+  });
+
+  await check('the officer opens a case from two complaints chosen in the list', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Complaints' }).click();
+    for (const ref of refs.slice(0, 2)) await page.getByRole('checkbox', { name: `Select ${ref}` }).check();
+    await page.getByRole('button', { name: 'Open case (2)' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Open case' }).click();
+    await dialog.getByText('This field is required.').waitFor();
+    await dialog.getByLabel('Title').fill('MP Klang — cash for premises permits');
+    await dialog.getByLabel('Assign to me').uncheck();
+    await dialog.getByRole('button', { name: 'Open case' }).click();
+    const heading = page.locator('#case-ref');
+    await heading.waitFor();
+    caseRef = (await heading.textContent()).trim();
+    caseId = page.url().split('/').pop();
+    expect(/^KES-\d{4}-\d+$/.test(caseRef), `case reference looks wrong: ${caseRef}`);
+    await page.getByRole('tab', { name: 'Complaints (2)' }).waitFor();
+    await page.locator('[data-case-status="evaluation"]').first().waitFor();
+  });
+
+  await check('assign the case to oneself', async () => {
+    await page.getByRole('button', { name: 'Assign to me' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const chosen = await page.locator('#assignee').evaluate((s) => s.options[s.selectedIndex].textContent);
+    expect(chosen !== 'Unassigned', 'the assignee did not change');
+  });
+
+  await check('the related third complaint is suggested and added to the case', async () => {
+    await page.getByRole('tab', { name: /Related suggestions/ }).click();
+    const row = page.locator(`#case-panel-related li[data-reference="${refs[2]}"]`);
+    await row.waitFor();
+    await row.getByRole('button', { name: /Add to case/ }).click();
+    await page.getByRole('tab', { name: 'Complaints (3)' }).waitFor();
+  });
+
+  await check('move to investigation; NFA is refused without a reason; Esc cancels', async () => {
+    await page.getByRole('group', { name: 'Move to' }).getByRole('button', { name: 'Investigation' }).click();
+    await page.locator('article.case header [data-case-status="investigation"]').waitFor();
+    await page.getByRole('button', { name: 'No further action…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Move to No further action' }).click();
+    await dialog.getByText('This field is required.').waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('article.case header [data-case-status="investigation"]').waitFor();
+  });
+
+  await check("another officer's change arrives live", async () => {
+    const admin = await client(server, 'admin');
+    const current = await admin('GET', `/cases/${caseId}`);
+    await admin('PATCH', `/cases/${caseId}`, { priority: 'urgent' }, { 'If-Match': `"${current.version}"` });
+    await page.locator('article.case header [data-priority="urgent"]').waitFor();
+  });
+
+  await check('a stale write is refused, the case reloaded and the officer told', async () => {
+    // A second window whose event stream is cut keeps a stale copy of the case.
+    const other = await browser.newPage({ viewport: { width: 1100, height: 700 } });
+    await other.route('**/api/v1/events?*', (r) => r.abort());
+    await signIn('officer', other, false);
+    await other.goto(`${uiUrl}/#/cases/${caseId}`);
+    await other.locator('#case-ref').waitFor();
+    const admin = await client(server, 'admin');
+    const current = await admin('GET', `/cases/${caseId}`);
+    await admin('PATCH', `/cases/${caseId}`, { title: 'MP Klang — cash for permits' }, { 'If-Match': `"${current.version}"` });
+    await other.locator('#priority').selectOption('high');
+    await other.getByText('Someone else changed this case — reloaded.').first().waitFor();
+    await other.locator('.case .title').filter({ hasText: 'MP Klang — cash for permits' }).waitFor();
+    expect((await other.locator('#priority').inputValue()) === 'urgent', 'the stale priority change went through');
+    await other.close();
+    // The live window followed the title change by itself.
+    await page.locator('.case .title').filter({ hasText: 'MP Klang — cash for permits' }).waitFor();
+  });
+
+  await check('add a note', async () => {
+    await page.getByRole('tab', { name: 'Notes (0)' }).click();
+    await page.getByLabel('New internal note').fill('Complainants to be interviewed at the Klang office on Monday.');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.getByRole('tab', { name: 'Notes (1)' }).waitFor();
+    await page.getByText('Complainants to be interviewed').waitFor();
+    await page.getByRole('tab', { name: 'Timeline' }).click();
+    await page.locator('#case-panel-timeline li[data-kind="note_added"]').waitFor();
+    await page.getByRole('tab', { name: 'Complaints (3)' }).click();
+    await shot('case-detail');
+  });
+
+  await check('the case is listed and on the board', async () => {
+    await page.locator(`.row[data-case="${caseRef}"]`).waitFor();
+    await page.getByRole('button', { name: 'Board', exact: true }).click();
+    await page.goto(`${uiUrl}/#/cases`);
+    await page.locator(`.card[data-case="${caseRef}"]`).waitFor();
+    await shot('cases-board');
+    await page.getByRole('button', { name: 'List', exact: true }).click();
+    await page.locator(`.row[data-case="${caseRef}"]`).click();
+    await page.locator('#case-ref').waitFor();
+    await shot('cases');
+  });
+
+  await check('the officer dashboard shows the figures with a table fallback', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Dashboard' }).click();
+    const total = Number(await page.getByTestId('dash-total').textContent());
+    expect(total >= 3, `dashboard total ${total}`);
+    expect((await page.getByTestId('processing-panel').count()) === 0, 'an officer sees the processing panel');
+    await page.locator('[data-chart="chart-category"] li').first().waitFor();
+    await shot('dashboard');
+    await page.locator('[data-chart="chart-state"]').getByRole('button', { name: 'Show table' }).click();
+    await page.locator('[data-chart="chart-state"] table').waitFor();
+    await page.getByRole('button', { name: 'Log out' }).click();
+  });
+
+  await check('the admin changes the worker bound and the panel follows', async () => {
+    await signIn('admin');
+    await page.getByRole('navigation').getByRole('button', { name: 'Dashboard' }).click();
+    const panel = page.getByTestId('processing-panel');
+    await panel.getByTestId('w-bound').waitFor();
+    await panel.getByLabel('Concurrent worker bound (all servers)').fill('5');
+    await panel.getByRole('button', { name: 'Apply' }).click();
+    await panel.getByText('Processing settings updated.').waitFor();
+    expect((await panel.getByTestId('w-bound').textContent()) === '5', 'bound not shown as 5');
+    await panel.getByRole('button', { name: 'Pause analysis' }).click();
+    await panel.locator('[data-paused="true"]').waitFor();
+    // The next processing.stats event (every 5 s) still says 5 and paused.
+    await page.waitForTimeout(5500);
+    expect((await panel.getByTestId('w-bound').textContent()) === '5', 'live stats lost the bound');
+    await panel.locator('[data-paused="true"]').waitFor();
+    await shot('dashboard-admin');
+    await panel.getByRole('button', { name: 'Resume analysis' }).click();
+    await panel.locator('[data-paused="false"]').waitFor();
+  });
+
+  await check('the admin creates a user and reads the audit log', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Admin' }).click();
+    await page.getByRole('button', { name: '+ New user' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Full name').fill('Nurul Huda');
+    await dialog.getByLabel('Username').fill('nurul.huda');
+    await dialog.getByLabel('Password').fill('short');
+    await dialog.getByLabel('Password').blur();
+    await dialog.getByText('The password must have at least 10 characters.').waitFor();
+    await dialog.getByLabel('Password').fill('a-good-long-password');
+    await dialog.getByRole('button', { name: 'New user' }).click();
+    await page.getByText('User Nurul Huda was created.').waitFor();
+    await page.locator('tr[data-username="nurul.huda"]').waitFor();
+    await shot('admin-users');
+    await page.getByRole('tab', { name: 'Audit log' }).click();
+    await page.getByLabel('Action').fill('case.create');
+    // The typed filter applies after a pause: then only case.create rows remain.
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-action]:not([data-action="case.create"])').length === 0);
+    await page.locator('tr[data-action="case.create"]').first().waitFor();
+    await shot('admin-audit');
+  });
+
+  await check('no uncaught errors in the page', async () => {
+    expect(pageErrors.length === 0, pageErrors.join('\n'));
+  });
+} finally {
+  await browser.close();
+  statics.close();
+  await server.stop();
+  rmSync(server.dataDir, { recursive: true, force: true });
+}
+console.log(`e2e cases: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
