@@ -65,6 +65,12 @@ pub async fn change(
     let id = case_id(id)?;
     let expected = expected_version(&headers)?;
     let Json(change) = body.map_err(json_rejection)?;
+    if change == CaseChange::default() {
+        return Err(invalid(&[FieldError::new(
+            "body",
+            "names no field to change",
+        )]));
+    }
     let mut tx = state.pool.begin().await?;
     let current = lock_checked(&mut tx, id, expected).await?;
     let (new, changes) = plan(&mut tx, &current, change).await?;

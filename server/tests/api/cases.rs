@@ -128,6 +128,8 @@ async fn a_case_opens_from_complaints_and_follows_the_workflow() {
         .await
         .unwrap();
     assert_eq!(r.status(), 428);
+    let r = patch(&app, &officer, &case, 1, json!({})).await;
+    assert_eq!(r.status(), 422, "a change must name a field");
 
     let r = patch(&app, &officer, &case, 1, json!({"status": "investigation"})).await;
     assert_eq!(r.status(), 200);
