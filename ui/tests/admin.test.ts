@@ -138,3 +138,27 @@ describe('ProcessingPanel', () => {
     await screen.findByText('Processing settings updated.');
   });
 });
+
+describe('UsersPanel', () => {
+  beforeEach(() => setLang('en'));
+  it('lists accounts, shows a refused change in words and puts the list back', async () => {
+    const { default: UsersPanel } = await import('../src/components/UsersPanel.svelte');
+    const users = [
+      { id: 'a', username: 'admin', display_name: 'Pentadbir', role: 'admin', disabled: false, created_at: '2026-11-01T00:00:00Z' },
+      { id: 'o', username: 'officer', display_name: 'Pegawai', role: 'officer', disabled: false, created_at: '2026-11-01T00:00:00Z' },
+    ];
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async (_url: string, init: RequestInit) =>
+        init.method === 'PATCH'
+          ? new Response(JSON.stringify({ code: 'conflict', message: 'That change is not allowed now.' }), { status: 409 })
+          : new Response(JSON.stringify(users)),
+      ),
+    );
+    render(UsersPanel);
+    const row = (await screen.findByText('officer')).closest('tr')!;
+    await fireEvent.click(row.querySelector('button')!);
+    await screen.findByText('That change is not allowed now.');
+    expect(row.textContent).toContain('Active');
+  });
+});

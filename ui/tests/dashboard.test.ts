@@ -64,3 +64,15 @@ describe('charts have a table fallback', () => {
     expect(screen.getAllByRole('row')).toHaveLength(3);
   });
 });
+
+describe('string tables of Cases, Dashboard and Admin', () => {
+  it('do not share keys (a later table would silently win) and say everything in both languages', async () => {
+    const { ADMIN_STRINGS } = await import('../src/lib/strings/admin');
+    const { CASE_STRINGS } = await import('../src/lib/strings/cases');
+    const { DASHBOARD_STRINGS } = await import('../src/lib/strings/dashboard');
+    const tables = [ADMIN_STRINGS, CASE_STRINGS, DASHBOARD_STRINGS].map((t) => Object.entries(t));
+    const keys = tables.flat().map(([k]) => k);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const [k, [ms, en]] of tables.flat()) expect(ms && en, k).toBeTruthy();
+  });
+});

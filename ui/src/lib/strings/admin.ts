@@ -3,6 +3,7 @@ export const ADMIN_STRINGS = {
   nav_admin: ['Pentadbiran', 'Admin'],
   nav_dashboard: ['Papan pemuka', 'Dashboard'],
   cancel: ['Batal', 'Cancel'],
+  close: ['Tutup', 'Close'],
   save: ['Simpan', 'Save'],
   apply: ['Guna', 'Apply'],
   refresh: ['Muat semula', 'Refresh'],
