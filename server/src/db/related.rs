@@ -23,6 +23,9 @@ const TEXT_CANDIDATES: i64 = 30;
 const QUERY_TERMS: usize = 24;
 /// A value shared by more complaints than this is too common to suggest a link.
 const MAX_SHARED: i64 = 500;
+/// Terms in more than this share of complaints (by the planner's statistics) are not
+/// searched for: nearly every complaint would match and all of them would be ranked.
+const COMMON_TERM: f32 = 0.05;
 
 /// The weight of one shared value of this kind, before rarity.
 pub fn weight(kind: RelatedKind) -> f64 {
@@ -147,7 +150,7 @@ async fn shared_features(
 }
 
 /// Complaints worded like this one: the best full-text matches on its longest terms,
-/// scored by the overlap of all their terms.
+/// scored by the overlap of all their terms that are not common to most complaints.
 async fn similar_text(
     db: &mut PgConnection,
     id: Uuid,
@@ -158,7 +161,9 @@ async fn similar_text(
     .bind(id)
     .fetch_optional(&mut *db)
     .await?;
-    let mine = terms(mine.unwrap_or_default());
+    // Words nearly every complaint uses say nothing about two complaints being alike.
+    let common = common_terms(db).await?;
+    let mine = terms(mine.unwrap_or_default(), &common);
     let mut query: Vec<&String> = mine.iter().filter(|t| t.chars().count() >= 4).collect();
     query.sort_by_key(|t| std::cmp::Reverse(t.chars().count()));
     query.truncate(QUERY_TERMS);
@@ -182,7 +187,7 @@ async fn similar_text(
     Ok(candidates
         .into_iter()
         .filter_map(|(other, theirs)| {
-            let theirs = terms(theirs);
+            let theirs = terms(theirs, &common);
             let shared: Vec<&String> = mine.intersection(&theirs).collect();
             let overlap = shared.len() as f64 / mine.union(&theirs).count().max(1) as f64;
             (overlap >= MIN_OVERLAP).then(|| {
@@ -204,10 +209,25 @@ async fn similar_text(
         .collect())
 }
 
-/// Search lexemes worth comparing: three letters or more, not bare numbers.
-fn terms(lexemes: Vec<String>) -> BTreeSet<String> {
+/// The most common search terms as ANALYZE last counted them (none before the first).
+async fn common_terms(db: &mut PgConnection) -> Result<BTreeSet<String>, sqlx::Error> {
+    let rows: Vec<String> = sqlx::query_scalar(
+        "SELECT x.e FROM pg_stats s,
+             unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS x(e, f)
+         WHERE s.schemaname = current_schema() AND s.tablename = 'complaint_search'
+           AND s.attname = 'search' AND x.e IS NOT NULL AND x.f > $1",
+    )
+    .bind(COMMON_TERM)
+    .fetch_all(db)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Search lexemes worth comparing: three letters or more, not bare numbers, not common.
+fn terms(lexemes: Vec<String>, common: &BTreeSet<String>) -> BTreeSet<String> {
     lexemes
         .into_iter()
         .filter(|t| t.chars().count() >= 3 && !t.chars().all(|c| c.is_ascii_digit()))
+        .filter(|t| !common.contains(t))
         .collect()
 }
