@@ -3,7 +3,8 @@
 # (>= 20.19) installed: installs what is missing, then formatting, lints and every test
 # against a real PostgreSQL (a private cluster the tests start under target/test-pg),
 # then the web UI's checks, unit tests and an end-to-end run in headless Chromium. The
-# desktop crate (Tauri 2) is built, linted and unit-tested with the workspace.
+# desktop crate (Tauri 2) is built, linted and unit-tested with the workspace, and its
+# debug binary is driven end to end over WebDriver under Xvfb.
 set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
@@ -42,6 +43,10 @@ step "web UI end-to-end (real server, Debian's Chromium)"
 apt_install chromium
 cargo build --workspace --locked
 (cd ui && npm run e2e)
+
+step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbox)"
+install_desktop_e2e_deps
+desktop/tests/e2e/run.sh
 
 stop_test_cluster
 step "all tests passed"

@@ -1,0 +1,372 @@
+"""End-to-end test of the REAL desktop app against the REAL server.
+
+Drives the debug binary over WebDriver (tauri-driver + WebKitWebDriver) the way a counter
+clerk would: first start (server address + sign-in), the session kept in the kernel
+keyring and resumed on reopening, a walk-in complaint submitted and seen `enriched`, the
+native notification received by dunst and clicked to open the complaint, then the outbox:
+server stopped -> submit (form, and a file through the same command the file picker
+uses) -> app restarted -> server started -> each complaint exactly once.
+
+Run it through run.sh (Xvfb, a private D-Bus with dunst, a session keyring); it prints
+one line per check and exits non-zero on the first failure.
+"""
+import hashlib
+import http.client as http_client
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "../../.."))
+TARGET = os.environ.get("CARGO_TARGET_DIR", os.path.join(REPO, "target"))
+APP_BIN = os.path.join(TARGET, "debug", "aduan-desktop")
+SERVER_BIN = os.path.join(TARGET, "debug", "aduan-server")
+SHOTS = os.path.join(REPO, "desktop", "tests", "screenshots")
+NOTIFY_LOG = os.environ["ADUAN_NOTIFY_LOG"]  # written by dunst's script rule (run.sh)
+WEBDRIVER = "http://127.0.0.1:4444"
+
+
+def http(method, url, body=None, token=None, timeout=30):
+    """One JSON request; returns (status, parsed body or text)."""
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, method=method, data=data, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            raw = r.read()
+            status = r.status
+    except urllib.error.HTTPError as e:
+        raw, status = e.read(), e.code
+    try:
+        return status, json.loads(raw) if raw else None
+    except ValueError:
+        return status, raw.decode(errors="replace")
+
+
+def wait_for(what, check, timeout=30.0, every=0.25):
+    """Poll `check` until it returns something truthy; fail naming `what`."""
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            last = check()
+            if last:
+                return last
+        except Exception as e:  # a transient WebDriver or network error: try again
+            last = e
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
+
+
+class Server:
+    """`aduan-server serve --demo` on a fixed port and data dir, so it can be restarted."""
+
+    def __init__(self, data_dir, port):
+        self.data_dir, self.port = data_dir, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = None
+        self.passwords = {}
+
+    def start(self):
+        log_path = os.path.join(self.data_dir, "server.log")
+        log = open(log_path, "ab")
+        self.proc = subprocess.Popen(
+            [SERVER_BIN, "serve", "--demo", "--data-dir", self.data_dir,
+             "--listen", f"127.0.0.1:{self.port}"],
+            stdout=log, stderr=log, env={**os.environ, "RUST_LOG": "warn"})
+        wait_for("the server to be ready",
+                 lambda: http("GET", f"{self.url}/readyz", timeout=2)[0] == 200, 120)
+        # Demo users are created (and their passwords printed) on the first start only.
+        if not self.passwords:
+            for m in re.finditer(r"demo user created: (\w+) / (\S+)", open(log_path).read()):
+                self.passwords[m[1]] = m[2]
+            assert len(self.passwords) == 3, "no demo passwords in the server's output"
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(60)
+
+    def token(self, user):
+        status, body = http("POST", f"{self.url}/api/v1/auth/login",
+                            {"username": user, "password": self.passwords[user]})
+        assert status == 200, body
+        return body["token"]
+
+
+class App:
+    """One run of the desktop binary under WebDriver."""
+
+    def __init__(self):
+        _, body = http("POST", f"{WEBDRIVER}/session", {"capabilities": {"alwaysMatch": {
+            "tauri:options": {"application": APP_BIN}}}}, timeout=120)
+        self.sid = body["value"]["sessionId"]
+        self.base = f"{WEBDRIVER}/session/{self.sid}"
+
+    def quit(self):
+        http("DELETE", self.base, timeout=60)
+
+    def read(self, method, path, body=None):
+        """A WebDriver call that changes nothing, retried when the driver drops the
+        connection (WebKitWebDriver does so now and then on a loaded machine)."""
+        for attempt in range(4):
+            try:
+                return http(method, f"{self.base}{path}", body)[1]["value"]
+            except (ConnectionError, http_client.RemoteDisconnected):
+                if attempt == 3:
+                    raise
+                time.sleep(1)
+
+    def js(self, script, *args):
+        return self.read("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def js_async(self, script, *args):
+        _, body = http("POST", f"{self.base}/execute/async",
+                       {"script": script, "args": list(args)}, timeout=120)
+        return body["value"]
+
+    def exists(self, css):
+        return self.js("return !!document.querySelector(arguments[0])", css)
+
+    def text(self, css):
+        return self.js("const e = document.querySelector(arguments[0]); "
+                       "return e ? e.textContent.trim() : null", css)
+
+    def element(self, css):
+        value = self.read("POST", "/element", {"using": "css selector", "value": css})
+        assert isinstance(value, dict) and value, f"no element {css}: {value}"
+        return next(iter(value.values()))
+
+    def type(self, css, text):
+        """Fill a field the way typing ends: the value, then an `input` event (what the
+        form binds to). Setting a value is idempotent, so a dropped call is retried."""
+        found = self.js("""
+const [css, text] = arguments;
+const el = document.querySelector(css);
+if (!el) return false;
+el.focus();
+el.value = text;
+el.dispatchEvent(new Event('input', { bubbles: true }));
+el.dispatchEvent(new Event('blur'));
+return true;""", css, text)
+        assert found, f"no element {css}"
+
+    def click(self, css):
+        """A real WebDriver click (pointer events at the element's centre)."""
+        el = self.element(css)
+        http("POST", f"{self.base}/element/{el}/click", {})
+
+    def go(self, hash_):
+        self.js("location.hash = arguments[0]", hash_)
+
+    def shot(self, name):
+        import base64
+        time.sleep(0.5)  # let the last change paint
+        png = base64.b64decode(self.read("GET", "/screenshot"))
+        os.makedirs(SHOTS, exist_ok=True)
+        with open(os.path.join(SHOTS, f"{name}.png"), "wb") as f:
+            f.write(png)
+
+
+def notifications():
+    try:
+        with open(NOTIFY_LOG) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+def keyring():
+    return subprocess.run(["keyctl", "show", "@s"], capture_output=True, text=True).stdout
+
+
+# ---- the checks -------------------------------------------------------------------------
+
+passed = 0
+
+
+def check(name, f):
+    global passed
+    f()
+    passed += 1
+    print(f"ok   {name}", flush=True)
+
+
+def first_start_and_sign_in(app, server):
+    wait_for("the sign-in screen", lambda: app.exists("#username"), 60)
+    # Switch to English on the sign-in card, as a user would.
+    if app.text("#login-title") != "Sign in to Aduan":
+        app.click(".card .lang button")
+    wait_for("English labels", lambda: app.text("#login-title") == "Sign in to Aduan", 10)
+    assert app.js("return document.querySelector('#server').value") == "http://127.0.0.1:8080"
+    app.shot("login")
+    app.type("#server", server.url)
+    app.type("#username", "intake")
+    app.type("#password", server.passwords["intake"])
+    app.click("form button.primary")
+    wait_for("the intake form", lambda: app.exists("#description"), 30)
+    wait_for("the session in the keyring", lambda: "aduan" in keyring(), 10)
+
+
+def submit_walk_in(app, description):
+    app.type("#name", "Siti binti Ahmad")
+    app.type("#description", description)
+    app.type("#location", "Pejabat JPJ Shah Alam")
+    app.shot("intake")
+    app.click("form.intake button.primary")
+
+
+def run(server, workdir):
+    app = App()
+    refs = {}
+
+    check("first start asks for the server, signs in, keeps the session in the keyring",
+          lambda: first_start_and_sign_in(app, server))
+
+    def enriched_with_notification():
+        submit_walk_in(app, "Pegawai JPJ di Shah Alam meminta wang tunai RM5,000 untuk "
+                            "meluluskan lesen memandu saya. Kod ujian desktopsatu.")
+        refs["first"] = wait_for("the acknowledgement slip",
+                                 lambda: app.text("[data-testid=reference]"), 60)
+        app.shot("slip")
+        wait_for("a native notification naming the reference",
+                 lambda: refs["first"] in notifications(), 60)
+        assert "Complaint analysed" in notifications(), notifications()
+
+    check("a walk-in complaint is submitted and its notification reaches the desktop",
+          enriched_with_notification)
+
+    def click_opens_complaint():
+        subprocess.run(["dunstctl", "action", "0"], check=True)
+        wait_for("the complaint opened by the notification",
+                 lambda: app.js("return location.hash").startswith("#/complaints/")
+                 and refs["first"] in (app.text("article.detail header") or ""), 20)
+        wait_for("status enriched",
+                 lambda: app.exists("article.detail header [data-status=enriched]"), 60)
+        app.shot("complaint")
+
+    check("clicking the notification opens that complaint, shown enriched",
+          click_opens_complaint)
+
+    def reopen_resumes():
+        app.quit()
+        nonlocal_app[0] = App()
+        wait_for("the intake form without signing in",
+                 lambda: nonlocal_app[0].exists("#description"), 60)
+
+    nonlocal_app = [app]
+    check("reopening the app resumes the session from the keyring", reopen_resumes)
+    app = nonlocal_app[0]
+
+    # ---- offline intake ------------------------------------------------------------------
+    attachment = os.path.join(workdir, "resit.txt")
+    with open(attachment, "w") as f:
+        f.write("Resit bayaran RM 5,000 kepada pegawai. Kod ujian desktoptiga.\n")
+    digest = hashlib.sha256(open(attachment, "rb").read()).hexdigest()
+
+    def offline_submit():
+        server.stop()
+        submit_walk_in(app, "Kerani pejabat tanah meminta duit kopi RM300. Kod ujian desktopdua.")
+        wait_for("the saved-on-this-computer notice",
+                 lambda: app.exists(".intake .banner.ok"), 60)
+        # A file, through the same command the file picker and drops lead to.
+        out = app.js_async("""
+const [path, size, done] = arguments;
+const ipc = window.__TAURI_INTERNALS__;
+const channel = '__CHANNEL__:' + ipc.transformCallback(() => {});
+ipc.invoke('intake_submit', {
+  server: localStorage.getItem('aduan.server'), token: sessionStorage.getItem('aduan.token'),
+  complaint: { channel: 'walk_in', anonymous: true,
+               description: 'Resit rasuah dilampirkan. Kod ujian desktoptiga.' },
+  files: [{ path, name: 'resit.txt', size }], idempotencyKey: crypto.randomUUID(),
+  onProgress: channel,
+}).then(done, (e) => done({ error: e }));
+""", attachment, os.path.getsize(attachment))
+        assert out.get("outcome") == "queued", out
+        assert out["item"]["files"] == [{"name": "resit.txt", "size": os.path.getsize(attachment)}]
+        app.click(".intake button.primary")  # "New complaint": the form and the pending list
+        wait_for("two complaints pending", lambda: "2" in (app.text(".outbox h2") or ""), 20)
+        app.shot("outbox")
+
+    check("with the server stopped, complaints (one with a file) are saved on this computer",
+          offline_submit)
+
+    def restart_then_send():
+        app.quit()
+        nonlocal_app[0] = App()
+        a = nonlocal_app[0]
+        wait_for("the pending list after a restart",
+                 lambda: "2" in (a.text(".outbox h2") or ""), 60)
+        server.start()
+        wait_for("the outbox to empty once the server is back",
+                 lambda: not a.exists(".outbox") and a.exists(".banner.ok"), 90)
+
+    check("after an app restart and the server's return, the outbox is sent", restart_then_send)
+    app = nonlocal_app[0]
+
+    def exactly_once():
+        admin = server.token("admin")
+        for code in ("desktopdua", "desktoptiga"):
+            status, page = http("GET", f"{server.url}/api/v1/complaints?q={code}", token=admin)
+            assert status == 200, page
+            assert len(page["items"]) == 1, f"{code}: {page['items']}"
+        _, page = http("GET", f"{server.url}/api/v1/complaints?q=desktoptiga", token=admin)
+        _, detail = http("GET", f"{server.url}/api/v1/complaints/{page['items'][0]['id']}",
+                         token=admin)
+        files = [(a["filename"], a["sha256"]) for a in detail["attachments"]]
+        assert files == [("resit.txt", digest)], files
+
+    check("each offline complaint exists exactly once, the file byte-exact", exactly_once)
+
+    def logout_forgets():
+        app.js("[...document.querySelectorAll('header button')]"
+               ".find((b) => b.textContent.trim() === 'Log out').click()")
+        wait_for("the sign-in screen", lambda: app.exists("#username"), 20)
+        wait_for("the keyring to be empty", lambda: "aduan" not in keyring(), 10)
+        app.quit()
+        nonlocal_app[0] = App()
+        wait_for("the sign-in screen after reopening",
+                 lambda: nonlocal_app[0].exists("#username"), 60)
+
+    check("logging out clears the keyring; reopening asks to sign in", logout_forgets)
+    nonlocal_app[0].quit()
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix="aduan-desktop-e2e-")
+    driver = subprocess.Popen(["tauri-driver"], stdout=subprocess.DEVNULL,
+                              stderr=open(os.path.join(workdir, "driver.log"), "wb"))
+    server = Server(os.path.join(workdir, "server"), free_port())
+    os.makedirs(server.data_dir)
+    try:
+        wait_for("tauri-driver", lambda: http("GET", f"{WEBDRIVER}/status", timeout=2), 30)
+        server.start()
+        run(server, workdir)
+        print(f"desktop e2e: {passed} passed")
+    except Exception as e:
+        import traceback
+        traceback.print_exc(file=sys.stdout)
+        print(f"FAIL {e}", flush=True)
+        print(f"     (logs in {workdir})")
+        sys.exit(1)
+    finally:
+        server.stop()
+        driver.terminate()
+
+
+if __name__ == "__main__":
+    main()

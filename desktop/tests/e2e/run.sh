@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs desktop_e2e.py headless: Xvfb, a private D-Bus session with dunst (a rule logs every
+# notification it shows), a fresh HOME (so a fresh app data dir), and a new session
+# keyring. Needs target/debug/aduan-desktop and aduan-server built, tauri-driver on PATH
+# (or in ~/.cargo/bin) and apt: xvfb xauth dbus-x11 dunst keyutils webkit2gtk-driver.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
+[ -x "$driver" ] || { echo "tauri-driver not found: cargo install tauri-driver --locked --version ^2" >&2; exit 2; }
+export PATH="$(dirname "$driver"):$PATH"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$here/../../.." && pwd)/target}"
+
+tmp=$(mktemp -d /tmp/aduan-desktop-run-XXXXXX)
+export ADUAN_NOTIFY_LOG="$tmp/notifications.log"
+cat >"$tmp/log-notification.sh" <<'SH'
+#!/bin/sh
+# dunst passes: appname summary body icon urgency
+printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$ADUAN_NOTIFY_LOG"
+SH
+chmod +x "$tmp/log-notification.sh"
+cat >"$tmp/dunstrc" <<RC
+[global]
+    monitor = 0
+# Notifications stay on screen until acted on, so the test can click one.
+[urgency_normal]
+    timeout = 0
+[log_aduan]
+    appname = "Aduan"
+    script = $tmp/log-notification.sh
+RC
+
+# Inside the new session keyring: keyring-rs links the kernel's per-user persistent keyring
+# into it, so a session saved by an earlier run (or by this user's own desktop app) would
+# be found by the "first start"; remove Aduan's entries (only a possessor may).
+cat >"$tmp/inner.sh" <<SH
+persistent=\$(keyctl get_persistent @s)
+for id in \$(keyctl rlist "\$persistent" 2>/dev/null); do
+    keyctl rdescribe "\$id" | grep -q 'my.gov.aduan.desktop' && keyctl unlink "\$id" "\$persistent" >/dev/null
+done
+dunst -config '$tmp/dunstrc' >'$tmp/dunst.log' 2>&1 &
+sleep 1
+exec python3 '$here/desktop_e2e.py'
+SH
+
+mkdir -p "$tmp/home"
+HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home/.cache" XDG_DATA_HOME="$tmp/home/.local/share" \
+    xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- keyctl session - sh "$tmp/inner.sh" \
+    2>"$tmp/session.log" || { tail -n 40 "$tmp/session.log"; exit 1; }
