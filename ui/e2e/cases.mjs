@@ -4,7 +4,8 @@
 // live and adds a note; the officer's dashboard; an admin changes the worker bound and
 // sees the processing panel follow, creates a user and filters the audit log.
 // Needs `npm run build` first and Debian's chromium. Prints `e2e cases: N passed, M failed`.
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -71,6 +72,9 @@ const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
 page.setDefaultTimeout(15_000);
 const shot = (name, opts = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...opts });
+// Views worth a look that are not committed (dialogs, the Malay screen) go to a temp dir.
+const extraShots = mkdtempSync(join(tmpdir(), 'aduan-e2e-shots-'));
+const extraShot = (name) => page.screenshot({ path: join(extraShots, `${name}.png`) });
 
 /** Sign in on `p`; `live` waits for the event stream too. */
 async function signIn(username, p = page, live = true) {
@@ -146,6 +150,7 @@ try {
     await page.getByRole('tab', { name: /Related suggestions/ }).click();
     const row = page.locator(`#case-panel-related li[data-reference="${refs[2]}"]`);
     await row.waitFor();
+    await extraShot('related');
     await row.getByRole('button', { name: /Add to case/ }).click();
     await page.getByRole('tab', { name: 'Complaints (3)' }).waitFor();
   });
@@ -157,6 +162,7 @@ try {
     const dialog = page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Move to No further action' }).click();
     await dialog.getByText('This field is required.').waitFor();
+    await extraShot('reason-dialog');
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     await page.locator('article.case header [data-case-status="investigation"]').waitFor();
@@ -198,6 +204,16 @@ try {
     await page.locator('#case-panel-timeline li[data-kind="note_added"]').waitFor();
     await page.getByRole('tab', { name: 'Complaints (3)' }).click();
     await shot('case-detail');
+  });
+
+  await check('the case screen speaks Malay', async () => {
+    await page.getByRole('button', { name: 'BM', exact: true }).click();
+    await page.getByRole('tab', { name: 'Aduan (3)' }).waitFor();
+    await page.locator('article.case header').getByText('Siasatan').waitFor();
+    await page.getByRole('tab', { name: 'Garis masa' }).click();
+    await extraShot('case-timeline-ms');
+    await page.getByRole('tab', { name: 'Aduan (3)' }).click();
+    await page.getByRole('button', { name: 'EN', exact: true }).click();
   });
 
   await check('the case is listed and on the board', async () => {
@@ -275,5 +291,5 @@ try {
   await server.stop();
   rmSync(server.dataDir, { recursive: true, force: true });
 }
-console.log(`e2e cases: ${passed} passed, ${failed} failed`);
+console.log(`e2e cases: ${passed} passed, ${failed} failed (more screenshots in ${extraShots})`);
 process.exit(failed ? 1 : 0);

@@ -96,6 +96,22 @@ describe('related suggestions', () => {
     expect(merged[0]!.via).toEqual(['ADU-a', 'ADU-b']);
     expect(merged[0]!.reasons.map((r) => r.value)).toEqual(['ahmad', 'MYR 10']);
   });
+  it('shows shared wording as one reason with the union of the terms', () => {
+    const text = (value: string): RelatedComplaint => ({
+      complaint: complaint('x', 'ADU-x'),
+      score: 1,
+      reasons: [{ kind: 'text', value, weight: 1 }],
+      case: null,
+    });
+    const merged = mergeRelated(
+      [
+        { reference: 'ADU-a', related: [text('permit, klang')] },
+        { reference: 'ADU-b', related: [text('klang, tunai')] },
+      ],
+      new Set(),
+    );
+    expect(merged[0]!.reasons).toEqual([{ kind: 'text', value: 'permit, klang, tunai', weight: 1 }]);
+  });
 });
 
 describe('changeCase', () => {

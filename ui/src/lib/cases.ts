@@ -80,12 +80,14 @@ export function mergeRelated(lists: { reference: string; related: RelatedComplai
       if (linked.has(r.complaint.id)) continue;
       const seen = byId.get(r.complaint.id);
       if (!seen) {
-        byId.set(r.complaint.id, { ...r, reasons: [...r.reasons], via: [reference] });
+        const reasons: RelatedReason[] = [];
+        for (const reason of r.reasons) addReason(reasons, reason);
+        byId.set(r.complaint.id, { ...r, reasons, via: [reference] });
         continue;
       }
       seen.score += r.score;
       if (!seen.via.includes(reference)) seen.via.push(reference);
-      for (const reason of r.reasons) if (!seen.reasons.some((x) => sameReason(x, reason))) seen.reasons.push(reason);
+      for (const reason of r.reasons) addReason(seen.reasons, reason);
     }
   }
   return [...byId.values()].sort(
@@ -93,7 +95,20 @@ export function mergeRelated(lists: { reference: string; related: RelatedComplai
   );
 }
 
-const sameReason = (a: RelatedReason, b: RelatedReason) => a.kind === b.kind && a.value === b.value;
+/**
+ * Add a reason once: shared wording is one reason whose terms are the union of all
+ * (each linked complaint shares a few different words); other kinds once per value.
+ */
+function addReason(into: RelatedReason[], r: RelatedReason): void {
+  const same = into.find((x) => x.kind === r.kind && (r.kind === 'text' || x.value === r.value));
+  if (!same) {
+    into.push({ ...r });
+  } else if (r.kind === 'text') {
+    const terms = new Set([...same.value.split(', '), ...r.value.split(', ')].filter(Boolean));
+    same.value = [...terms].join(', ');
+    same.weight = Math.max(same.weight, r.weight);
+  }
+}
 
 /** Board columns: the cases of each status, in workflow order. */
 export function byStatus(cases: CaseSummary[]): Record<CaseStatus, CaseSummary[]> {
