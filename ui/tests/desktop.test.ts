@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError, describeError } from '../src/lib/api';
+import { isDesktop, toApiError } from '../src/lib/desktop';
+import { attachmentType, isLocalFile } from '../src/lib/intake';
+import { restoreSession, resumeUser, sessionEnded, sessionStarted, shell } from '../src/lib/shell.svelte';
+
+describe('attachments chosen in the desktop app or the browser', () => {
+  const local = { path: '/home/kaunter/Scan 01.PDF', name: 'Scan 01.PDF', size: 1234 };
+  const web = new File(['x'], 'photo.jpg', { type: 'image/jpeg' });
+
+  it('tells a file on disk from a browser File', () => {
+    expect(isLocalFile(local)).toBe(true);
+    expect(isLocalFile(web)).toBe(false);
+  });
+  it('guesses the icon type of a file on disk from its extension, case-insensitively', () => {
+    expect(attachmentType(local)).toBe('application/pdf');
+    expect(attachmentType({ ...local, name: 'README' })).toBe('application/octet-stream');
+    expect(attachmentType(web)).toBe('image/jpeg');
+  });
+});
+
+describe('command errors', () => {
+  it("keep the server's status, code and fields, so they read like HTTP errors", () => {
+    const e = toApiError({ code: 'file_too_large', message: 'too big', status: 413, details: { limit: 1 } });
+    expect(e).toBeInstanceOf(ApiError);
+    expect([e.status, e.code, e.details]).toEqual([413, 'file_too_large', { limit: 1 }]);
+    expect(describeError(e, 'en')).toMatch(/too large/i);
+  });
+  it('an unreachable server is status 0: the network sentence', () => {
+    const e = toApiError({ code: 'unreachable', message: 'connection refused' });
+    expect(e.status).toBe(0);
+    expect(describeError(e, 'en')).toMatch(/cannot be reached/);
+  });
+  it('anything else is still an ApiError', () => {
+    expect(toApiError('boom').code).toBe('desktop');
+  });
+});
+
+describe('the shell in a browser', () => {
+  afterEach(() => {
+    localStorage.clear();
+    sessionStorage.clear();
+  });
+
+  it('is not the desktop app, and restores only a token the page already has', async () => {
+    expect(isDesktop()).toBe(false);
+    expect(await restoreSession()).toBe(false);
+    sessionStorage.setItem('aduan.token', 't');
+    expect(await restoreSession()).toBe(true);
+  });
+  it('remembers the signed-in user for an offline start, and forgets it at logout', async () => {
+    const user = { id: 'u1', username: 'kaunter', display_name: 'Kaunter', role: 'intake' as const, active: true };
+    await sessionStarted(user as never);
+    expect(JSON.parse(localStorage.getItem('aduan.user')!)).toEqual(user);
+    await sessionEnded();
+    expect(localStorage.getItem('aduan.user')).toBeNull();
+    expect(shell.outbox).toEqual([]);
+  });
+  it('resumes with the remembered user only when the server cannot be reached', async () => {
+    localStorage.setItem('aduan.server', 'http://127.0.0.1:1');
+    localStorage.setItem('aduan.user', JSON.stringify({ id: 'u1', display_name: 'Kaunter' }));
+    await expect(resumeUser()).resolves.toMatchObject({ id: 'u1' });
+    localStorage.removeItem('aduan.user');
+    await expect(resumeUser()).rejects.toBeInstanceOf(ApiError);
+  });
+});
