@@ -169,3 +169,24 @@ describe('CasePane', () => {
     app.user = null;
   });
 });
+
+describe('CaseTitle', () => {
+  it('renames in place, refuses an empty title and keeps editing when the save fails', async () => {
+    const { default: CaseTitle } = await import('../src/components/CaseTitle.svelte');
+    const sent: string[] = [];
+    let reply = 'Someone else changed this case';
+    render(CaseTitle, { title: 'Old', editable: true, busy: false, onRename: async (t: string) => (sent.push(t), reply) });
+    await fireEvent.click(screen.getByRole('button', { name: 'Rename' }));
+    const input = screen.getByLabelText('Title');
+    await fireEvent.input(input, { target: { value: '  ' } });
+    expect(screen.getByText('This field is required.')).toBeTruthy();
+    expect((screen.getByRole('button', { name: 'Save' }) as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(input, { target: { value: 'New title ' } });
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    expect(sent).toEqual(['New title']);
+    expect(screen.getByLabelText('Title')).toBeTruthy();
+    reply = '';
+    await fireEvent.click(screen.getByRole('button', { name: 'Save' }));
+    await vi.waitFor(() => expect(screen.queryByLabelText('Title')).toBeNull());
+  });
+});

@@ -77,6 +77,7 @@ export const CASE_STRINGS = {
   case_open_n: ['Buka kes ({n})', 'Open case ({n})'],
   case_new_title: ['Kes baharu daripada {n} aduan', 'New case from {n} complaints'],
   case_title: ['Tajuk', 'Title'],
+  case_rename: ['Tukar tajuk', 'Rename'],
   case_title_hint: ['Ringkas: siapa, agensi, apa. Contoh: JPJ Shah Alam — wang tunai untuk lesen', 'Short: who, agency, what. For example: JPJ Shah Alam — cash for licences'],
   case_selected: ['{n} dipilih', '{n} selected'],
   case_clear_selection: ['Kosongkan pilihan', 'Clear selection'],
