@@ -76,3 +76,23 @@ describe('string tables of Cases, Dashboard and Admin', () => {
     for (const [k, [ms, en]] of tables.flat()) expect(ms && en, k).toBeTruthy();
   });
 });
+
+describe('coalesce', () => {
+  it('runs once per burst and is not postponed by a steady stream', async () => {
+    const { vi } = await import('vitest');
+    const { coalesce } = await import('../src/lib/coalesce');
+    vi.useFakeTimers();
+    let runs = 0;
+    const c = coalesce(() => runs++, 1000);
+    for (let i = 0; i < 25; i++) {
+      c.trigger();
+      vi.advanceTimersByTime(100);
+    }
+    expect(runs).toBe(2);
+    c.trigger();
+    c.cancel();
+    vi.advanceTimersByTime(5000);
+    expect(runs).toBe(2);
+    vi.useRealTimers();
+  });
+});
