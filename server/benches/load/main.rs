@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
 //! with durable commits, prints what it measured, and a Markdown table at the end. Intake
 //! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
 
+mod dashboard;
 mod procs;
 mod scenarios;
 
@@ -20,7 +21,14 @@ async fn main() {
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
-    let all = ["upload", "intake", "burst", "overhead", "memory"];
+    let all = [
+        "upload",
+        "intake",
+        "burst",
+        "overhead",
+        "memory",
+        "dashboard",
+    ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
     } else {
@@ -38,6 +46,7 @@ async fn main() {
             "burst" => scenarios::burst().await,
             "overhead" => scenarios::overhead().await,
             "memory" => scenarios::memory().await,
+            "dashboard" => dashboard::dashboard().await,
             _ => unreachable!(),
         };
         for row in &r {

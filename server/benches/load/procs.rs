@@ -30,6 +30,11 @@ impl Proc {
         self.child.id().expect("running")
     }
 
+    /// The server's data directory (with its private PostgreSQL cluster).
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self._dir.as_ref().map(|d| d.path())
+    }
+
     /// A line of /proc/<pid>/status in KiB, e.g. `VmRSS` (now) or `VmHWM` (peak).
     pub fn mem_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();

@@ -12,7 +12,7 @@ const COMPLAINT: &str = "Pada 12 Januari 2025, seorang pegawai JPJ di Shah Alam 
     duit kopi daripada saya untuk meluluskan lesen memandu. Dia berkata lesen tidak akan \
     diluluskan tanpa bayaran. Saya membayar secara tunai di pejabat JPJ.";
 
-async fn pause(p: &Proc, paused: bool) {
+pub async fn pause(p: &Proc, paused: bool) {
     let r = p
         .client()
         .patch(format!("{}/api/v1/admin/processing", p.base))
@@ -170,12 +170,12 @@ pub async fn intake() -> Rows {
     rows
 }
 
-fn field(text: &str, name: &str) -> Option<String> {
+pub fn field(text: &str, name: &str) -> Option<String> {
     text.lines()
         .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string()))
 }
 
-fn percentile(text: &str, p: &str) -> String {
+pub fn percentile(text: &str, p: &str) -> String {
     text.lines()
         .map(str::trim)
         .find_map(|l| l.strip_prefix(p).map(|v| v.trim().to_string()))
