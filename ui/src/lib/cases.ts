@@ -123,7 +123,7 @@ export function eventVersion(data: Record<string, unknown>): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-/** The people offered as assignees: each once, by name; `me` first-class among them. */
+/** The people offered as assignees, from several sources: each once, sorted by name. */
 export function assigneeOptions(...groups: (UserRef | null | undefined)[][]): UserRef[] {
   const byId = new Map<string, UserRef>();
   for (const g of groups) for (const u of g) if (u && !byId.has(u.id)) byId.set(u.id, u);
