@@ -190,3 +190,27 @@ describe('CaseTitle', () => {
     await vi.waitFor(() => expect(screen.queryByLabelText('Title')).toBeNull());
   });
 });
+
+describe('choosing complaints for a case', () => {
+  it('ticking a row does not open it, and only officers get the boxes', async () => {
+    const { default: ComplaintList } = await import('../src/components/ComplaintList.svelte');
+    const ticked: string[] = [];
+    const opened: string[] = [];
+    const props = {
+      items: [complaint('c1', 'ADU-2026-1')],
+      selectedId: null,
+      loading: false,
+      hasMore: false,
+      filtered: false,
+      onSelect: (id: string) => opened.push(id),
+      onMore: () => {},
+    };
+    const { unmount } = render(ComplaintList, { ...props, checked: new Set<string>(), onCheck: (id: string) => ticked.push(id) });
+    await fireEvent.click(screen.getByRole('checkbox', { name: 'Select ADU-2026-1' }));
+    expect(ticked).toEqual(['c1']);
+    expect(opened).toEqual([]);
+    unmount();
+    render(ComplaintList, props);
+    expect(screen.queryByRole('checkbox')).toBeNull();
+  });
+});
