@@ -30,6 +30,9 @@ pub struct EmbeddedPostgres {
     pub started: bool,
 }
 
+/// The line that makes PostgreSQL read Aduan's settings.
+const INCLUDE: &str = "include 'aduan.conf'";
+
 impl EmbeddedPostgres {
     /// Create the cluster if needed, start it if it is not running, and return a handle.
     pub fn start(base: &Path) -> anyhow::Result<Self> {
@@ -65,6 +68,7 @@ impl EmbeddedPostgres {
             pg.created = true;
         }
         if !pg.is_running() {
+            pg.write_settings()?;
             let log = root.join("postgres.log");
             pg.pg_ctl(&["start", "-w", "-t", "60", "-l", &log.to_string_lossy()])?;
             pg.started = true;
@@ -133,16 +137,31 @@ impl EmbeddedPostgres {
         if !out.status.success() {
             bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
         }
+        Ok(())
+    }
+
+    /// Write `aduan.conf` (at every start, so a newer Aduan's settings reach an existing
+    /// cluster) and make sure `postgresql.conf` includes it, last, so it wins.
+    fn write_settings(&self) -> anyhow::Result<()> {
         // Socket only, in a directory nobody else may enter: `trust` is then safe.
         let conf = format!(
-            "\n# Aduan private cluster\nlisten_addresses = ''\nunix_socket_directories = '{}'\n\
-             unix_socket_permissions = 0700\nmax_connections = 200\nshared_buffers = 256MB\n",
+            "# Written by Aduan at every start; edits here are lost.\n\
+             listen_addresses = ''\nunix_socket_directories = '{}'\n\
+             unix_socket_permissions = 0700\nmax_connections = 200\nshared_buffers = 256MB\n\
+             # Intake writes WAL steadily: fewer checkpoints mean fewer full-page images.\n\
+             max_wal_size = 4GB\ncheckpoint_timeout = 15min\n",
             self.socket_dir.display()
         );
-        let conf_path = self.data_dir.join("postgresql.conf");
-        let mut text = std::fs::read_to_string(&conf_path)?;
-        text.push_str(&conf);
-        std::fs::write(&conf_path, text)?;
+        let path = self.data_dir.join("aduan.conf");
+        std::fs::write(&path, conf)?;
+        if let Some((uid, gid)) = self.run_as {
+            std::os::unix::fs::chown(&path, Some(uid), Some(gid))?;
+        }
+        let main = self.data_dir.join("postgresql.conf");
+        let text = std::fs::read_to_string(&main)?;
+        if !text.contains(INCLUDE) {
+            std::fs::write(&main, format!("{text}\n{INCLUDE}\n"))?;
+        }
         Ok(())
     }
 
