@@ -1,10 +1,12 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../src/lib/api';
-import { assigneeOptions, byStatus, casesQuery, changeCase, isConflict, mergeRelated, needsReason } from '../src/lib/cases';
+import { assigneeChoices, byStatus, casesQuery, changeCase, isConflict, mergeRelated, needsReason } from '../src/lib/cases';
 import { app, setLang } from '../src/lib/state.svelte';
+import AssigneePicker from '../src/components/AssigneePicker.svelte';
 import CasePane from '../src/components/CasePane.svelte';
 import ReasonDialog from '../src/components/ReasonDialog.svelte';
+import type { AssignableUser } from '../src/lib/gen/AssignableUser';
 import type { CaseDetail } from '../src/lib/gen/CaseDetail';
 import type { CaseSummary } from '../src/lib/gen/CaseSummary';
 import type { ComplaintSummary } from '../src/lib/gen/ComplaintSummary';
@@ -67,10 +69,19 @@ describe('workflow rules', () => {
   it('builds the list query from the filters', () => {
     expect(casesQuery({ assignee: 'me', overdue: true, status: '', q: ' jpj ' })).toBe('?assignee=me&overdue=true&q=jpj&limit=100');
   });
-  it('offers each person once, by name', () => {
-    const a = { id: '1', name: 'Zul' };
-    const b = { id: '2', name: 'Aminah' };
-    expect(assigneeOptions([a], [b, a], [null])).toEqual([b, a]);
+  it('offers the assignable people in order, tells a shared name apart and keeps the current one', () => {
+    const users: AssignableUser[] = [
+      { id: '1', display_name: 'Aminah', username: 'aminah', role: 'officer' },
+      { id: '2', display_name: 'Siti', username: 'siti.a', role: 'admin' },
+      { id: '3', display_name: 'Siti', username: 'siti.b', role: 'officer' },
+    ];
+    expect(assigneeChoices(users, { id: '2', name: 'Siti' }).map((c) => c.label)).toEqual(['Aminah', 'Siti (siti.a)', 'Siti (siti.b)']);
+    // A disabled account still holding the case is shown, first.
+    expect(assigneeChoices(users.slice(0, 1), { id: '9', name: 'Zul' })).toEqual([
+      { id: '9', label: 'Zul' },
+      { id: '1', label: 'Aminah' },
+    ]);
+    expect(assigneeChoices([], null)).toEqual([]);
   });
 });
 
@@ -152,7 +163,7 @@ describe('CasePane', () => {
     vi.stubGlobal(
       'fetch',
       vi.fn(async (url: string, init: RequestInit) => {
-        if (url.includes('/related')) return new Response('[]');
+        if (url.includes('/related') || url.endsWith('/users/assignable')) return new Response('[]');
         if (init.method === 'PATCH') {
           return new Response(JSON.stringify({ code: 'version_conflict', message: 'stale' }), { status: 412 });
         }
@@ -161,12 +172,52 @@ describe('CasePane', () => {
         return new Response(JSON.stringify(v));
       }),
     );
-    render(CasePane, { id: 'k1', known: [], onLoaded: () => {} });
+    render(CasePane, { id: 'k1', onLoaded: () => {} });
     await fireEvent.click(await screen.findByRole('button', { name: 'Investigation' }));
     await screen.findByText('Someone else changed this case — reloaded. Check it and try again.');
     expect(reads).toBe(2);
     expect(document.querySelector('[data-version]')?.getAttribute('data-version')).toBe('5');
     app.user = null;
+  });
+});
+
+describe('AssigneePicker', () => {
+  const people: AssignableUser[] = [
+    { id: 'u2', display_name: 'Aminah', username: 'aminah', role: 'admin' },
+    { id: 'u1', display_name: 'Zul', username: 'zul', role: 'officer' },
+  ];
+  const optionTexts = () => Array.from(document.querySelectorAll('#assignee option')).map((o) => o.textContent);
+
+  it('offers the assignable officers and admins to an officer, and snaps back when refused', async () => {
+    app.user = { id: 'u1', username: 'zul', display_name: 'Zul', role: 'officer', disabled: false, created_at: '' };
+    const fetch = vi.fn(async () => new Response(JSON.stringify(people)));
+    vi.stubGlobal('fetch', fetch);
+    const picks: (string | null)[] = [];
+    let reply = 'refused';
+    render(AssigneePicker, {
+      current: { id: 'u9', name: 'Bakar' },
+      disabled: false,
+      onPick: async (id: string | null) => (picks.push(id), reply),
+    });
+    await vi.waitFor(() => expect(optionTexts()).toEqual(['Unassigned', 'Bakar', 'Aminah', 'Zul']));
+    expect((fetch.mock.calls[0] as unknown as [string])[0]).toBe('/api/v1/users/assignable');
+    const select = screen.getByRole('combobox') as HTMLSelectElement;
+    expect(select.value).toBe('u9');
+    expect(screen.queryByText(/user id/i)).toBeNull();
+    await fireEvent.change(select, { target: { value: 'u2' } });
+    await vi.waitFor(() => expect(select.value).toBe('u9'));
+    reply = '';
+    await fireEvent.change(select, { target: { value: '' } });
+    expect(picks).toEqual(['u2', null]);
+    app.user = null;
+  });
+
+  it('says so when the list cannot be loaded, and still shows the assignee', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => new Response(JSON.stringify({ code: 'unavailable', message: 'x' }), { status: 503 })));
+    render(AssigneePicker, { current: { id: 'u1', name: 'Zul' }, disabled: false, onPick: async () => '' });
+    await screen.findByText(/The list of officers could not be loaded/);
+    expect(optionTexts()).toEqual(['Unassigned', 'Zul']);
+    expect((screen.getByRole('combobox') as HTMLSelectElement).value).toBe('u1');
   });
 });
 

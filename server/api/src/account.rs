@@ -44,6 +44,17 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
+/// A user a case may be assigned to (`GET /api/v1/users/assignable`): an active officer
+/// or admin. Officers may read this, unlike the full account list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct AssignableUser {
+    pub id: Uuid,
+    pub display_name: String,
+    pub username: String,
+    pub role: Role,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
 pub struct LoginRequest {

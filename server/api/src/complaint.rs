@@ -203,6 +203,9 @@ pub struct ComplaintDetail {
     pub last_error: Option<String>,
     /// The AI enrichment, once there is one.
     pub enrichment: Option<EnrichmentRecord>,
+    /// The case the complaint belongs to, if any. Always `null` for intake staff, who do
+    /// not work cases.
+    pub case: Option<crate::case::CaseRef>,
 }
 
 /// A stored enrichment: the machine result as produced, where it came from, and officer

@@ -1,5 +1,6 @@
 //! The `complaints` table and everything written with a complaint.
 
+use aduan_api::case::CaseRef;
 use aduan_api::complaint::{
     Channel, Complainant, ComplaintAccepted, ComplaintDetail, ComplaintStatus, ComplaintSummary,
     EnrichmentRecord, StatusChange,
@@ -193,14 +194,18 @@ struct DetailRow {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     last_error: Option<String>,
+    case_id: Option<Uuid>,
+    case_reference: Option<String>,
 }
 
 /// Who may see what: `Some(user)` limits the lookup to complaints that user entered;
-/// `raw_replies` includes the provider's raw replies (admins).
+/// `raw_replies` includes the provider's raw replies (admins); `cases` names the case a
+/// complaint belongs to (officers and admins, who work cases).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Visibility {
     pub only_created_by: Option<Uuid>,
     pub raw_replies: bool,
+    pub cases: bool,
 }
 
 impl Visibility {
@@ -209,25 +214,31 @@ impl Visibility {
         Visibility {
             only_created_by: user.only_own(),
             raw_replies: user.role == aduan_api::account::Role::Admin,
+            cases: user.role != aduan_api::account::Role::Intake,
         }
     }
 }
 
-/// A complaint with its attachments and status timeline; `None` if it does not exist or is
-/// not visible.
+/// A complaint with its attachments, status timeline and case; `None` if it does not exist
+/// or is not visible. The case comes from a join here only: lists stay a single-table scan.
 pub async fn get(
     pool: &PgPool,
     id: Uuid,
     vis: Visibility,
 ) -> Result<Option<ComplaintDetail>, sqlx::Error> {
     let row: Option<DetailRow> = sqlx::query_as(
-        "SELECT id, reference, channel, status, needs_review, description, anonymous,
-                complainant, incident_date, location, subject_agency, created_by, created_at,
-                updated_at, last_error
-         FROM complaints WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2)",
+        "SELECT c.id, c.reference, c.channel, c.status, c.needs_review, c.description,
+                c.anonymous, c.complainant, c.incident_date, c.location, c.subject_agency,
+                c.created_by, c.created_at, c.updated_at, c.last_error,
+                k.id AS case_id, k.reference AS case_reference
+         FROM complaints c
+         LEFT JOIN case_complaints cc ON $3 AND cc.complaint_id = c.id
+         LEFT JOIN cases k ON k.id = cc.case_id
+         WHERE c.id = $1 AND ($2::uuid IS NULL OR c.created_by = $2)",
     )
     .bind(id)
     .bind(vis.only_created_by)
+    .bind(vis.cases)
     .fetch_optional(pool)
     .await?;
     let Some(r) = row else { return Ok(None) };
@@ -255,6 +266,10 @@ pub async fn get(
         history,
         last_error: r.last_error,
         enrichment,
+        case: r
+            .case_id
+            .zip(r.case_reference)
+            .map(|(id, reference)| CaseRef { id, reference }),
     }))
 }
 

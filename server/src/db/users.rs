@@ -1,6 +1,6 @@
 //! The `users` table.
 
-use aduan_api::account::{Role, User};
+use aduan_api::account::{AssignableUser, Role, User};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -64,6 +64,28 @@ pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
         .fetch_all(pool)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The active officers and admins, who may be assigned cases, by display name (case
+/// folded, so "aminah" sorts beside "Aminah"), then username.
+pub async fn assignable(pool: &PgPool) -> Result<Vec<AssignableUser>, sqlx::Error> {
+    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT id, display_name, username, role FROM users
+         WHERE NOT disabled AND role IN ('officer', 'admin')
+         ORDER BY lower(display_name), username",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, display_name, username, role)| AssignableUser {
+            id,
+            display_name,
+            username,
+            // Only officers and admins are selected.
+            role: Role::parse(&role).unwrap_or(Role::Officer),
+        })
+        .collect())
 }
 
 /// Insert a user; `Ok(None)` when the username is taken.

@@ -1,6 +1,7 @@
-//! `/api/v1/admin/users`: account management for admins.
+//! `/api/v1/admin/users`: account management for admins; `/api/v1/users/assignable`: the
+//! people a case may be assigned to, for officers too.
 
-use aduan_api::account::{NewUser, User, UserChange};
+use aduan_api::account::{AssignableUser, NewUser, User, UserChange};
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -9,7 +10,7 @@ use axum::Json;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::access::{ClientMeta, Routes, ADMINS};
+use super::access::{ClientMeta, Routes, ADMINS, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::{self, AuthUser};
 use crate::db;
@@ -25,6 +26,15 @@ pub fn routes() -> Routes {
             axum::routing::post(create),
         )
         .add(Method::PATCH, "/admin/users/{id}", ADMINS, patch(change))
+        .add(Method::GET, "/users/assignable", OFFICERS, get(assignable))
+}
+
+/// The active officers and admins, by display name: whom a case may be assigned to.
+/// Officers assign cases but may not list accounts, so this names only what a picker needs.
+#[utoipa::path(get, path = "/api/v1/users/assignable", tag = "cases",
+    responses((status = 200, body = Vec<AssignableUser>)))]
+pub async fn assignable(State(state): State<AppState>) -> ApiResult<Json<Vec<AssignableUser>>> {
+    Ok(Json(db::users::assignable(&state.pool).await?))
 }
 
 /// Every account.

@@ -5,6 +5,7 @@ mod analytics;
 mod attachments;
 mod audit;
 mod case_list;
+mod case_refs;
 mod cases;
 mod embedded;
 mod events;

@@ -34,6 +34,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/admin/users", "admins"),
     ("POST", "/api/v1/admin/users", "admins"),
     ("PATCH", "/api/v1/admin/users/{id}", "admins"),
+    ("GET", "/api/v1/users/assignable", "officers"),
     ("GET", "/api/v1/admin/audit", "admins"),
     ("GET", "/api/v1/analytics/dashboard", "officers"),
     ("GET", "/api/v1/cases", "officers"),

@@ -3,6 +3,7 @@
  * screens follow, and merging related-complaint suggestions into one ranked list.
  */
 import { ApiError, query, request } from './api';
+import type { AssignableUser } from './gen/AssignableUser';
 import type { CaseChange } from './gen/CaseChange';
 import type { CaseDetail } from './gen/CaseDetail';
 import type { CasePriority } from './gen/CasePriority';
@@ -56,6 +57,8 @@ export const linkComplaint = async (id: string, version: number, complaintId: st
   (await request<CaseDetail>('PUT', `${path(id)}/complaints/${encodeURIComponent(complaintId)}`, undefined, ifMatch(version))).data;
 export const unlinkComplaint = async (id: string, version: number, complaintId: string) =>
   (await request<CaseDetail>('DELETE', `${path(id)}/complaints/${encodeURIComponent(complaintId)}`, undefined, ifMatch(version))).data;
+/** Whom a case may be assigned to: the active officers and admins, by name (officers may ask). */
+export const assignableUsers = async () => (await request<AssignableUser[]>('GET', '/users/assignable')).data;
 export const relatedTo = async (complaintId: string) =>
   (await request<RelatedComplaint[]>('GET', `/complaints/${encodeURIComponent(complaintId)}/related`)).data;
 
@@ -123,16 +126,25 @@ export function eventVersion(data: Record<string, unknown>): number | null {
   return typeof v === 'number' ? v : null;
 }
 
-/** The people offered as assignees, from several sources: each once, sorted by name. */
-export function assigneeOptions(...groups: (UserRef | null | undefined)[][]): UserRef[] {
-  const byId = new Map<string, UserRef>();
-  for (const g of groups) for (const u of g) if (u && !byId.has(u.id)) byId.set(u.id, u);
-  return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+/** One entry of the assignee picker. */
+export interface AssigneeChoice {
+  id: string;
+  label: string;
 }
 
-/** Everyone seen on a case: assignee, authors of notes and of timeline entries. */
-export function peopleOn(c: CaseDetail): UserRef[] {
-  const out: UserRef[] = [...c.notes.map((n) => n.author), ...c.timeline.map((e) => e.who)];
-  if (c.assignee) out.push(c.assignee);
+/**
+ * The assignee picker's entries: the assignable people in the server's order (by name),
+ * a display name two people share told apart by the username, and the current assignee
+ * kept (first) when no longer assignable (a disabled account) so the picker still shows
+ * who has the case.
+ */
+export function assigneeChoices(users: AssignableUser[], current: UserRef | null): AssigneeChoice[] {
+  const uses = new Map<string, number>();
+  for (const u of users) uses.set(u.display_name, (uses.get(u.display_name) ?? 0) + 1);
+  const out = users.map((u) => ({
+    id: u.id,
+    label: (uses.get(u.display_name) ?? 0) > 1 ? `${u.display_name} (${u.username})` : u.display_name,
+  }));
+  if (current && !out.some((c) => c.id === current.id)) out.unshift({ id: current.id, label: current.name });
   return out;
 }

@@ -29,8 +29,7 @@ export const CASE_STRINGS = {
   // detail
   case_assignee: ['Pegawai bertugas', 'Assigned to'],
   case_assign_me: ['Tugaskan kepada saya', 'Assign to me'],
-  case_user_id: ['ID pengguna lain…', 'Other user id…'],
-  case_user_id_prompt: ['ID pengguna (UUID) pegawai', "The officer's user id (UUID)"],
+  case_people_failed: ['Senarai pegawai tidak dapat dimuatkan; buka semula kes untuk mencuba lagi.', 'The list of officers could not be loaded; reopen the case to try again.'],
   case_move_to: ['Pindah ke', 'Move to'],
   case_no_moves: ['Kes ini ditutup; hanya nota boleh ditambah.', 'This case is closed; only notes can be added.'],
   case_received: ['Diterima', 'Received'],
@@ -40,6 +39,8 @@ export const CASE_STRINGS = {
   tab_notes: ['Nota ({n})', 'Notes ({n})'],
   tab_timeline: ['Garis masa', 'Timeline'],
   case_open_complaint: ['Buka aduan', 'Open complaint'],
+  case_of_complaint: ['Kes {ref}', 'Case {ref}'],
+  case_of_complaint_title: ['Aduan ini dalam kes ini — klik untuk membukanya', 'This complaint is in this case — click to open it'],
   case_unlink: ['Keluarkan', 'Remove'],
   case_add_to_case: ['Tambah ke kes', 'Add to case'],
   case_in_other: ['Dalam kes {ref}', 'In case {ref}'],
