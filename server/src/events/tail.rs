@@ -39,8 +39,13 @@ impl Tail {
             .retain(|_, seen| now.duration_since(*seen) < GAP_PATIENCE);
         let gaps: Vec<i64> = self.gaps.keys().copied().collect();
         let rows: Vec<EventRow> = sqlx::query_as(
-            "SELECT id, kind, owner_id, data FROM events
-             WHERE id > $1 OR id = ANY($2) ORDER BY id LIMIT $3",
+            // Two index range/lookups, not `id > $1 OR id = ANY($2)`: PostgreSQL answers
+            // that OR by filtering every row of the table, which grew with the table
+            // (13 ms per poll at 28,000 events, against 0.2 ms for this form).
+            "(SELECT id, kind, owner_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $3)
+             UNION ALL
+             (SELECT id, kind, owner_id, data FROM events WHERE id = ANY($2) AND id <= $1)
+             ORDER BY id",
         )
         .bind(self.max_id)
         .bind(&gaps)
