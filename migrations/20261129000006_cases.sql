@@ -70,62 +70,91 @@ CREATE TRIGGER case_timeline_no_update BEFORE UPDATE OR DELETE ON case_timeline
 CREATE TRIGGER case_timeline_no_truncate BEFORE TRUNCATE ON case_timeline
     FOR EACH STATEMENT EXECUTE FUNCTION case_timeline_append_only();
 
--- Related complaints: the people, agencies, amounts and places of each complaint's
--- effective enrichment (officer corrections win over the machine result), normalised, so
--- complaints sharing one are found through an index instead of by reading every
--- enrichment. Kept by a trigger, so every writer of `enrichments` keeps it current.
+-- Related complaints: the people, agencies, amounts, places and state of each complaint's
+-- effective enrichment (officer corrections win over the machine result), normalised into
+-- `kind:value` keys, so complaints sharing one are found through a GIN index instead of
+-- by reading every enrichment. One row per complaint: an enrichment write costs one
+-- upsert instead of deleting and inserting a row (and its index entries) per key.
 CREATE TABLE complaint_features (
-    complaint_id uuid NOT NULL REFERENCES complaints (id),
-    kind         text NOT NULL CHECK (kind IN ('person', 'agency', 'amount', 'place', 'state')),
-    value        text NOT NULL,
-    PRIMARY KEY (complaint_id, kind, value)
+    complaint_id uuid PRIMARY KEY REFERENCES complaints (id),
+    keys         text[] NOT NULL
 );
-CREATE INDEX complaint_features_value_idx ON complaint_features (kind, value);
+-- Pending-list inserts (fastupdate, the default) keep the queue's writes cheap; a small
+-- pending list bounds what every lookup has to scan (each scans all of it) and what the
+-- write that overflows it has to merge.
+CREATE INDEX complaint_features_keys_idx ON complaint_features USING gin (keys)
+    WITH (gin_pending_list_limit = 256);
 
 -- Lower case, punctuation to spaces, one space between words.
 CREATE FUNCTION aduan_norm(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT btrim(regexp_replace(lower(coalesce(t, '')), '[^[:alnum:]]+', ' ', 'g'))
 $$;
 
-CREATE FUNCTION complaint_features_of(id uuid, result jsonb, corrections jsonb)
-RETURNS TABLE (kind text, value text) LANGUAGE sql STABLE AS $$
-    WITH e AS (SELECT result || coalesce(corrections, '{}'::jsonb) AS j),
-    raw (kind, value) AS (
+-- The sorted, distinct `kind:value` keys of an enrichment; `subject_agency` is the
+-- complaint's own (passed in, so a batch reads each complaint once, in a join).
+CREATE FUNCTION complaint_feature_keys(subject_agency text, result jsonb, corrections jsonb)
+RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    WITH e AS (SELECT result || coalesce(corrections, '{}'::jsonb) AS j)
+    SELECT coalesce(array_agg(DISTINCT f.kind || ':' || f.value), '{}')
+    FROM e, LATERAL (
         SELECT CASE WHEN w->>'role' = 'organisation' THEN 'agency' ELSE 'person' END,
                aduan_norm(w->>'name')
-        FROM e, jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
+        FROM jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
         UNION ALL
         SELECT 'agency', aduan_norm(w->>'organisation')
-        FROM e, jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
-        UNION ALL
-        SELECT 'agency', aduan_norm(e.j #>> '{sector,agency}') FROM e
-        UNION ALL
-        SELECT 'agency', aduan_norm(c.subject_agency) FROM complaints c WHERE c.id = $1
+        FROM jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
         UNION ALL
         SELECT 'amount', coalesce(a->>'currency', 'MYR') || ' '
                          || trim_scale(round((a->>'value')::numeric, 2))::text
-        FROM e, jsonb_array_elements(coalesce(e.j->'amounts', '[]')) a
+        FROM jsonb_array_elements(coalesce(e.j->'amounts', '[]')) a
         WHERE jsonb_typeof(a->'value') = 'number' AND (a->>'value')::numeric > 0
         UNION ALL
-        SELECT 'place', aduan_norm(e.j #>> '{five_w1h,where,text}') FROM e
-        UNION ALL
-        SELECT 'state', aduan_norm(e.j #>> '{five_w1h,where,state}') FROM e
-    )
-    SELECT DISTINCT kind, value FROM raw WHERE length(value) >= 2
+        VALUES ('agency', aduan_norm(e.j #>> '{sector,agency}')),
+               ('agency', aduan_norm(subject_agency)),
+               ('place', aduan_norm(e.j #>> '{five_w1h,where,text}')),
+               ('state', aduan_norm(e.j #>> '{five_w1h,where,state}'))
+    ) f (kind, value)
+    WHERE length(f.value) >= 2
 $$;
 
-CREATE FUNCTION complaint_features_refresh() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A new enrichment: one statement trigger over the transition table, so a batch of
+-- results stored by the queue in one statement has its features written in one set-based
+-- upsert rather than by a trigger call per row. The query reads only the transition table
+-- (the subject agency by primary key): its plan is cached for the session whatever the
+-- first batch's size, so it must not hinge on that size.
+CREATE FUNCTION complaint_features_inserted() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    DELETE FROM complaint_features WHERE complaint_id = NEW.complaint_id;
-    INSERT INTO complaint_features (complaint_id, kind, value)
-    SELECT NEW.complaint_id, f.kind, f.value
-    FROM complaint_features_of(NEW.complaint_id, NEW.result, NEW.corrections) f;
+    INSERT INTO complaint_features AS f (complaint_id, keys)
+    SELECT n.complaint_id, complaint_feature_keys(
+        (SELECT c.subject_agency FROM complaints c WHERE c.id = n.complaint_id),
+        n.result, n.corrections)
+    FROM new_rows n
+    ON CONFLICT (complaint_id) DO UPDATE SET keys = EXCLUDED.keys
+        WHERE f.keys IS DISTINCT FROM EXCLUDED.keys;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER enrichments_features AFTER INSERT OR UPDATE OF result, corrections
-    ON enrichments FOR EACH ROW EXECUTE FUNCTION complaint_features_refresh();
+-- A changed enrichment (a correction, a re-run): only when the result or the corrections
+-- really changed, and no write when the keys come out the same (most corrections touch
+-- the classification, not the features).
+CREATE FUNCTION complaint_features_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO complaint_features AS f (complaint_id, keys)
+    SELECT NEW.complaint_id, complaint_feature_keys(c.subject_agency, NEW.result, NEW.corrections)
+    FROM complaints c WHERE c.id = NEW.complaint_id
+    ON CONFLICT (complaint_id) DO UPDATE SET keys = EXCLUDED.keys
+        WHERE f.keys IS DISTINCT FROM EXCLUDED.keys;
+    RETURN NULL;
+END $$;
 
-INSERT INTO complaint_features (complaint_id, kind, value)
-SELECT e.complaint_id, f.kind, f.value
-FROM enrichments e, complaint_features_of(e.complaint_id, e.result, e.corrections) f;
+CREATE TRIGGER enrichments_features_insert AFTER INSERT ON enrichments
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION complaint_features_inserted();
+CREATE TRIGGER enrichments_features_update AFTER UPDATE OF result, corrections ON enrichments
+    FOR EACH ROW
+    WHEN (OLD.result IS DISTINCT FROM NEW.result OR OLD.corrections IS DISTINCT FROM NEW.corrections)
+    EXECUTE FUNCTION complaint_features_updated();
+
+INSERT INTO complaint_features (complaint_id, keys)
+SELECT e.complaint_id, complaint_feature_keys(c.subject_agency, e.result, e.corrections)
+FROM enrichments e JOIN complaints c ON c.id = e.complaint_id;

@@ -111,21 +111,27 @@ fn round(x: f64) -> f64 {
 }
 
 /// Values this complaint shares with others, weighted by kind and rarity: a value only
-/// the two share counts fully, one shared by `n` complaints `1/log2(n)` of that.
+/// the two share counts fully, one shared by `n` complaints `1/log2(n)` of that. Each of
+/// the complaint's `kind:value` keys is counted through the GIN index, stopping past
+/// [`MAX_SHARED`] so a value nearly every complaint has (a state) costs no more than a
+/// rare one; only the complaints holding a key that is rare enough are then read.
 async fn shared_features(
     db: &mut PgConnection,
     id: Uuid,
 ) -> Result<Vec<(Uuid, RelatedReason)>, sqlx::Error> {
-    let rows: Vec<(Uuid, String, String, i64)> = sqlx::query_as(
-        "WITH mine AS (SELECT kind, value FROM complaint_features WHERE complaint_id = $1),
+    let rows: Vec<(Uuid, String, i64)> = sqlx::query_as(
+        "WITH mine AS (
+             SELECT k FROM complaint_features, unnest(keys) k WHERE complaint_id = $1
+         ),
          df AS (
-             SELECT m.kind, m.value, count(*) AS n
-             FROM mine m JOIN complaint_features d USING (kind, value)
-             GROUP BY m.kind, m.value HAVING count(*) BETWEEN 2 AND $2
+             SELECT m.k, (SELECT count(*) FROM (
+                 SELECT 1 FROM complaint_features d WHERE d.keys @> ARRAY[m.k] LIMIT $2 + 1
+             ) s) AS n
+             FROM mine m
          )
-         SELECT o.complaint_id, df.kind, df.value, df.n
-         FROM df JOIN complaint_features o USING (kind, value)
-         WHERE o.complaint_id <> $1",
+         SELECT o.complaint_id, df.k, df.n
+         FROM df JOIN complaint_features o ON o.keys @> ARRAY[df.k]
+         WHERE df.n BETWEEN 2 AND $2 AND o.complaint_id <> $1",
     )
     .bind(id)
     .bind(MAX_SHARED)
@@ -133,15 +139,16 @@ async fn shared_features(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(other, kind, value, n)| {
-            let kind = kind_of(&kind)?;
+        .filter_map(|(other, key, n)| {
+            let (kind, value) = key.split_once(':')?;
+            let kind = kind_of(kind)?;
             let rarity = 1.0 / (n.max(2) as f64).log2();
             let weight = round(weight(kind) * rarity);
             Some((
                 other,
                 RelatedReason {
                     kind,
-                    value,
+                    value: value.to_string(),
                     weight,
                 },
             ))
