@@ -1,4 +1,7 @@
-//! The append-only audit log and its hash chain (see the migration for the design).
+//! The append-only audit log and its hash chain. Entries are written once; a sealer
+//! (one at a time across instances) takes the entries named in `audit_pending`, chains
+//! them in `audit_seals` (`hash = sha256(prev_hash | seq | content)`) and removes them
+//! from `audit_pending`, so altering, deleting or slipping in an entry breaks the chain.
 
 use aduan_api::account::AuditEntry;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -69,13 +72,19 @@ struct Row {
     ip: Option<String>,
     user_agent: Option<String>,
     details: Option<serde_json::Value>,
-    seq: Option<i64>,
-    prev_hash: Option<String>,
-    hash: Option<String>,
 }
 
-const COLUMNS: &str = "id, at, actor_id, actor_name, action, target_type, target_id, ip, \
-                       user_agent, details, seq, prev_hash, hash";
+const COLUMNS: &str = "a.id, a.at, a.actor_id, a.actor_name, a.action, a.target_type, \
+                       a.target_id, a.ip, a.user_agent, a.details";
+
+/// An entry with its seal, if sealed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct SealedRow {
+    #[sqlx(flatten)]
+    row: Row,
+    seq: Option<i64>,
+    hash: Option<String>,
+}
 
 /// The chained hash of a row at position `seq` after `prev`.
 fn chain_hash(prev: &str, seq: i64, r: &Row) -> String {
@@ -101,7 +110,8 @@ fn chain_hash(prev: &str, seq: i64, r: &Row) -> String {
     hex::encode(h.finalize())
 }
 
-/// Seal unsealed rows (one sealer at a time). Returns how many were sealed.
+/// Seal pending entries (one sealer at a time). Returns how many were sealed; 0 also when
+/// another instance holds the sealer's lock.
 pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
@@ -111,14 +121,14 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     if !got {
         return Ok(0);
     }
-    let head: Option<(i64, String)> = sqlx::query_as(
-        "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await?;
     let (mut seq, mut prev) = head.unwrap_or((0, String::new()));
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_log WHERE seq IS NULL ORDER BY id LIMIT $1"
+        "SELECT {COLUMNS} FROM audit_pending p JOIN audit_log a ON a.id = p.audit_id
+         ORDER BY p.audit_id LIMIT $1"
     ))
     .bind(SEAL_BATCH)
     .fetch_all(&mut *tx)
@@ -137,12 +147,14 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
         prev = hash;
     }
     sqlx::query(
-        "UPDATE audit_log a SET seq = t.seq, prev_hash = t.prev, hash = t.hash
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS t(id, seq, prev, hash)
-         WHERE a.id = t.id",
+        "WITH s AS (
+             INSERT INTO audit_seals (seq, audit_id, prev_hash, hash)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
+         )
+         DELETE FROM audit_pending WHERE audit_id = ANY($2)",
     )
-    .bind(ids)
     .bind(seqs)
+    .bind(ids)
     .bind(prevs)
     .bind(hashes)
     .execute(&mut *tx)
@@ -166,48 +178,99 @@ pub enum Verdict {
     },
 }
 
-/// Walk the whole chain in order and report the first broken link.
+/// One link of the chain as stored: the seal and, unless deleted, its entry.
+#[derive(Debug)]
+struct Link {
+    seq: i64,
+    audit_id: i64,
+    prev_hash: String,
+    hash: String,
+    row: Option<Row>,
+}
+
+impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Link {
+    fn from_row(r: &'r sqlx::postgres::PgRow) -> Result<Self, sqlx::Error> {
+        use sqlx::Row as _;
+        // The entry's columns are all NULL when the LEFT JOIN found no entry.
+        let present: Option<i64> = r.try_get("id")?;
+        Ok(Link {
+            seq: r.try_get("seq")?,
+            audit_id: r.try_get("audit_id")?,
+            prev_hash: r.try_get("prev_hash")?,
+            hash: r.try_get("hash")?,
+            row: present.map(|_| Row::from_row(r)).transpose()?,
+        })
+    }
+}
+
+/// Walk the whole chain in order and report the first broken link, then look for
+/// entries that are neither sealed nor pending (slipped in past the trigger).
 pub async fn verify(pool: &PgPool) -> Result<Verdict, sqlx::Error> {
     let mut expected_seq = 0i64;
     let mut prev = String::new();
     loop {
-        let rows: Vec<Row> = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT 10000"
+        let links: Vec<Link> = sqlx::query_as(&format!(
+            "SELECT s.seq, s.audit_id, s.prev_hash, s.hash, {COLUMNS}
+             FROM audit_seals s LEFT JOIN audit_log a ON a.id = s.audit_id
+             WHERE s.seq > $1 ORDER BY s.seq LIMIT 10000"
         ))
         .bind(expected_seq)
         .fetch_all(pool)
         .await?;
-        if rows.is_empty() {
+        if links.is_empty() {
             break;
         }
-        for r in rows {
-            let seq = r.seq.unwrap_or_default();
+        for link in links {
             expected_seq += 1;
-            let broken = |reason: &str| Verdict::Broken {
-                seq: expected_seq,
-                id: r.id,
-                reason: reason.into(),
-            };
-            if seq != expected_seq {
-                return Ok(broken("a sealed entry is missing (deleted)"));
+            if let Some(reason) = check_link(&link, expected_seq, &prev) {
+                return Ok(Verdict::Broken {
+                    seq: expected_seq,
+                    id: link.audit_id,
+                    reason: reason.into(),
+                });
             }
-            if r.prev_hash.as_deref() != Some(prev.as_str()) {
-                return Ok(broken("the link to the previous entry does not match"));
-            }
-            let hash = chain_hash(&prev, seq, &r);
-            if r.hash.as_deref() != Some(hash.as_str()) {
-                return Ok(broken("the entry's content was altered"));
-            }
-            prev = hash;
+            prev = link.hash;
         }
     }
-    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE seq IS NULL")
+    let stray: Option<i64> = sqlx::query_scalar(
+        "SELECT a.id FROM audit_log a
+         WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.audit_id = a.id)
+           AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.audit_id = a.id)
+         ORDER BY a.id LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    if let Some(id) = stray {
+        return Ok(Verdict::Broken {
+            seq: expected_seq + 1,
+            id,
+            reason: "an entry was added outside the log's own writes".into(),
+        });
+    }
+    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
         .fetch_one(pool)
         .await?;
     Ok(Verdict::Intact {
         sealed: expected_seq,
         unsealed,
     })
+}
+
+/// What is wrong with the link at `expected_seq` after `prev`, if anything.
+fn check_link(link: &Link, expected_seq: i64, prev: &str) -> Option<&'static str> {
+    if link.seq != expected_seq {
+        return Some("a seal is missing (deleted)");
+    }
+    let Some(row) = &link.row else {
+        return Some("a sealed entry is missing (deleted)");
+    };
+    if link.prev_hash != prev {
+        return Some("the link to the previous entry does not match");
+    }
+    if chain_hash(prev, link.seq, row) != link.hash {
+        return Some("the entry's content was altered");
+    }
+    None
 }
 
 /// Filters of `GET /api/v1/admin/audit`.
@@ -226,34 +289,36 @@ pub struct AuditFilter {
 
 /// Newest first; `limit + 1` rows at most.
 pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditEntry>, sqlx::Error> {
-    let mut qb: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log WHERE true"));
+    let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT {COLUMNS}, s.seq, s.hash FROM audit_log a
+         LEFT JOIN audit_seals s ON s.audit_id = a.id WHERE true"
+    ));
     if let Some(v) = f.actor_id {
-        qb.push(" AND actor_id = ").push_bind(v);
+        qb.push(" AND a.actor_id = ").push_bind(v);
     }
     if let Some(v) = &f.action {
-        qb.push(" AND action = ").push_bind(v.clone());
+        qb.push(" AND a.action = ").push_bind(v.clone());
     }
     if let Some(v) = &f.target_type {
-        qb.push(" AND target_type = ").push_bind(v.clone());
+        qb.push(" AND a.target_type = ").push_bind(v.clone());
     }
     if let Some(v) = &f.target_id {
-        qb.push(" AND target_id = ").push_bind(v.clone());
+        qb.push(" AND a.target_id = ").push_bind(v.clone());
     }
     if let Some(v) = f.from {
-        qb.push(" AND at >= ").push_bind(v);
+        qb.push(" AND a.at >= ").push_bind(v);
     }
     if let Some(v) = f.to {
-        qb.push(" AND at < ").push_bind(v);
+        qb.push(" AND a.at < ").push_bind(v);
     }
     if let Some(v) = f.before_id {
-        qb.push(" AND id < ").push_bind(v);
+        qb.push(" AND a.id < ").push_bind(v);
     }
-    qb.push(" ORDER BY id DESC LIMIT ").push_bind(f.limit + 1);
-    let rows: Vec<Row> = qb.build_query_as().fetch_all(pool).await?;
+    qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(f.limit + 1);
+    let rows: Vec<SealedRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows
         .into_iter()
-        .map(|r| AuditEntry {
+        .map(|SealedRow { row: r, seq, hash }| AuditEntry {
             id: r.id,
             at: r.at,
             actor_id: r.actor_id,
@@ -264,8 +329,8 @@ pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditEntry>, sql
             ip: r.ip,
             user_agent: r.user_agent,
             details: r.details,
-            seq: r.seq,
-            hash: r.hash,
+            seq,
+            hash,
         })
         .collect())
 }

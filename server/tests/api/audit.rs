@@ -166,31 +166,46 @@ async fn the_chain_catches_a_row_altered_in_sql() {
     assert!(sealed >= 6);
 
     // The server's own statements cannot change or delete it.
-    let err = sqlx::query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 2")
+    let err = sqlx::query("UPDATE audit_log SET actor_name = 'mallory' WHERE id = 2")
         .execute(&app.pool)
         .await
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
-    assert!(sqlx::query("DELETE FROM audit_log WHERE seq = 2")
-        .execute(&app.pool)
-        .await
-        .is_err());
+    for refused in [
+        "DELETE FROM audit_log WHERE id = 2",
+        "DELETE FROM audit_seals WHERE seq = 2",
+        "UPDATE audit_seals SET hash = 'x' WHERE seq = 2",
+    ] {
+        let err = sqlx::query(refused).execute(&app.pool).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{refused}: {err}");
+    }
+
+    // An entry slipped in past the trigger that marks new entries for sealing is found.
+    bypass(
+        &app.pool,
+        "audit_log_pending",
+        "INSERT INTO audit_log (action) VALUES ('forged')",
+    )
+    .await;
+    match audit::verify(&app.pool).await.unwrap() {
+        Verdict::Broken { reason, .. } => assert!(reason.contains("outside"), "{reason}"),
+        v => panic!("a forged entry was not noticed: {v:?}"),
+    }
+    bypass(
+        &app.pool,
+        "audit_log_no_update",
+        "DELETE FROM audit_log WHERE action = 'forged'",
+    )
+    .await;
 
     // Someone with the power to bypass the trigger edits a row: verification names it.
-    let mut tx = app.pool.begin().await.unwrap();
-    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE audit_log SET actor_name = 'mallory' WHERE seq = 4")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    sqlx::query("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    bypass(
+        &app.pool,
+        "audit_log_no_update",
+        "UPDATE audit_log SET actor_name = 'mallory'
+         WHERE id = (SELECT audit_id FROM audit_seals WHERE seq = 4)",
+    )
+    .await;
     match audit::verify(&app.pool).await.unwrap() {
         Verdict::Broken { seq, reason, .. } => {
             assert_eq!(seq, 4);
@@ -210,4 +225,17 @@ async fn the_chain_catches_a_row_altered_in_sql() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN at position 4"));
     app.stop().await;
+}
+
+/// Run `sql` with `trigger` of `audit_log` disabled, as someone with DDL rights could.
+async fn bypass(pool: &sqlx::PgPool, trigger: &str, sql: &str) {
+    let mut tx = pool.begin().await.unwrap();
+    for stmt in [
+        format!("ALTER TABLE audit_log DISABLE TRIGGER {trigger}"),
+        sql.to_string(),
+        format!("ALTER TABLE audit_log ENABLE TRIGGER {trigger}"),
+    ] {
+        sqlx::query(&stmt).execute(&mut *tx).await.unwrap();
+    }
+    tx.commit().await.unwrap();
 }
