@@ -126,9 +126,12 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
             .fetch_optional(&mut *tx)
             .await?;
     let (mut seq, mut prev) = head.unwrap_or((0, String::new()));
+    // Index lookups by id: as a join, the planner (with `audit_pending`'s fast-changing
+    // statistics) chose to walk all of `audit_log` (33 ms a pass at 30,000 entries).
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM audit_pending p JOIN audit_log a ON a.id = p.audit_id
-         ORDER BY p.audit_id LIMIT $1"
+        "SELECT {COLUMNS} FROM audit_log a
+         WHERE a.id = ANY(ARRAY(SELECT audit_id FROM audit_pending ORDER BY audit_id LIMIT $1))
+         ORDER BY a.id"
     ))
     .bind(SEAL_BATCH)
     .fetch_all(&mut *tx)
