@@ -90,32 +90,52 @@ CREATE FUNCTION aduan_norm(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL 
     SELECT btrim(regexp_replace(lower(coalesce(t, '')), '[^[:alnum:]]+', ' ', 'g'))
 $$;
 
--- The sorted, distinct `kind:value` keys of an enrichment; `subject_agency` is the
--- complaint's own (passed in, so a batch reads each complaint once, in a join).
+-- The distinct `kind:value` keys of an enrichment (values of fewer than two characters
+-- say nothing); `subject_agency` is the complaint's own, passed in so the function reads
+-- no table. Procedural on purpose: every statement here is a simple expression, which
+-- PL/pgSQL evaluates without starting a query; the same extraction as one SQL query (a
+-- set-returning function per list, a DISTINCT aggregate) cost twice as much per row, and
+-- as a SQL function it was planned again on every call from a row trigger.
 CREATE FUNCTION complaint_feature_keys(subject_agency text, result jsonb, corrections jsonb)
-RETURNS text[] LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    WITH e AS (SELECT result || coalesce(corrections, '{}'::jsonb) AS j)
-    SELECT coalesce(array_agg(DISTINCT f.kind || ':' || f.value), '{}')
-    FROM e, LATERAL (
-        SELECT CASE WHEN w->>'role' = 'organisation' THEN 'agency' ELSE 'person' END,
-               aduan_norm(w->>'name')
-        FROM jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
-        UNION ALL
-        SELECT 'agency', aduan_norm(w->>'organisation')
-        FROM jsonb_array_elements(coalesce(e.j #> '{five_w1h,who}', '[]')) w
-        UNION ALL
-        SELECT 'amount', coalesce(a->>'currency', 'MYR') || ' '
-                         || trim_scale(round((a->>'value')::numeric, 2))::text
-        FROM jsonb_array_elements(coalesce(e.j->'amounts', '[]')) a
-        WHERE jsonb_typeof(a->'value') = 'number' AND (a->>'value')::numeric > 0
-        UNION ALL
-        VALUES ('agency', aduan_norm(e.j #>> '{sector,agency}')),
-               ('agency', aduan_norm(subject_agency)),
-               ('place', aduan_norm(e.j #>> '{five_w1h,where,text}')),
-               ('state', aduan_norm(e.j #>> '{five_w1h,where,state}'))
-    ) f (kind, value)
-    WHERE length(f.value) >= 2
-$$;
+RETURNS text[] LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+DECLARE
+    j jsonb := result || coalesce(corrections, '{}'::jsonb);
+    who jsonb := coalesce(j #> '{five_w1h,who}', '[]');
+    amounts jsonb := coalesce(j -> 'amounts', '[]');
+    x jsonb;
+    kinds text[] := '{}';
+    vals text[] := '{}';
+    k text;
+    keys text[] := '{}';
+BEGIN
+    FOR i IN 0 .. jsonb_array_length(who) - 1 LOOP
+        x := who -> i;
+        kinds := kinds || ARRAY[CASE WHEN x->>'role' = 'organisation' THEN 'agency'
+                                     ELSE 'person' END, 'agency'];
+        vals := vals || ARRAY[aduan_norm(x->>'name'), aduan_norm(x->>'organisation')];
+    END LOOP;
+    FOR i IN 0 .. jsonb_array_length(amounts) - 1 LOOP
+        x := amounts -> i;
+        IF jsonb_typeof(x->'value') = 'number' AND (x->>'value')::numeric > 0 THEN
+            kinds := kinds || 'amount'::text;
+            vals := vals || (coalesce(x->>'currency', 'MYR') || ' '
+                             || trim_scale(round((x->>'value')::numeric, 2))::text);
+        END IF;
+    END LOOP;
+    kinds := kinds || ARRAY['agency', 'agency', 'place', 'state'];
+    vals := vals || ARRAY[aduan_norm(j #>> '{sector,agency}'), aduan_norm(subject_agency),
+                          aduan_norm(j #>> '{five_w1h,where,text}'),
+                          aduan_norm(j #>> '{five_w1h,where,state}')];
+    FOR i IN 1 .. cardinality(vals) LOOP
+        IF length(vals[i]) >= 2 THEN
+            k := kinds[i] || ':' || vals[i];
+            IF NOT k = ANY (keys) THEN
+                keys := keys || k;
+            END IF;
+        END IF;
+    END LOOP;
+    RETURN keys;
+END $$;
 
 -- A new enrichment: one statement trigger over the transition table, so a batch of
 -- results stored by the queue in one statement has its features written in one set-based
@@ -140,8 +160,9 @@ END $$;
 CREATE FUNCTION complaint_features_updated() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO complaint_features AS f (complaint_id, keys)
-    SELECT NEW.complaint_id, complaint_feature_keys(c.subject_agency, NEW.result, NEW.corrections)
-    FROM complaints c WHERE c.id = NEW.complaint_id
+    VALUES (NEW.complaint_id, complaint_feature_keys(
+        (SELECT c.subject_agency FROM complaints c WHERE c.id = NEW.complaint_id),
+        NEW.result, NEW.corrections))
     ON CONFLICT (complaint_id) DO UPDATE SET keys = EXCLUDED.keys
         WHERE f.keys IS DISTINCT FROM EXCLUDED.keys;
     RETURN NULL;
