@@ -114,7 +114,8 @@ fn round(x: f64) -> f64 {
 /// the two share counts fully, one shared by `n` complaints `1/log2(n)` of that. Each of
 /// the complaint's `kind:value` keys is counted through the GIN index, stopping past
 /// [`MAX_SHARED`] so a value nearly every complaint has (a state) costs no more than a
-/// rare one; only the complaints holding a key that is rare enough are then read.
+/// rare one; only the complaints holding a key that is rare enough are then read. `df` is
+/// materialised so each count runs once, not again for every row it is joined to.
 async fn shared_features(
     db: &mut PgConnection,
     id: Uuid,
@@ -123,7 +124,7 @@ async fn shared_features(
         "WITH mine AS (
              SELECT k FROM complaint_features, unnest(keys) k WHERE complaint_id = $1
          ),
-         df AS (
+         df AS MATERIALIZED (
              SELECT m.k, (SELECT count(*) FROM (
                  SELECT 1 FROM complaint_features d WHERE d.keys @> ARRAY[m.k] LIMIT $2 + 1
              ) s) AS n
