@@ -79,9 +79,9 @@ CREATE TABLE complaint_features (
     complaint_id uuid PRIMARY KEY REFERENCES complaints (id),
     keys         text[] NOT NULL
 );
--- Pending-list inserts (fastupdate, the default) keep the queue's writes cheap; a small
--- pending list bounds what every lookup has to scan (each scans all of it) and what the
--- write that overflows it has to merge.
+-- A small pending list: every lookup scans all of it, and the write that overflows it
+-- merges it. Measured on 20k inserts, the default 4 MB saved about 15% of the insert
+-- cost but made lookups slower as it filled; 256 kB costs about what fastupdate = off does.
 CREATE INDEX complaint_features_keys_idx ON complaint_features USING gin (keys)
     WITH (gin_pending_list_limit = 256);
 
