@@ -75,6 +75,7 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
+        tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
         let analytics = analytics::Analytics::new(db.pool.clone(), hub.generation());
         let routes = http::route_table();
         let http_metrics =
@@ -155,6 +156,29 @@ async fn seal_audit_log(pool: sqlx::PgPool, stop: CancellationToken) {
         }
         if let Err(e) = db::audit::seal(&pool).await {
             tracing::warn!(error = %e, "sealing the audit log failed");
+        }
+    }
+}
+
+/// Index related-complaint features in the background: a small batch a second while jobs
+/// wait (enrichment comes first), back to back when the queue is idle and a backlog remains.
+async fn index_features(pool: sqlx::PgPool, stop: CancellationToken) {
+    const BATCH: i32 = 250;
+    let mut pause = std::time::Duration::from_secs(1);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(pause) => {},
+        }
+        pause = std::time::Duration::from_secs(1);
+        match db::related::index_features(&pool, BATCH).await {
+            Ok(n) if n == BATCH => {
+                if !queue::jobs::work_waiting(&pool).await.unwrap_or(true) {
+                    pause = std::time::Duration::ZERO;
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "indexing related-complaint features failed"),
         }
     }
 }

@@ -50,6 +50,22 @@ fn kind_of(s: &str) -> Option<RelatedKind> {
     })
 }
 
+/// How many marked complaints a lookup indexes before reading (normally the few enriched
+/// in the last second; more only while a burst is being drained).
+const LOOKUP_INDEX_BATCH: i32 = 5_000;
+
+/// Index up to `batch` complaints whose enrichment changed (see the migration
+/// `features_in_background`); returns how many were indexed.
+pub async fn index_features<'e>(
+    db: impl sqlx::PgExecutor<'e>,
+    batch: i32,
+) -> Result<i32, sqlx::Error> {
+    sqlx::query_scalar("SELECT complaint_features_index($1)")
+        .bind(batch)
+        .fetch_one(db)
+        .await
+}
+
 /// Related complaints, best first; `None` if the complaint does not exist.
 pub async fn related(
     db: &mut PgConnection,
@@ -62,6 +78,8 @@ pub async fn related(
     if !exists {
         return Ok(None);
     }
+    // Features of recently enriched complaints may still wait for the background indexer.
+    index_features(&mut *db, LOOKUP_INDEX_BATCH).await?;
     let mut reasons: HashMap<Uuid, Vec<RelatedReason>> = HashMap::new();
     for (other, reason) in shared_features(db, id).await? {
         reasons.entry(other).or_default().push(reason);

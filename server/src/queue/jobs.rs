@@ -379,3 +379,12 @@ SELECT coalesce((SELECT status FROM c), (SELECT status FROM complaints WHERE id 
         .fetch_one(pool)
         .await
 }
+
+/// Whether any job waits to be claimed (due or not): background chores give way to it.
+pub async fn work_waiting(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM enrichment_jobs WHERE state IN ('queued', 'retrying'))",
+    )
+    .fetch_one(pool)
+    .await
+}

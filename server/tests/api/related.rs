@@ -164,3 +164,29 @@ async fn related_complaints_rank_by_what_they_share() {
     assert_eq!(intake.get(url).send().await.unwrap().status(), 403);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn features_are_indexed_in_the_background_after_enrichment() {
+    let app = crate::helpers::spawn_app().await;
+    app.submit_many("features", 3).await;
+    app.wait_for_status("enriched", 3, Duration::from_secs(30))
+        .await;
+    // No lookup is made: the server's own indexer must get to them.
+    let mut indexed = 0i64;
+    for _ in 0..100 {
+        indexed = sqlx::query_scalar(
+            "SELECT count(*) FROM complaint_features f
+             WHERE NOT EXISTS (SELECT 1 FROM complaint_features_pending p
+                               WHERE p.complaint_id = f.complaint_id)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if indexed == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(indexed, 3, "features were not indexed in the background");
+    app.stop().await;
+}
