@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, startServer, startStatic } from './support.mjs';
+import { apiClient, checker, expect, freePort, startServer, startStatic } from './support.mjs';
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(ui, '..');
@@ -17,42 +17,7 @@ const shots = join(ui, 'e2e/screenshots');
 // UI_DIST: a build elsewhere (so a rebuild of ui/dist meanwhile cannot pull it away).
 const dist = process.env.UI_DIST ?? join(ui, 'dist');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-let passed = 0;
-let failed = 0;
-
-async function check(name, f) {
-  try {
-    await f();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 4).join('\n     ')}`);
-  }
-}
-
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-/** A signed-in API client for one demo user. */
-async function client(server, username) {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username, password: server.passwords[username] }),
-  }).then((r) => r.json());
-  return async (method, path, body, headers = {}) => {
-    const r = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json', ...headers },
-      body: body && JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-}
+const { check, tally } = checker();
 
 const COMPLAINTS = [
   'Encik Ahmad bin Ali, pegawai Majlis Perbandaran Klang, meminta wang tunai RM3,000 untuk meluluskan permit premis makanan saya di Klang.',
@@ -95,8 +60,8 @@ let caseId = '';
 
 try {
   await check('three related complaints are submitted and analysed', async () => {
-    const intake = await client(server, 'intake');
-    const admin = await client(server, 'admin');
+    const intake = await apiClient(server, 'intake');
+    const admin = await apiClient(server, 'admin');
     const ids = [];
     for (const description of COMPLAINTS) {
       const r = await intake('POST', '/complaints', { channel: 'walk_in', description, location: 'Klang', subject_agency: 'Majlis Perbandaran Klang' });
@@ -169,7 +134,7 @@ try {
   });
 
   await check("another officer's change arrives live", async () => {
-    const admin = await client(server, 'admin');
+    const admin = await apiClient(server, 'admin');
     const current = await admin('GET', `/cases/${caseId}`);
     await admin('PATCH', `/cases/${caseId}`, { priority: 'urgent' }, { 'If-Match': `"${current.version}"` });
     await page.locator('article.case header [data-priority="urgent"]').waitFor();
@@ -182,7 +147,7 @@ try {
     await signIn('officer', other, false);
     await other.goto(`${uiUrl}/#/cases/${caseId}`);
     await other.locator('#case-ref').waitFor();
-    const admin = await client(server, 'admin');
+    const admin = await apiClient(server, 'admin');
     const current = await admin('GET', `/cases/${caseId}`);
     await admin('PATCH', `/cases/${caseId}`, { title: 'MP Klang — cash for permits' }, { 'If-Match': `"${current.version}"` });
     await other.locator('#priority').selectOption('high');
@@ -291,5 +256,5 @@ try {
   await server.stop();
   rmSync(server.dataDir, { recursive: true, force: true });
 }
-console.log(`e2e cases: ${passed} passed, ${failed} failed (more screenshots in ${extraShots})`);
-process.exit(failed ? 1 : 0);
+console.log(`e2e cases: ${tally.passed} passed, ${tally.failed} failed (more screenshots in ${extraShots})`);
+process.exit(tally.failed ? 1 : 0);

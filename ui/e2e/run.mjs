@@ -6,49 +6,20 @@ import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { freePort, makePdf, makePng, startServer, startStatic } from './support.mjs';
+import { apiClient, checker, expect, freePort, makePdf, makePng, startServer, startStatic } from './support.mjs';
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(ui, '..');
 const shots = join(ui, 'e2e/screenshots');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-let passed = 0;
-let failed = 0;
-
-async function check(name, f) {
-  try {
-    await f();
-    passed++;
-    console.log(`ok   ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 4).join('\n     ')}`);
-  }
-}
-
-function expect(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
-async function adminApi(server, method, path, body) {
-  const login = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ username: 'admin', password: server.passwords.admin }),
-  }).then((r) => r.json());
-  const r = await fetch(`${server.url}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json' },
-    body: body && JSON.stringify(body),
-  });
-  expect(r.ok, `${method} ${path}: ${r.status}`);
-}
+const { check, tally } = checker();
 
 statSync(join(ui, 'dist/index.html'), { throwIfNoEntry: false }) ?? (console.error('run `npm run build` first'), process.exit(2));
 mkdirSync(shots, { recursive: true });
 const [apiPort, uiPort] = [await freePort(), await freePort()];
 const uiUrl = `http://127.0.0.1:${uiPort}`;
 const server = await startServer(repo, apiPort, uiUrl);
+const admin = await apiClient(server, 'admin');
 const statics = await startStatic(join(ui, 'dist'), uiPort);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 const page = await browser.newPage({ viewport: { width: 1100, height: 660 } });
@@ -90,7 +61,7 @@ try {
   });
 
   // Pause the workers so the complaint is seen queued first, then enriched live.
-  await adminApi(server, 'PATCH', '/admin/processing', { paused: true });
+  await admin('PATCH', '/admin/processing', { paused: true });
 
   await check('submit a walk-in complaint with an image and a PDF; the slip shows the reference', async () => {
     await page.getByLabel('Name').fill('Siti binti Ahmad');
@@ -132,7 +103,7 @@ try {
     await page.getByRole('button', { name: 'Complaints' }).click();
     const row = page.locator(`.row[data-reference="${reference}"]`);
     await row.locator('[data-status="queued"]').waitFor();
-    await adminApi(server, 'PATCH', '/admin/processing', { paused: false });
+    await admin('PATCH', '/admin/processing', { paused: false });
     await row.locator('[data-status="enriched"]').waitFor({ timeout: 30_000 });
     expect(await page.evaluate(() => window.__noReload === true), 'the page was reloaded');
   });
@@ -183,11 +154,11 @@ try {
     expect(/^(Queue empty|\d+ queued · ~.+)$/.test(badge), `badge says: ${badge}`);
     await page.getByRole('button', { name: 'Complaints' }).click();
     await page.locator(`.row[data-reference="${reference}"]`).click();
-    await adminApi(server, 'PATCH', '/admin/processing', { paused: true });
+    await admin('PATCH', '/admin/processing', { paused: true });
     await page.getByRole('button', { name: 'Reprocess' }).click();
     const header = page.locator('article.detail header');
     await header.locator('[data-status="queued"]').waitFor();
-    await adminApi(server, 'PATCH', '/admin/processing', { paused: false });
+    await admin('PATCH', '/admin/processing', { paused: false });
     await header.locator('[data-status="enriched"]').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('heading', { name: 'Sign in to Aduan' }).waitFor();
@@ -202,5 +173,5 @@ try {
   await server.stop();
   rmSync(server.dataDir, { recursive: true, force: true });
 }
-console.log(`e2e: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+console.log(`e2e: ${tally.passed} passed, ${tally.failed} failed`);
+process.exit(tally.failed ? 1 : 0);

@@ -1,5 +1,6 @@
-// Helpers for e2e/run.mjs: free ports, the real server, a static server for ui/dist,
-// and small test files (a PNG and a PDF) made on the fly.
+// Helpers for the e2e scripts: named checks, free ports, the real server and a signed-in
+// API client for it, a static server for ui/dist, and small test files (a PNG and a PDF)
+// made on the fly.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -7,6 +8,45 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize } from 'node:path';
 import zlib from 'node:zlib';
+
+/** Named checks that go on after a failure; `tally` counts them for the summary line. */
+export function checker() {
+  const tally = { passed: 0, failed: 0 };
+  async function check(name, f) {
+    try {
+      await f();
+      tally.passed++;
+      console.log(`ok   ${name}`);
+    } catch (e) {
+      tally.failed++;
+      console.log(`FAIL ${name}\n     ${String(e?.message ?? e).split('\n').slice(0, 4).join('\n     ')}`);
+    }
+  }
+  return { check, tally };
+}
+
+export function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** A signed-in API client for one demo user: `(method, path, body?, headers?)` → parsed JSON; a non-2xx reply throws. */
+export async function apiClient(server, username) {
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password: server.passwords[username] }),
+  }).then((r) => r.json());
+  return async (method, path, body, headers = {}) => {
+    const r = await fetch(`${server.url}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${login.token}`, 'Content-Type': 'application/json', ...headers },
+      body: body && JSON.stringify(body),
+    });
+    const text = await r.text();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  };
+}
 
 export function freePort() {
   return new Promise((resolve, reject) => {
