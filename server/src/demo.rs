@@ -55,7 +55,13 @@ pub async fn seed(pool: &PgPool, max_attempts: i32) -> anyhow::Result<()> {
             };
             let complaint =
                 NewComplaint::parse(input).map_err(|e| anyhow::anyhow!("sample invalid: {e:?}"))?;
-            db::complaints::insert(pool, &complaint, &[], &actor, None, max_attempts).await?;
+            let submission = db::intake::Submission {
+                complaint,
+                files: Vec::new(),
+                actor: actor.clone(),
+                idempotency: None,
+            };
+            db::intake::insert(pool, submission, max_attempts).await?;
         }
         println!("{} sample complaints entered as `intake`", SAMPLES.len());
     }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod domain;
 pub mod enrich;
 pub mod events;
+pub mod group_commit;
 pub mod http;
 pub mod llm_sim;
 pub mod metrics;
@@ -89,6 +90,10 @@ impl Application {
                 max_files: args.max_files,
             },
             max_attempts: args.max_attempts as i32,
+            intake: group_commit::IntakeWriter::start(
+                db.intake_pool(group_commit::IN_FLIGHT as u32),
+                args.max_attempts as i32,
+            ),
             events: hub,
             queue: queue.control(),
             shutdown,

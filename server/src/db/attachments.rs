@@ -7,7 +7,7 @@ use sqlx::query::QueryAs;
 use sqlx::{PgPool, Postgres};
 use uuid::Uuid;
 
-use super::complaints::NewAttachment;
+use super::intake::NewAttachment;
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -99,21 +99,27 @@ pub async fn add(
 
 /// Bind the six arrays a statement `unnest`s new attachments from, in this order: ids,
 /// filenames, declared types, content types, sizes, SHA-256 hashes.
-pub(super) fn bind_files<'q, O>(
+pub(super) fn bind_files<'q, 'f, O>(
     query: QueryAs<'q, Postgres, O, PgArguments>,
-    files: &[NewAttachment],
+    files: impl IntoIterator<Item = &'f NewAttachment, IntoIter: Clone>,
 ) -> QueryAs<'q, Postgres, O, PgArguments> {
-    let column = |f: fn(&NewAttachment) -> String| files.iter().map(f).collect::<Vec<_>>();
+    let files = files.into_iter();
+    let column = |f: fn(&NewAttachment) -> String| files.clone().map(f).collect::<Vec<_>>();
     query
-        .bind(files.iter().map(|f| f.id).collect::<Vec<_>>())
+        .bind(files.clone().map(|f| f.id).collect::<Vec<_>>())
         .bind(column(|f| f.filename.clone()))
         .bind(
             files
-                .iter()
+                .clone()
                 .map(|f| f.declared_type.clone())
                 .collect::<Vec<_>>(),
         )
         .bind(column(|f| f.blob.content_type.clone()))
-        .bind(files.iter().map(|f| f.blob.size as i64).collect::<Vec<_>>())
+        .bind(
+            files
+                .clone()
+                .map(|f| f.blob.size as i64)
+                .collect::<Vec<_>>(),
+        )
         .bind(column(|f| f.blob.sha256.clone()))
 }

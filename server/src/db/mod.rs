@@ -10,6 +10,7 @@ pub mod complaints;
 pub mod embedded;
 pub mod enrichments;
 pub mod events;
+pub mod intake;
 pub mod processing;
 pub mod related;
 pub mod sessions;
@@ -64,6 +65,16 @@ impl Database {
             embedded,
             options,
         })
+    }
+
+    /// A pool of `size` connections of its own for the intake writer. Its one statement is
+    /// always planned generically: a new plan per batch cost as much as writing a small one.
+    pub fn intake_pool(&self, size: u32) -> PgPool {
+        let options = self
+            .options
+            .clone()
+            .options([("plan_cache_mode", "force_generic_plan")]);
+        pool_options(size).connect_lazy_with(options)
     }
 
     /// Close the pool and stop the private cluster if we run one (the server owns it).

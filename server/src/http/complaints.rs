@@ -17,7 +17,8 @@ use super::access::{ClientMeta, Routes, STAFF};
 use super::intake::{self, BodyKind};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
-use crate::db::complaints::{self, Idempotency, InsertOutcome, ListFilter, Visibility};
+use crate::db::complaints::{self, ListFilter, Visibility};
+use crate::db::intake::{Idempotency, InsertOutcome, Submission};
 use crate::db::{attachments, audit};
 
 pub fn routes() -> Routes {
@@ -81,15 +82,17 @@ pub async fn create(
         content_hash: intake::content_hash(&complaint, &files),
         key,
     });
-    let outcome = complaints::insert(
-        &state.pool,
-        &complaint,
-        &files,
-        &meta.actor(&user),
-        idempotency.as_ref(),
-        state.max_attempts,
-    )
-    .await?;
+    let submission = Submission {
+        complaint,
+        files,
+        actor: meta.actor(&user),
+        idempotency,
+    };
+    let outcome = state
+        .intake
+        .submit(submission)
+        .await
+        .map_err(|e| ApiError::from_db(&e))?;
     let (status, accepted) = match outcome {
         InsertOutcome::Created(a) => {
             state.events.changed();

@@ -103,7 +103,14 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        if is_unavailable(&err) {
+        ApiError::from_db(&err)
+    }
+}
+
+impl ApiError {
+    /// A database error as the client sees it: 503 when the database is down, else 500.
+    pub fn from_db(err: &sqlx::Error) -> Self {
+        if is_unavailable(err) {
             let mut e = ApiError::database_unavailable();
             e.internal = Some(err.to_string());
             return e;

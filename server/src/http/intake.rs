@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::{ApiError, ApiResult, AppState, UploadLimits};
-use crate::db::complaints::NewAttachment;
+use crate::db::intake::NewAttachment;
 use crate::domain::complaint::NewComplaint;
 use crate::domain::{filename, FieldError};
 use crate::storage::{BlobStore, StoreError};

@@ -10,6 +10,7 @@ mod cases;
 mod embedded;
 mod events;
 mod fake_llm;
+mod group_commit;
 mod health;
 mod helpers;
 mod intake;
