@@ -12,30 +12,66 @@ use uuid::Uuid;
 use super::AuthUser;
 
 const TTL: Duration = Duration::from_secs(15);
+/// From this age on, one request revalidates the entry in the background while the others
+/// go on using it. Without it, every client of a busy session (a kiosk, a load test) missed
+/// at once at expiry and queued on the same session row.
+const REFRESH_AFTER: Duration = Duration::from_secs(10);
 const MAX_ENTRIES: usize = 50_000;
+
+struct Entry {
+    user: AuthUser,
+    at: Instant,
+    refreshing: bool,
+}
+
+/// The answer of the cache.
+#[derive(Debug, PartialEq)]
+pub enum Lookup {
+    Hit(AuthUser),
+    /// Still valid, and this caller is the one to revalidate it (see `REFRESH_AFTER`).
+    Refresh(AuthUser),
+    Miss,
+}
 
 #[derive(Default)]
 pub struct SessionCache {
-    map: Mutex<HashMap<[u8; 32], (AuthUser, Instant)>>,
+    map: Mutex<HashMap<[u8; 32], Entry>>,
 }
 
 impl SessionCache {
-    pub fn get(&self, hash: &[u8; 32]) -> Option<AuthUser> {
-        let map = self.map.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(hash)
-            .filter(|(_, at)| at.elapsed() < TTL)
-            .map(|(u, _)| u.clone())
+    pub fn get(&self, hash: &[u8; 32]) -> Lookup {
+        self.get_at(hash, Instant::now())
+    }
+
+    fn get_at(&self, hash: &[u8; 32], now: Instant) -> Lookup {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        match map.get_mut(hash) {
+            Some(e) if now.duration_since(e.at) < TTL => {
+                if now.duration_since(e.at) >= REFRESH_AFTER && !e.refreshing {
+                    e.refreshing = true;
+                    Lookup::Refresh(e.user.clone())
+                } else {
+                    Lookup::Hit(e.user.clone())
+                }
+            }
+            _ => Lookup::Miss,
+        }
     }
 
     pub fn put(&self, user: AuthUser) {
         let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() >= MAX_ENTRIES {
-            map.retain(|_, (_, at)| at.elapsed() < TTL);
+            map.retain(|_, e| e.at.elapsed() < TTL);
             if map.len() >= MAX_ENTRIES {
                 map.clear();
             }
         }
-        map.insert(user.session, (user, Instant::now()));
+        let entry = Entry {
+            user,
+            at: Instant::now(),
+            refreshing: false,
+        };
+        map.insert(entry.user.session, entry);
     }
 
     pub fn forget_session(&self, hash: &[u8; 32]) {
@@ -63,6 +99,53 @@ impl SessionCache {
         self.map
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .retain(|_, (u, _)| u.id != user);
+            .retain(|_, e| e.user.id != user);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aduan_api::account::Role;
+
+    fn user() -> AuthUser {
+        AuthUser {
+            id: Uuid::now_v7(),
+            username: "officer".into(),
+            display_name: "Officer".into(),
+            role: Role::Officer,
+            session: [7; 32],
+        }
+    }
+
+    #[test]
+    fn one_caller_revalidates_an_ageing_entry_while_others_keep_using_it() {
+        let cache = SessionCache::default();
+        let u = user();
+        cache.put(u.clone());
+        let now = Instant::now();
+        assert_eq!(cache.get_at(&u.session, now), Lookup::Hit(u.clone()));
+        let ageing = now + REFRESH_AFTER + Duration::from_secs(1);
+        assert_eq!(cache.get_at(&u.session, ageing), Lookup::Refresh(u.clone()));
+        assert_eq!(cache.get_at(&u.session, ageing), Lookup::Hit(u.clone()));
+        assert_eq!(cache.get_at(&u.session, now + TTL), Lookup::Miss);
+        // A revalidation puts the entry back as new.
+        cache.put(u.clone());
+        assert_eq!(
+            cache.get_at(&u.session, Instant::now()),
+            Lookup::Hit(u.clone())
+        );
+    }
+
+    #[test]
+    fn revoked_sessions_and_users_are_dropped() {
+        let cache = SessionCache::default();
+        let u = user();
+        cache.put(u.clone());
+        cache.apply_notice(&format!("session:{}", hex::encode(u.session)));
+        assert_eq!(cache.get(&u.session), Lookup::Miss);
+        cache.put(u.clone());
+        cache.apply_notice(&format!("user:{}", u.id));
+        assert_eq!(cache.get(&u.session), Lookup::Miss);
     }
 }

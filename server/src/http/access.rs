@@ -13,6 +13,7 @@ use axum::routing::MethodRouter;
 use axum::Router;
 
 use super::{ApiError, AppState};
+use crate::auth::cache::Lookup;
 use crate::auth::{self, AuthUser};
 use crate::db;
 
@@ -150,8 +151,22 @@ async fn caller(
             .map(str::trim)
             .ok_or_else(unauthorized)?;
         let hash = auth::token_hash(token);
-        if let Some(user) = state.sessions.get(&hash) {
-            return Ok(Some(user));
+        match state.sessions.get(&hash) {
+            Lookup::Hit(user) => return Ok(Some(user)),
+            Lookup::Refresh(user) => {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    // On a database error the entry simply expires, and requests resolve
+                    // the session themselves again.
+                    match db::sessions::resolve(&state.pool, &hash).await {
+                        Ok(Some(u)) => state.sessions.put(u),
+                        Ok(None) => state.sessions.forget_session(&hash),
+                        Err(e) => tracing::warn!(error = %e, "revalidating a session failed"),
+                    }
+                });
+                return Ok(Some(user));
+            }
+            Lookup::Miss => {}
         }
         let user = db::sessions::resolve(&state.pool, &hash).await?;
         if let Some(u) = &user {
