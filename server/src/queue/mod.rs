@@ -69,6 +69,8 @@ pub(crate) struct Shared {
     pub instance: String,
     /// Poked by NOTIFY when work arrives.
     pub wake: Notify,
+    /// Poked when this instance changes the bound or pauses/resumes.
+    pub settings_changed: Notify,
     /// Leases held by this instance: job id → lease token.
     pub leases: Mutex<HashMap<i64, Uuid>>,
     pub stats: worker::Stats,
@@ -114,6 +116,7 @@ impl Queue {
             cfg,
             instance,
             wake: Notify::new(),
+            settings_changed: Notify::new(),
             leases: Mutex::new(HashMap::new()),
             stats: worker::Stats::default(),
             events,
@@ -196,10 +199,11 @@ impl QueueControl {
         }
     }
 
-    /// Apply a new shared bound locally at once (other instances pick it up at their next
-    /// claim) and wake the dispatcher.
+    /// Apply a new shared bound (or pause state) locally at once (other instances pick it
+    /// up at their next claim or poll) and wake the dispatcher.
     pub fn bound_changed(&self, bound: u32) {
         self.shared.limit.set_bound(bound);
+        self.shared.settings_changed.notify_one();
         self.shared.wake.notify_one();
     }
 

@@ -46,6 +46,7 @@ impl Default for Stats {
 /// Claim whenever there is capacity and work; otherwise wait for a NOTIFY, a freed slot or
 /// the poll interval.
 pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
+    let mut paused = false;
     loop {
         if stop.is_cancelled() {
             return;
@@ -63,6 +64,7 @@ pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
             {
                 Ok(batch) => {
                     shared.limit.set_bound(batch.concurrency.max(1) as u32);
+                    paused = batch.paused;
                     got = batch.jobs.len() as u32;
                     if got > 0 {
                         shared.events.changed();
@@ -95,7 +97,10 @@ pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
         }
         tokio::select! {
             _ = stop.cancelled() => return,
-            _ = shared.wake.notified() => {},
+            _ = shared.settings_changed.notified() => {},
+            // While paused, new work is no reason to ask again (that would cost a locked
+            // read per submission); a resume here or the poll will.
+            _ = shared.wake.notified(), if !paused => {},
             _ = shared.limit.released(), if want == 0 => {
                 // The pool was full: let a few more calls finish so the next claim takes a
                 // batch instead of one job per round trip.
