@@ -10,6 +10,7 @@
 //! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
 
 mod dashboard;
+mod paced;
 mod procs;
 mod scenarios;
 
