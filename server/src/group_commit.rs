@@ -17,8 +17,8 @@ use crate::db::intake::{self, InsertOutcome, Submission};
 use crate::http::error::is_unavailable;
 
 /// Batches being written at the same time: one batch's commit overlaps the next one's work.
-/// Measured on two cores: 1 gave 3,330 complaints/s, 2 gave 3,490–4,600, 4 and 8 about
-/// 3,000 (more statements competing for the same cores).
+/// Measured on two cores with `wrk` at 64 clients: one gave ~3,300 complaints/s, two
+/// 3,500–4,600, four and eight about 3,000 (more statements competing for the same cores).
 pub const IN_FLIGHT: usize = 2;
 /// The largest batch; bigger ones gain little and make a failed batch costlier to redo.
 const MAX_BATCH: usize = 64;
