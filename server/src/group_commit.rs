@@ -39,7 +39,7 @@ pub struct IntakeWriter {
 
 impl IntakeWriter {
     /// Start the writer on `pool` (`IN_FLIGHT` connections of its own, see
-    /// `Database::intake_pool`); it ends when every `IntakeWriter` handle is dropped.
+    /// `Database::generic_plan_pool`); it ends when every `IntakeWriter` handle is dropped.
     pub fn start(pool: sqlx::PgPool, max_attempts: i32) -> Self {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
         tokio::spawn(run(pool, max_attempts, rx));

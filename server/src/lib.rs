@@ -54,9 +54,13 @@ impl Application {
             .context("preparing attachment storage")?;
         let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
         let hub = events::EventHub::default();
-        let queue =
-            queue::Queue::start(db.pool.clone(), enricher, hub.clone(), args.queue_config())
-                .await?;
+        let queue = queue::Queue::start(
+            db.generic_plan_pool(queue::CONNECTIONS),
+            enricher,
+            hub.clone(),
+            args.queue_config(),
+        )
+        .await?;
         let shutdown = CancellationToken::new();
         let control = queue.control();
         let sessions = Arc::new(auth::cache::SessionCache::default());
@@ -91,7 +95,7 @@ impl Application {
             },
             max_attempts: args.max_attempts as i32,
             intake: group_commit::IntakeWriter::start(
-                db.intake_pool(group_commit::IN_FLIGHT as u32),
+                db.generic_plan_pool(group_commit::IN_FLIGHT as u32),
                 args.max_attempts as i32,
             ),
             events: hub,

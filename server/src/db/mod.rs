@@ -67,9 +67,10 @@ impl Database {
         })
     }
 
-    /// A pool of `size` connections of its own for the intake writer. Its one statement is
-    /// always planned generically: a new plan per batch cost as much as writing a small one.
-    pub fn intake_pool(&self, size: u32) -> PgPool {
+    /// A pool of `size` connections of its own whose statements are always planned
+    /// generically, for the few big statements run over and over (intake batches, claims,
+    /// completions): a new plan each time cost as much as a small batch's work.
+    pub fn generic_plan_pool(&self, size: u32) -> PgPool {
         let options = self
             .options
             .clone()

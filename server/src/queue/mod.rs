@@ -28,6 +28,10 @@ use limiter::AdaptiveLimit;
 
 /// Most jobs taken by one claim.
 const MAX_BATCH: u32 = 64;
+/// The queue's own connections: the dispatcher, the recorder, the heartbeat and the
+/// maintenance loop each hold one at a time; retry scheduling after failed calls shares
+/// the rest.
+pub const CONNECTIONS: u32 = 8;
 
 #[derive(Debug, Clone)]
 pub struct QueueConfig {
