@@ -61,7 +61,7 @@ pub async fn seed(pool: &PgPool, max_attempts: i32) -> anyhow::Result<()> {
                 actor: actor.clone(),
                 idempotency: None,
             };
-            db::intake::insert(pool, submission, max_attempts).await?;
+            db::intake::insert(pool, &submission, max_attempts).await?;
         }
         println!("{} sample complaints entered as `intake`", SAMPLES.len());
     }

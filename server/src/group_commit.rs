@@ -94,7 +94,7 @@ async fn write(pool: &sqlx::PgPool, batch: Vec<Pending>, max_attempts: i32) {
         Err(e @ sqlx::Error::Database(_)) if submissions.len() > 1 && !is_unavailable(&e) => {
             tracing::warn!(error = %e, size = submissions.len(), "batch refused, writing one by one");
             for (submission, reply) in submissions.into_iter().zip(replies) {
-                let outcome = intake::insert(pool, submission, max_attempts).await;
+                let outcome = intake::insert(pool, &submission, max_attempts).await;
                 let _ = reply.send(outcome.map_err(Arc::new));
             }
         }

@@ -125,10 +125,10 @@ impl From<AcceptedRow> for ComplaintAccepted {
 /// with the same idempotency key.
 pub async fn insert(
     pool: &PgPool,
-    submission: Submission,
+    submission: &Submission,
     max_attempts: i32,
 ) -> Result<InsertOutcome, sqlx::Error> {
-    let mut outcomes = insert_many(pool, std::slice::from_ref(&submission), max_attempts).await?;
+    let mut outcomes = insert_many(pool, std::slice::from_ref(submission), max_attempts).await?;
     Ok(outcomes.remove(0))
 }
 
@@ -141,51 +141,36 @@ pub async fn insert_many(
     max_attempts: i32,
 ) -> Result<Vec<InsertOutcome>, sqlx::Error> {
     let ids: Vec<Uuid> = submissions.iter().map(|_| Uuid::now_v7()).collect();
-    let column = |f: fn(&Submission) -> Option<String>| -> Vec<Option<String>> {
+    // One array per column, in submission order, borrowing from the submissions.
+    fn column<'a, T>(submissions: &'a [Submission], f: impl Fn(&'a Submission) -> T) -> Vec<T> {
         submissions.iter().map(f).collect()
-    };
-    let complainants: Vec<Option<serde_json::Value>> = submissions
-        .iter()
-        .map(|s| {
+    }
+    let s = submissions;
+    let query = sqlx::query_as(INSERT_SQL)
+        .bind(&ids)
+        .bind(column(s, |s| s.complaint.channel.as_str()))
+        .bind(column(s, |s| s.complaint.description.as_str()))
+        .bind(column(s, |s| s.complaint.anonymous))
+        .bind(column(s, |s| {
             s.complaint
                 .complainant
                 .as_ref()
                 .map(|c| serde_json::to_value(c).expect("complainant serialises"))
-        })
-        .collect();
-    let query = sqlx::query_as(INSERT_SQL)
-        .bind(&ids)
-        .bind(column(|s| Some(s.complaint.channel.as_str().to_string())))
-        .bind(column(|s| Some(s.complaint.description.clone())))
-        .bind(
-            submissions
-                .iter()
-                .map(|s| s.complaint.anonymous)
-                .collect::<Vec<_>>(),
-        )
-        .bind(complainants)
-        .bind(
-            submissions
-                .iter()
-                .map(|s| s.complaint.incident_date)
-                .collect::<Vec<_>>(),
-        )
-        .bind(column(|s| s.complaint.location.clone()))
-        .bind(column(|s| s.complaint.subject_agency.clone()))
-        .bind(submissions.iter().map(|s| s.actor.id).collect::<Vec<_>>())
-        .bind(column(|s| s.idempotency.as_ref().map(|i| i.key.clone())))
-        .bind(column(|s| {
-            s.idempotency.as_ref().map(|i| i.content_hash.clone())
         }))
-        .bind(column(|s| s.actor.name.clone()))
-        .bind(column(|s| s.actor.ip.clone()))
-        .bind(column(|s| s.actor.user_agent.clone()))
-        .bind(
-            submissions
-                .iter()
-                .map(|s| s.files.len() as i32)
-                .collect::<Vec<_>>(),
-        );
+        .bind(column(s, |s| s.complaint.incident_date))
+        .bind(column(s, |s| s.complaint.location.as_deref()))
+        .bind(column(s, |s| s.complaint.subject_agency.as_deref()))
+        .bind(column(s, |s| s.actor.id))
+        .bind(column(s, |s| {
+            s.idempotency.as_ref().map(|i| i.key.as_str())
+        }))
+        .bind(column(s, |s| {
+            s.idempotency.as_ref().map(|i| i.content_hash.as_str())
+        }))
+        .bind(column(s, |s| s.actor.name.as_deref()))
+        .bind(column(s, |s| s.actor.ip.as_deref()))
+        .bind(column(s, |s| s.actor.user_agent.as_deref()))
+        .bind(column(s, |s| s.files.len() as i32));
     // Attachments are flattened, each carrying the id of its complaint.
     let owners: Vec<Uuid> = submissions
         .iter()
