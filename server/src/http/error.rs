@@ -99,15 +99,7 @@ impl ApiError {
         e.internal = Some(cause.to_string());
         e
     }
-}
 
-impl From<sqlx::Error> for ApiError {
-    fn from(err: sqlx::Error) -> Self {
-        ApiError::from_db(&err)
-    }
-}
-
-impl ApiError {
     /// A database error as the client sees it: 503 when the database is down, else 500.
     pub fn from_db(err: &sqlx::Error) -> Self {
         if is_unavailable(err) {
@@ -116,6 +108,12 @@ impl ApiError {
             return e;
         }
         ApiError::internal(err)
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        ApiError::from_db(&err)
     }
 }
 

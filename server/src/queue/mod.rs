@@ -208,7 +208,6 @@ impl QueueControl {
     pub fn bound_changed(&self, bound: u32) {
         self.shared.limit.set_bound(bound);
         self.shared.settings_changed.notify_one();
-        self.shared.wake.notify_one();
     }
 
     pub fn wake(&self) {
