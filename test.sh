@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 source scripts/setup.sh
 
+# A one-off build on a clean clone gains nothing from incremental state, which would
+# otherwise take gigabytes of disk beside the build itself.
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+
 install_server_deps
 install_ui_deps
 install_desktop_deps
