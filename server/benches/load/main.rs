@@ -60,4 +60,23 @@ async fn main() {
         let _ = writeln!(table, "| {scenario} | {result} | {target} |");
     }
     println!("\n{table}");
+    println!("{}", host_writeback());
+}
+
+/// The kernel's page-cache writeback settings, printed with the results: the database's
+/// new pages are written back in bursts that delay its WAL flushes, and how large those
+/// bursts grow is the host's setting, not the server's (see README, Performance).
+fn host_writeback() -> String {
+    let read = |name: &str| {
+        std::fs::read_to_string(format!("/proc/sys/vm/{name}"))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_else(|_| "?".into())
+    };
+    format!(
+        "host writeback: vm.dirty_background_ratio = {}, vm.dirty_background_bytes = {}, \
+         vm.dirty_expire_centisecs = {}",
+        read("dirty_background_ratio"),
+        read("dirty_background_bytes"),
+        read("dirty_expire_centisecs")
+    )
 }
