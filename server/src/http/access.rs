@@ -139,6 +139,19 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     next.run(req).await
 }
 
+/// Look a session up in the database and bring the cache in line with the answer.
+async fn resolve_session(
+    state: &AppState,
+    hash: [u8; 32],
+) -> Result<Option<AuthUser>, sqlx::Error> {
+    let user = db::sessions::resolve(&state.pool, &hash).await?;
+    match &user {
+        Some(u) => state.sessions.put(u.clone()),
+        None => state.sessions.forget_session(&hash),
+    }
+    Ok(user)
+}
+
 async fn caller(
     state: &AppState,
     authorization: Option<String>,
@@ -158,21 +171,14 @@ async fn caller(
                 tokio::spawn(async move {
                     // On a database error the entry simply expires, and requests resolve
                     // the session themselves again.
-                    match db::sessions::resolve(&state.pool, &hash).await {
-                        Ok(Some(u)) => state.sessions.put(u),
-                        Ok(None) => state.sessions.forget_session(&hash),
-                        Err(e) => tracing::warn!(error = %e, "revalidating a session failed"),
+                    if let Err(e) = resolve_session(&state, hash).await {
+                        tracing::warn!(error = %e, "revalidating a session failed");
                     }
                 });
                 return Ok(Some(user));
             }
-            Lookup::Miss => {}
+            Lookup::Miss => return Ok(resolve_session(state, hash).await?),
         }
-        let user = db::sessions::resolve(&state.pool, &hash).await?;
-        if let Some(u) = &user {
-            state.sessions.put(u.clone());
-        }
-        return Ok(user);
     }
     if let Some(ticket) = ticket {
         let hash = auth::token_hash(&ticket);
