@@ -6,6 +6,7 @@
 //! `--error-rate`, non-JSON or schema-violating replies at `--garbage-rate`. Counters are
 //! at `GET /stats` so benchmarks can check what the server really sent.
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -13,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +22,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::enrich::{builtin, prompt};
@@ -172,45 +175,137 @@ enum Fate {
     Garbage(bool),
 }
 
-async fn completions(State(sim): State<Arc<Sim>>, Json(body): Json<Value>) -> Response {
+/// The parts of a chat-completions request the simulator reads. Everything else (the
+/// schema, sampling options) is skipped unparsed: the simulator stands in for a remote
+/// model and should cost as little CPU as it can beside the server it is measuring.
+#[derive(Deserialize)]
+struct ChatRequest<'a> {
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    messages: Vec<ChatMessage<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ChatMessage<'a> {
+    #[serde(borrow)]
+    role: Cow<'a, str>,
+    /// Text content; content given as parts is not ours and reads as empty.
+    #[serde(borrow, default, deserialize_with = "text_or_none")]
+    content: Option<Cow<'a, str>>,
+}
+
+fn text_or_none<'de, D>(d: D) -> Result<Option<Cow<'de, str>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Content<'a> {
+        Text(#[serde(borrow)] Cow<'a, str>),
+        Other(serde::de::IgnoredAny),
+    }
+    Ok(match Content::deserialize(d)? {
+        Content::Text(t) => Some(t),
+        Content::Other(_) => None,
+    })
+}
+
+impl ChatRequest<'_> {
+    fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.messages
+            .iter()
+            .filter_map(|m| Some((m.role.as_ref(), m.content.as_deref()?)))
+    }
+}
+
+#[derive(Serialize)]
+struct ChatCompletion<'a> {
+    id: String,
+    object: &'static str,
+    created: i64,
+    model: &'a str,
+    choices: [Choice<'a>; 1],
+    usage: Usage,
+}
+
+#[derive(Serialize)]
+struct Choice<'a> {
+    index: u32,
+    message: AssistantMessage<'a>,
+    finish_reason: &'static str,
+}
+
+#[derive(Serialize)]
+struct AssistantMessage<'a> {
+    role: &'static str,
+    content: &'a str,
+    refusal: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct Usage {
+    prompt_tokens: usize,
+    completion_tokens: usize,
+    total_tokens: usize,
+}
+
+fn error_body(message: &str, kind: &str) -> Json<Value> {
+    Json(json!({"error": {"message": message, "type": kind}}))
+}
+
+async fn completions(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
+    let req: ChatRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = format!("request body is not a chat-completions request: {e}");
+            return (
+                StatusCode::BAD_REQUEST,
+                error_body(&msg, "invalid_request_error"),
+            )
+                .into_response();
+        }
+    };
     let st = &sim.stats;
     st.requests.fetch_add(1, Ordering::Relaxed);
     let now = st.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
     let _guard = InFlight(st);
     if now > sim.cfg.max_in_flight {
         st.rate_limited.fetch_add(1, Ordering::Relaxed);
-        let err = json!({"error": {"message": "simulated rate limit", "type": "rate_limit_error"}});
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "1")],
-            Json(err),
+            error_body("simulated rate limit", "rate_limit_error"),
         )
             .into_response();
     }
     st.max_in_flight_observed.fetch_max(now, Ordering::Relaxed);
     let (latency, fate) = sim.draw();
     tokio::time::sleep(latency).await;
-    match fate {
+    let content = match fate {
         Fate::Error => {
             st.errors.fetch_add(1, Ordering::Relaxed);
-            let err =
-                json!({"error": {"message": "simulated server error", "type": "server_error"}});
-            (StatusCode::INTERNAL_SERVER_ERROR, Json(err)).into_response()
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_body("simulated server error", "server_error"),
+            )
+                .into_response();
         }
-        Fate::Garbage(prose) => {
+        Fate::Garbage(true) => {
             st.garbage.fetch_add(1, Ordering::Relaxed);
-            let content = if prose {
-                "Sure! The complaint seems to be about corruption.".to_owned()
-            } else {
-                bad_enrichment(&body)
-            };
-            Json(completion(&body, &content)).into_response()
+            "Sure! The complaint seems to be about corruption.".to_owned()
+        }
+        Fate::Garbage(false) => {
+            st.garbage.fetch_add(1, Ordering::Relaxed);
+            bad_enrichment(&req)
         }
         Fate::Normal => {
             st.completed.fetch_add(1, Ordering::Relaxed);
-            Json(completion(&body, &enrichment_json(&body))).into_response()
+            enrichment_json(&req)
         }
-    }
+    };
+    let reply = serde_json::to_vec(&completion(&req, &content)).expect("completion serialises");
+    ([(header::CONTENT_TYPE, "application/json")], reply).into_response()
 }
 
 impl Sim {
@@ -231,41 +326,34 @@ impl Sim {
 
 /// The complaint and received date from the first user message carrying the delimiters
 /// (a repair request repeats the original exchange, so the complaint is still there).
-fn complaint(body: &Value) -> (String, chrono::NaiveDate) {
-    let messages = body
-        .get("messages")
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
-        .unwrap_or_default();
-    let found = messages
-        .iter()
-        .filter(|m| m["role"] == "user")
-        .filter_map(|m| m["content"].as_str())
-        .find_map(prompt::extract_complaint);
+fn complaint(req: &ChatRequest) -> (String, chrono::NaiveDate) {
+    let found = req
+        .texts()
+        .filter(|(role, _)| *role == "user")
+        .find_map(|(_, text)| prompt::extract_complaint(text));
     let today = chrono::Utc::now().date_naive();
     match found {
         Some((text, date)) => (text.to_owned(), date.unwrap_or(today)),
         // Not our prompt: enrich the last user message as a whole.
         None => {
-            let last = messages
-                .iter()
-                .rev()
-                .find(|m| m["role"] == "user")
-                .and_then(|m| m["content"].as_str())
-                .unwrap_or("");
+            let last = req
+                .texts()
+                .filter(|(role, _)| *role == "user")
+                .last()
+                .map_or("", |(_, text)| text);
             (last.to_owned(), today)
         }
     }
 }
 
-fn enrichment_json(body: &Value) -> String {
-    let (text, received) = complaint(body);
+fn enrichment_json(req: &ChatRequest) -> String {
+    let (text, received) = complaint(req);
     serde_json::to_string(&builtin::enrich(&text, received)).expect("enrichment serialises")
 }
 
 /// A well-formed JSON object that breaks the taxonomy, to exercise repair paths.
-fn bad_enrichment(body: &Value) -> String {
-    let (text, received) = complaint(body);
+fn bad_enrichment(req: &ChatRequest) -> String {
+    let (text, received) = complaint(req);
     let mut v =
         serde_json::to_value(builtin::enrich(&text, received)).expect("enrichment serialises");
     v["classification"]["category"] = json!("bribery_general");
@@ -273,22 +361,30 @@ fn bad_enrichment(body: &Value) -> String {
     v.to_string()
 }
 
-fn completion(req: &Value, content: &str) -> Value {
-    let prompt_chars: usize = req["messages"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|m| m["content"].as_str())
-        .map(str::len)
-        .sum();
-    let id = format!("chatcmpl-sim-{}", uuid::Uuid::new_v4().simple());
-    json!({
-        "id": id, "object": "chat.completion", "created": chrono::Utc::now().timestamp(),
-        "model": req.get("model").cloned().unwrap_or(json!("aduan-sim")),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": content, "refusal": null}, "finish_reason": "stop"}],
-        // Roughly four characters per token, as for English text with common tokenizers.
-        "usage": {"prompt_tokens": prompt_chars / 4, "completion_tokens": content.len() / 4, "total_tokens": (prompt_chars + content.len()) / 4},
-    })
+fn completion<'a>(req: &'a ChatRequest, content: &'a str) -> ChatCompletion<'a> {
+    let prompt_chars: usize = req.texts().map(|(_, text)| text.len()).sum();
+    // Roughly four characters per token, as for English text with common tokenizers.
+    let (prompt_tokens, completion_tokens) = (prompt_chars / 4, content.len() / 4);
+    ChatCompletion {
+        id: format!("chatcmpl-sim-{}", uuid::Uuid::new_v4().simple()),
+        object: "chat.completion",
+        created: chrono::Utc::now().timestamp(),
+        model: req.model.as_deref().unwrap_or("aduan-sim"),
+        choices: [Choice {
+            index: 0,
+            message: AssistantMessage {
+                role: "assistant",
+                content,
+                refusal: None,
+            },
+            finish_reason: "stop",
+        }],
+        usage: Usage {
+            prompt_tokens,
+            completion_tokens,
+            total_tokens: prompt_tokens + completion_tokens,
+        },
+    }
 }
 
 #[cfg(test)]
@@ -310,6 +406,26 @@ mod tests {
             LatencyRange { min: 5, max: 5 }
         );
         assert!("9-1".parse::<LatencyRange>().is_err());
+    }
+
+    #[test]
+    fn requests_are_read_without_the_fields_the_simulator_ignores() {
+        let body = br#"{"model": "m", "response_format": {"type": "json_schema", "json_schema": {"schema": {"type": "object"}}},
+            "messages": [{"role": "system", "content": "rules"},
+                         {"role": "user", "content": [{"type": "text", "text": "parts"}]},
+                         {"role": "user", "content": "Complaint received on 2025-03-14. x\n<complaint>\nRM50 \"kopi\"\n</complaint>"}]}"#;
+        let req: ChatRequest = serde_json::from_slice(body).unwrap();
+        let texts: Vec<_> = req.texts().map(|(role, _)| role).collect();
+        assert_eq!(texts, ["system", "user"], "content parts read as no text");
+        let (text, date) = complaint(&req);
+        assert_eq!(text, "RM50 \"kopi\"");
+        assert_eq!(date, chrono::NaiveDate::from_ymd_opt(2025, 3, 14).unwrap());
+        let reply: Value =
+            serde_json::to_value(completion(&req, "{}")).expect("completion serialises");
+        assert_eq!(reply["model"], "m");
+        assert_eq!(reply["choices"][0]["message"]["content"], "{}");
+        assert_eq!(reply["choices"][0]["message"]["refusal"], Value::Null);
+        assert!(serde_json::from_slice::<ChatRequest>(b"[1]").is_err());
     }
 
     #[tokio::test]

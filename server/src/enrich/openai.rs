@@ -9,11 +9,12 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aduan_api::enrichment::Enrichment;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 
 use super::parse::{self, ReplyProblem};
+use super::prompt::Message;
 use super::{
     builtin, prompt, schema, validate, EnrichOutcome, EnrichRequest, LlmConfig, Provenance,
     ProviderError,
@@ -34,7 +35,14 @@ pub struct OpenAiProvider {
     model: Option<String>,
     api_key: Option<SecretString>,
     timeout: Duration,
-    extra: serde_json::Map<String, Value>,
+    /// `max_tokens`, or `max_completion_tokens` when `extra` names that one.
+    tokens_key: &'static str,
+    /// `max_tokens` of the first call: from `extra`, else [`DEFAULT_MAX_TOKENS`].
+    initial_max_tokens: u64,
+    /// Every field of the request body but the token limit and the messages, serialised
+    /// once: the schema and `extra` are the same in every call, and re-serialising them
+    /// per call cost more CPU than the rest of a job's cycle.
+    body_head: String,
 }
 
 /// What one HTTP exchange produced, short of a transport error.
@@ -89,13 +97,26 @@ impl OpenAiProvider {
             Some(_) => anyhow::bail!("LLM extra request fields must be a JSON object"),
         };
         let client = reqwest::Client::builder().timeout(cfg.timeout).build()?;
+        // Newer OpenAI models take `max_completion_tokens` and reject `max_tokens`.
+        let tokens_key = if extra.contains_key("max_completion_tokens") {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        let initial_max_tokens = extra
+            .get("max_completion_tokens")
+            .or_else(|| extra.get("max_tokens"))
+            .and_then(Value::as_u64)
+            .unwrap_or(DEFAULT_MAX_TOKENS);
         Ok(OpenAiProvider {
             client,
             endpoint: format!("{}/chat/completions", base.as_str().trim_end_matches('/')),
             model: cfg.model.clone(),
             api_key: cfg.api_key.clone(),
             timeout: cfg.timeout,
-            extra,
+            tokens_key,
+            initial_max_tokens,
+            body_head: body_head(cfg.model.as_deref(), extra, tokens_key),
         })
     }
 
@@ -104,7 +125,7 @@ impl OpenAiProvider {
     pub async fn enrich(&self, req: &EnrichRequest) -> Result<EnrichOutcome, ProviderError> {
         let started = Instant::now();
         let mut log = Log::default();
-        let first_max = self.initial_max_tokens();
+        let first_max = self.initial_max_tokens;
         let messages = prompt::messages(req);
         let mut content = self.attempt(&messages, first_max, req, &mut log).await?;
         if matches!(content, Content::Truncated) {
@@ -151,14 +172,14 @@ impl OpenAiProvider {
     /// One call and the reading of its reply.
     async fn attempt(
         &self,
-        messages: &[Value],
+        messages: &[Message],
         max_tokens: u64,
         req: &EnrichRequest,
         log: &mut Log,
     ) -> Result<Content, ProviderError> {
         log.calls += 1;
         tracing::debug!(call = log.calls, max_tokens, "calling provider");
-        let body = match self.post(&self.body(messages, max_tokens)).await? {
+        let body = match self.post(self.body(messages, max_tokens)).await? {
             Reply::Rejected(reason) => {
                 log.raw.push(json!({ "rejected": reason }));
                 return Ok(Content::Fatal(reason));
@@ -183,40 +204,22 @@ impl OpenAiProvider {
         })
     }
 
-    /// The request body: our fields, then `extra` over them, then the messages.
-    fn body(&self, messages: &[Value], max_tokens: u64) -> Value {
-        let mut body = serde_json::Map::new();
-        if let Some(m) = &self.model {
-            body.insert("model".into(), json!(m));
-        }
-        body.insert("temperature".into(), json!(0));
-        let format = json!({"type": "json_schema", "json_schema": {"name": schema::SCHEMA_NAME, "strict": true, "schema": schema::enrichment_schema()}});
-        body.insert("response_format".into(), format);
-        body.extend(self.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-        // Newer OpenAI models take `max_completion_tokens` and reject `max_tokens`.
-        let key = if self.extra.contains_key("max_completion_tokens") {
-            "max_completion_tokens"
-        } else {
-            "max_tokens"
-        };
-        body.insert(key.into(), json!(max_tokens));
-        body.insert("messages".into(), json!(messages));
-        Value::Object(body)
-    }
-
-    fn initial_max_tokens(&self) -> u64 {
-        let configured = self
-            .extra
-            .get("max_completion_tokens")
-            .or_else(|| self.extra.get("max_tokens"));
-        configured
-            .and_then(Value::as_u64)
-            .unwrap_or(DEFAULT_MAX_TOKENS)
+    /// The request body: [`body_head`], then the token limit and the messages.
+    fn body(&self, messages: &[Message], max_tokens: u64) -> String {
+        let messages = serde_json::to_string(messages).expect("messages serialise");
+        format!(
+            "{}\"{}\":{max_tokens},\"messages\":{messages}}}",
+            self.body_head, self.tokens_key
+        )
     }
 
     /// POSTs the body and sorts the outcome into retryable errors and final answers.
-    async fn post(&self, body: &Value) -> Result<Reply, ProviderError> {
-        let mut request = self.client.post(&self.endpoint).json(body);
+    async fn post(&self, body: String) -> Result<Reply, ProviderError> {
+        let mut request = self
+            .client
+            .post(&self.endpoint)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
         if let Some(key) = &self.api_key {
             request = request.bearer_auth(key.expose_secret());
         }
@@ -310,6 +313,29 @@ impl OpenAiProvider {
     }
 }
 
+/// The opening of every request body, up to and including the comma before the token
+/// limit: our fields, then `extra` over them, less the two fields each call sets.
+fn body_head(
+    model: Option<&str>,
+    mut extra: serde_json::Map<String, Value>,
+    tokens_key: &str,
+) -> String {
+    let mut head = serde_json::Map::new();
+    if let Some(m) = model {
+        head.insert("model".into(), json!(m));
+    }
+    head.insert("temperature".into(), json!(0));
+    let format = json!({"type": "json_schema", "json_schema": {"name": schema::SCHEMA_NAME, "strict": true, "schema": schema::enrichment_schema()}});
+    head.insert("response_format".into(), format);
+    extra.remove(tokens_key);
+    extra.remove("messages");
+    head.extend(extra);
+    let mut text = serde_json::to_string(&head).expect("request fields serialise");
+    text.pop(); // the closing brace: the per-call fields follow
+    text.push(',');
+    text
+}
+
 /// Deserialises, normalises and validates one JSON object against the complaint.
 fn check(value: Value, text: &str, reply: &str) -> Content {
     let mut e: Enrichment = match serde_json::from_value(value) {
@@ -344,6 +370,48 @@ pub fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    #[test]
+    fn body_puts_extra_over_our_fields_and_names_each_field_once() {
+        let cfg = LlmConfig {
+            url: Some("http://127.0.0.1:9/v1".into()),
+            model: Some("m".into()),
+            extra: Some(json!({
+                "temperature": 0.3, "max_completion_tokens": 900, "messages": "not these", "seed": 4
+            })),
+            ..LlmConfig::default()
+        };
+        let p = OpenAiProvider::new(&cfg).unwrap();
+        assert_eq!(p.initial_max_tokens, 900);
+        let req = EnrichRequest {
+            complaint_id: uuid::Uuid::nil(),
+            text: "Pegawai meminta \"duit kopi\" RM50.".into(),
+            received: chrono::NaiveDate::from_ymd_opt(2025, 3, 15).unwrap(),
+        };
+        let text = p.body(&prompt::messages(&req), 3600);
+        for key in [
+            "\"temperature\"",
+            "\"max_completion_tokens\"",
+            "\"messages\"",
+            "\"model\"",
+        ] {
+            assert_eq!(text.matches(key).count(), 1, "{key} in {text}");
+        }
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["model"], "m");
+        assert_eq!(body["temperature"], 0.3);
+        assert_eq!(body["seed"], 4);
+        assert_eq!(body["max_completion_tokens"], 3600);
+        assert!(body.get("max_tokens").is_none());
+        assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+        let messages = body["messages"].as_array().unwrap();
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0]["role"], "system");
+        assert!(messages[1]["content"]
+            .as_str()
+            .unwrap()
+            .contains("\"duit kopi\""));
+    }
 
     #[test]
     fn retry_after_both_forms() {
