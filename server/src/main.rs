@@ -4,6 +4,12 @@ use tokio::net::TcpListener;
 use aduan_server::config::{AuditCommand, Cli, Command, UserCommand};
 use aduan_server::{db, telemetry, Application};
 
+// Every request, job and provider reply allocates and frees many small JSON and SQL
+// buffers across the runtime's threads; mimalloc's per-thread free lists cost less CPU
+// there than glibc's malloc (measured in the README's Performance section).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
