@@ -1,5 +1,6 @@
 //! Aduan server: HTTP API, PostgreSQL-backed complaint queue and AI enrichment workers.
-#![forbid(unsafe_code)]
+// One audited system call (`db::writeback`) has no safe wrapper; nothing else may.
+#![deny(unsafe_code)]
 
 pub mod analytics;
 pub mod auth;

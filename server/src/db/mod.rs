@@ -15,6 +15,7 @@ pub mod processing;
 pub mod related;
 pub mod sessions;
 pub mod users;
+pub mod writeback;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,6 +36,8 @@ pub struct Database {
     pub pool: PgPool,
     pub embedded: Option<EmbeddedPostgres>,
     pub options: PgConnectOptions,
+    /// Steady writeback of the private cluster's files (see [`writeback`]).
+    writeback: Option<writeback::Writeback>,
 }
 
 impl Database {
@@ -60,10 +63,18 @@ impl Database {
             .await
             .context("connecting to PostgreSQL")?;
         MIGRATOR.run(&pool).await.context("applying migrations")?;
+        let writeback = match &embedded {
+            Some(pg) => Some(
+                writeback::Writeback::spawn(pg.data_dir())
+                    .context("starting the cluster's writeback thread")?,
+            ),
+            None => None,
+        };
         Ok(Database {
             pool,
             embedded,
             options,
+            writeback,
         })
     }
 
@@ -92,6 +103,7 @@ impl Database {
 
     async fn close_inner(self, stop_cluster: bool) {
         self.pool.close().await;
+        drop(self.writeback);
         if let Some(pg) = self.embedded.filter(|_| stop_cluster) {
             let _ = tokio::task::spawn_blocking(move || {
                 if let Err(e) = pg.stop() {
