@@ -7,6 +7,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use tokio::sync::futures::Notified;
 use tokio::sync::Notify;
 
 const DECREASE_COOLDOWN: Duration = Duration::from_secs(1);
@@ -75,9 +76,11 @@ impl AdaptiveLimit {
         }
     }
 
-    /// Resolves when a slot may have been freed.
-    pub async fn released(&self) {
-        self.released.notified().await
+    /// Resolves when a slot may have been freed after this call. Call it BEFORE counting
+    /// free slots: the future sees every release from its creation on, even before it is
+    /// first polled, so a slot freed between the count and the wait cannot be missed.
+    pub fn released(&self) -> Notified<'_> {
+        self.released.notified()
     }
 
     pub fn on_success(&self) {
@@ -122,6 +125,18 @@ impl AdaptiveLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_slot_freed_between_the_count_and_the_wait_still_wakes_the_waiter() {
+        let l = AdaptiveLimit::new(1);
+        let permit = l.try_acquire().unwrap();
+        let released = l.released();
+        assert_eq!(l.available(), 0);
+        drop(permit); // freed before the waiter is first polled
+        tokio::time::timeout(std::time::Duration::from_secs(1), released)
+            .await
+            .expect("the release is not lost");
+    }
 
     #[test]
     fn halves_on_overload_and_recovers_on_success() {
