@@ -291,13 +291,13 @@ async fn completions(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
             )
                 .into_response();
         }
-        Fate::Garbage(true) => {
+        Fate::Garbage(prose) => {
             st.garbage.fetch_add(1, Ordering::Relaxed);
-            "Sure! The complaint seems to be about corruption.".to_owned()
-        }
-        Fate::Garbage(false) => {
-            st.garbage.fetch_add(1, Ordering::Relaxed);
-            bad_enrichment(&req)
+            if prose {
+                "Sure! The complaint seems to be about corruption.".to_owned()
+            } else {
+                bad_enrichment(&req)
+            }
         }
         Fate::Normal => {
             st.completed.fetch_add(1, Ordering::Relaxed);
