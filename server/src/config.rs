@@ -116,6 +116,10 @@ pub struct ServeArgs {
     /// Seconds a claimed job's lease lasts without a heartbeat before it is rescued.
     #[arg(long, env = "ADUAN_LEASE_S", default_value_t = 60)]
     pub lease_s: u64,
+    /// How often, in milliseconds, to look for due jobs when nothing signals new work
+    /// (retries coming due, a missed notification, budget freed by another instance).
+    #[arg(long, env = "ADUAN_POLL_MS", default_value_t = 500)]
+    pub poll_ms: u64,
     /// First retry delay after a provider error, in milliseconds; doubles per attempt
     /// (with jitter), up to five minutes.
     #[arg(long, env = "ADUAN_RETRY_BASE_MS", default_value_t = 2000)]
@@ -184,6 +188,7 @@ impl ServeArgs {
             workers: self.workers,
             lease: std::time::Duration::from_secs(self.lease_s.max(1)),
             backoff_base: std::time::Duration::from_millis(self.retry_base_ms),
+            poll_interval: std::time::Duration::from_millis(self.poll_ms.max(10)),
             ..Default::default()
         }
     }

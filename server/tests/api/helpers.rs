@@ -107,6 +107,7 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         workers: 16,
         max_attempts: 5,
         lease_s: 60,
+        poll_ms: 500,
         retry_base_ms: 100,
         max_file_bytes: 4 * 1024 * 1024,
         max_request_bytes: 10 * 1024 * 1024,

@@ -136,6 +136,42 @@ async fn restart_with_queued_jobs_processes_them_all() {
     app.stop().await;
 }
 
+/// A slot of the shared budget held by another instance (here: a job under a live lease of
+/// an instance that is gone) must not leave this one waiting for the poll between claims:
+/// with the poll an hour away, only its own finished calls can prompt the next claim.
+#[tokio::test]
+async fn a_budget_slot_held_elsewhere_does_not_stall_claims() {
+    let fake = FakeLlm::start(Duration::from_millis(20)).await;
+    let app = spawn_app_with(|a| {
+        llm(a, &fake);
+        a.workers = 4;
+        a.poll_ms = 3_600_000;
+    })
+    .await;
+    app.pause(true).await;
+    app.submit_many("elsewhere", 1).await;
+    let held = sqlx::query(
+        "UPDATE enrichment_jobs SET state = 'running', attempt = 1,
+             lease_token = gen_random_uuid(), lease_until = now() + interval '1 hour',
+             claimed_by = 'an-instance-that-is-gone', started_at = now()",
+    )
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(held.rows_affected(), 1);
+    app.submit_many("budget", 20).await;
+    app.pause(false).await;
+    app.wait_for_status("enriched", 20, Duration::from_secs(30))
+        .await;
+    assert_eq!(fake.requests(), 20);
+    assert_eq!(
+        fake.max_in_flight(),
+        3,
+        "the slot held elsewhere counts against the bound"
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn live_bound_change_takes_effect() {
     let fake = FakeLlm::start(Duration::from_millis(300)).await;
