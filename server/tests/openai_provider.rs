@@ -172,6 +172,12 @@ fn assert_llm_result(out: &EnrichOutcome, calls: u32) {
     assert_eq!(out.provenance.calls, calls);
     assert_eq!(out.provenance.model.as_deref(), Some("test-model"));
     assert!(validate::validate(&out.result, TEXT).is_empty());
+    let raw: serde_json::Value =
+        serde_json::from_str(out.raw_reply.as_ref().expect("raw replies are kept").get())
+            .expect("the raw replies are one JSON array");
+    let bodies = raw.as_array().expect("an array of reply bodies");
+    assert_eq!(bodies.len(), calls as usize, "one body per call: {raw}");
+    assert!(bodies.iter().all(|b| b["choices"].is_array()), "{raw}");
 }
 
 fn assert_fallback(out: &EnrichOutcome, reason_part: &str) {

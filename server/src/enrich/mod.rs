@@ -56,8 +56,9 @@ pub struct EnrichOutcome {
     pub provenance: Provenance,
     /// The result needs an officer's eye (fallback, low confidence, repaired output).
     pub needs_review: bool,
-    /// The provider's raw reply(ies), kept for admins. `None` for builtin.
-    pub raw_reply: Option<serde_json::Value>,
+    /// The provider's raw reply(ies), kept for admins: a JSON array of the bodies as they
+    /// came (stored without being parsed and printed again). `None` for builtin.
+    pub raw_reply: Option<Box<serde_json::value::RawValue>>,
 }
 
 /// Transport-level failures the queue retries. Never carries the API key.

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, SystemTime};
 use aduan_api::enrichment::Enrichment;
 use reqwest::header::{HeaderMap, CONTENT_TYPE, RETRY_AFTER};
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
 
 use super::parse::{self, ReplyProblem};
@@ -47,8 +48,8 @@ pub struct OpenAiProvider {
 
 /// What one HTTP exchange produced, short of a transport error.
 enum Reply {
-    /// A completion body.
-    Body(Value),
+    /// A completion body, parsed, and as it came.
+    Body(Value, Box<RawValue>),
     /// A 4xx other than 429, or a body that is not JSON: retrying will not help.
     Rejected(String),
 }
@@ -59,10 +60,15 @@ struct Log {
     calls: u32,
     prompt_tokens: Option<u32>,
     completion_tokens: Option<u32>,
-    raw: Vec<Value>,
+    raw: Vec<Box<RawValue>>,
 }
 
 impl Log {
+    /// The replies so far as one JSON array, each body as it came.
+    fn raw_reply(&self) -> Box<RawValue> {
+        serde_json::value::to_raw_value(&self.raw).expect("raw JSON serialises")
+    }
+
     fn add_usage(&mut self, c: &parse::Completion) {
         let add = |a: Option<u32>, b: Option<u32>| match (a, b) {
             (None, None) => None,
@@ -159,7 +165,7 @@ impl OpenAiProvider {
                     result: *e,
                     provenance,
                     needs_review,
-                    raw_reply: Some(Value::Array(log.raw)),
+                    raw_reply: Some(log.raw_reply()),
                 });
             }
             Content::Truncated => "reply truncated even with more tokens".to_owned(),
@@ -181,13 +187,17 @@ impl OpenAiProvider {
         tracing::debug!(call = log.calls, max_tokens, "calling provider");
         let body = match self.post(self.body(messages, max_tokens)).await? {
             Reply::Rejected(reason) => {
-                log.raw.push(json!({ "rejected": reason }));
+                let entry = json!({ "rejected": reason });
+                log.raw
+                    .push(serde_json::value::to_raw_value(&entry).expect("JSON serialises"));
                 return Ok(Content::Fatal(reason));
             }
-            Reply::Body(b) => b,
+            Reply::Body(parsed, raw) => {
+                log.raw.push(raw);
+                parsed
+            }
         };
         let completion = parse::completion(&body);
-        log.raw.push(body);
         let completion = match completion {
             Ok(c) => c,
             Err(p) => return Ok(Content::Fatal(p.to_string())),
@@ -206,7 +216,7 @@ impl OpenAiProvider {
 
     /// The request body: [`body_head`], then the token limit and the messages.
     fn body(&self, messages: &[Message], max_tokens: u64) -> String {
-        let messages = serde_json::to_string(messages).expect("messages serialise");
+        let messages = prompt::to_json(messages);
         format!(
             "{}\"{}\":{max_tokens},\"messages\":{messages}}}",
             self.body_head, self.tokens_key
@@ -245,10 +255,16 @@ impl OpenAiProvider {
                 self.snippet(&text)
             )));
         }
-        Ok(match serde_json::from_str(&text) {
-            Ok(v) => Reply::Body(v),
-            Err(_) => Reply::Rejected(format!("reply body is not JSON: {}", self.snippet(&text))),
-        })
+        match serde_json::from_str(&text) {
+            Ok(parsed) => {
+                let raw = RawValue::from_string(text).expect("parsed as JSON just above");
+                Ok(Reply::Body(parsed, raw))
+            }
+            Err(_) => Ok(Reply::Rejected(format!(
+                "reply body is not JSON: {}",
+                self.snippet(&text)
+            ))),
+        }
     }
 
     fn transport(&self, e: reqwest::Error) -> ProviderError {
@@ -308,7 +324,7 @@ impl OpenAiProvider {
         (p.calls, p.prompt_tokens, p.completion_tokens) =
             (log.calls, log.prompt_tokens, log.completion_tokens);
         p.latency_ms = started.elapsed().as_millis() as u64;
-        out.raw_reply = Some(Value::Array(log.raw));
+        out.raw_reply = Some(log.raw_reply());
         out
     }
 }

@@ -37,6 +37,34 @@ impl Message {
             content: content.into(),
         }
     }
+
+    fn is_system_prompt(&self) -> bool {
+        matches!(&self.content, Cow::Borrowed(s) if std::ptr::eq(*s, SYSTEM.as_str()))
+    }
+}
+
+/// The system message as JSON, written once: escaping the long prompt anew for every
+/// request was a visible share of the server's CPU per enrichment.
+static SYSTEM_JSON: LazyLock<String> = LazyLock::new(|| {
+    serde_json::to_string(&Message::new("system", SYSTEM.as_str())).expect("message serialises")
+});
+
+/// The messages as a JSON array, as sent in a request body.
+pub fn to_json(messages: &[Message]) -> String {
+    let mut out = String::with_capacity(SYSTEM_JSON.len() + 1024);
+    out.push('[');
+    for (i, m) in messages.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if m.is_system_prompt() {
+            out.push_str(&SYSTEM_JSON);
+        } else {
+            out.push_str(&serde_json::to_string(m).expect("message serialises"));
+        }
+    }
+    out.push(']');
+    out
 }
 
 /// The messages for the first call.
@@ -148,6 +176,22 @@ mod tests {
     use super::*;
     use chrono::NaiveDate;
     use uuid::Uuid;
+
+    #[test]
+    fn messages_as_json_match_their_plain_serialisation() {
+        let r = req("Pegawai meminta wang \"kopi\" RM500.");
+        let repair = repair_messages(&r, "{\"a\": 1}", &["bad".to_string()]);
+        for m in [messages(&r), repair] {
+            assert!(m[0].is_system_prompt());
+            let ours: serde_json::Value = serde_json::from_str(&to_json(&m)).unwrap();
+            assert_eq!(ours, serde_json::to_value(&m).unwrap());
+        }
+        let copied = Message::new("system", SYSTEM.clone());
+        assert!(
+            !copied.is_system_prompt(),
+            "only the shared prompt takes the cached form"
+        );
+    }
 
     fn req(text: &str) -> EnrichRequest {
         EnrichRequest {

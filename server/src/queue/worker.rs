@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::value::to_raw_value;
 use tokio_util::sync::CancellationToken;
 
 use super::jobs::{self, ClaimedJob, Finished};
@@ -141,7 +142,7 @@ async fn run(shared: Arc<Shared>, job: ClaimedJob, permit: Option<Permit>) {
             shared.stats.succeeded.fetch_add(1, Relaxed);
             shared
                 .recorder
-                .finish(job.lease(), finished(&outcome, None))
+                .finish(job.lease(), finished(outcome, None))
                 .await
         }
         Err(err) => on_error(&shared, &job, &request, err).await,
@@ -192,7 +193,7 @@ async fn on_error(
         let error = format!("{message} (after {} attempts)", job.attempt);
         return shared
             .recorder
-            .finish(job.lease(), finished(&fallback, Some(error)))
+            .finish(job.lease(), finished(fallback, Some(error)))
             .await;
     }
     shared.stats.retries.fetch_add(1, Relaxed);
@@ -208,12 +209,12 @@ async fn on_error(
     .map_err(|e| e.to_string())
 }
 
-fn finished(outcome: &EnrichOutcome, error: Option<String>) -> Finished {
+fn finished(outcome: EnrichOutcome, error: Option<String>) -> Finished {
     let r = &outcome.result;
     Finished {
-        result: serde_json::to_value(r).expect("enrichment serialises"),
-        provenance: serde_json::to_value(&outcome.provenance).expect("provenance serialises"),
-        raw_reply: outcome.raw_reply.clone(),
+        result: to_raw_value(r).expect("enrichment serialises"),
+        provenance: to_raw_value(&outcome.provenance).expect("provenance serialises"),
+        raw_reply: outcome.raw_reply,
         needs_review: outcome.needs_review || error.is_some(),
         category: Some(r.classification.category.clone()),
         sector: Some(r.sector.sector.clone()),
