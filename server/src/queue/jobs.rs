@@ -179,10 +179,15 @@ pub struct Finished {
     pub sector: Option<String>,
     pub area: Option<String>,
     pub state: Option<String>,
+    /// The Acts the result names, distinct and sorted (for the dashboard).
+    pub acts: Vec<String>,
     /// `None`: enriched. `Some(error)`: attempts exhausted; the complaint is `failed` and the
     /// result (if any) is the builtin fallback.
     pub error: Option<String>,
 }
+
+/// Joins a job's Acts into one bound text; `chr(31)` in the statement.
+const ACTS_SEPARATOR: &str = "\u{1f}";
 
 /// Store results and finish jobs, many in one statement — each only if we still hold its
 /// lease. Returns the ids of the jobs finished; a job missing from it had lost its lease
@@ -195,9 +200,9 @@ pub async fn finish_batch(
         r#"
 WITH i AS (
     SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::jsonb[], $4::jsonb[], $5::jsonb[],
-        $6::bool[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+        $6::bool[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
     AS t(job_id, token, result, provenance, raw_reply, needs_review, category, sector, area,
-        state, error)
+        state, error, acts)
 ), j AS (
     UPDATE enrichment_jobs SET
         state = CASE WHEN i.error IS NULL THEN 'succeeded' ELSE 'failed' END,
@@ -209,18 +214,18 @@ WITH i AS (
     -- its rows, results and all, was a visible share of the statement).
     RETURNING enrichment_jobs.id AS job_id, enrichment_jobs.complaint_id, i.result,
         i.provenance, i.raw_reply, i.needs_review, i.category, i.sector, i.area, i.state,
-        i.error
+        i.error, string_to_array(i.acts, chr(31)) AS acts
 ), r AS (
     INSERT INTO enrichments (complaint_id, result, provenance, raw_reply, needs_review,
-        category, sector, area, state)
+        category, sector, area, state, acts)
     SELECT complaint_id, result, provenance, raw_reply, needs_review, category, sector,
-        area, state
+        area, state, acts
     FROM j
     ON CONFLICT (complaint_id) DO UPDATE SET result = excluded.result,
         provenance = excluded.provenance, raw_reply = excluded.raw_reply,
         needs_review = excluded.needs_review, category = excluded.category,
         sector = excluded.sector, area = excluded.area, state = excluded.state,
-        updated_at = now()
+        acts = excluded.acts, updated_at = now()
 ), c AS (
     UPDATE complaints SET
         status = CASE WHEN j.error IS NULL THEN 'enriched' ELSE 'failed' END,
@@ -290,6 +295,14 @@ SELECT job_id FROM j"#,
             items
                 .iter()
                 .map(|(_, f)| f.error.clone())
+                .collect::<Vec<_>>(),
+        )
+        // One text per job, the Acts joined by the unit separator (an array of arrays
+        // cannot be unnested row by row).
+        .bind(
+            items
+                .iter()
+                .map(|(_, f)| f.acts.join(ACTS_SEPARATOR))
                 .collect::<Vec<_>>(),
         )
         .fetch_all(pool)

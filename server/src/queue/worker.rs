@@ -220,8 +220,19 @@ fn finished(outcome: EnrichOutcome, error: Option<String>) -> Finished {
         sector: Some(r.sector.sector.clone()),
         area: Some(r.sector.area.clone()),
         state: r.five_w1h.place.state.clone(),
+        acts: acts(&r.legal),
         error,
     }
+}
+
+/// The distinct Acts of the legal references, sorted, as `enrichment_acts()` in SQL
+/// computes them from stored results. The unit separator, which joins them for the
+/// statement, cannot be part of a name.
+fn acts(legal: &[aduan_api::enrichment::LegalRef]) -> Vec<String> {
+    let mut acts: Vec<String> = legal.iter().map(|l| l.act.replace('\u{1f}', " ")).collect();
+    acts.sort();
+    acts.dedup();
+    acts
 }
 
 /// Renew this instance's leases every third of the lease.

@@ -39,6 +39,25 @@ async fn builtin_enrichment_runs_end_to_end_with_status_history() {
     assert_eq!(statuses, ["queued", "processing", "enriched"]);
     assert_eq!(detail["enrichment"]["provenance"]["provider"], "builtin");
     assert!(detail["enrichment"]["result"]["classification"]["category"].is_string());
+    // The Acts are written by the server beside the result; they must be what the
+    // database's own reading of the stored result gives.
+    let bribe = json!({"channel": "phone", "description":
+        "Pegawai kastam di Pelabuhan Klang meminta rasuah RM5,000 daripada saya untuk melepaskan kontena."});
+    assert_eq!(app.post_json(&bribe).await.status(), 202);
+    app.wait_for_status("enriched", 4, Duration::from_secs(20))
+        .await;
+    let (named, differing): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE cardinality(acts) > 0),
+                count(*) FILTER (WHERE (SELECT coalesce(array_agg(a ORDER BY a), '{}')
+                                        FROM unnest(acts) a)
+                                       IS DISTINCT FROM enrichment_acts(result))
+         FROM enrichments",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(named, 1, "the bribe names an Act");
+    assert_eq!(differing, 0);
     app.stop().await;
 }
 
