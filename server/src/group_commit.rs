@@ -8,6 +8,7 @@
 //! a busy intake pays the fixed costs once per batch. A reply is sent only after its batch
 //! committed, so the durability of a 202 is unchanged.
 
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -35,6 +36,7 @@ struct Pending {
 #[derive(Clone)]
 pub struct IntakeWriter {
     tx: mpsc::Sender<Pending>,
+    written: Arc<AtomicU64>,
 }
 
 impl IntakeWriter {
@@ -42,8 +44,14 @@ impl IntakeWriter {
     /// `Database::generic_plan_pool`); it ends when every `IntakeWriter` handle is dropped.
     pub fn start(pool: sqlx::PgPool, max_attempts: i32) -> Self {
         let (tx, rx) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(run(pool, max_attempts, rx));
-        IntakeWriter { tx }
+        let written = Arc::new(AtomicU64::new(0));
+        tokio::spawn(run(pool, max_attempts, rx, written.clone()));
+        IntakeWriter { tx, written }
+    }
+
+    /// Complaints written so far (a count that moves while intake is busy).
+    pub fn written(&self) -> Arc<AtomicU64> {
+        self.written.clone()
     }
 
     /// Write `submission` (in a batch with whatever else is waiting) and wait for the commit.
@@ -58,7 +66,12 @@ impl IntakeWriter {
     }
 }
 
-async fn run(pool: sqlx::PgPool, max_attempts: i32, mut rx: mpsc::Receiver<Pending>) {
+async fn run(
+    pool: sqlx::PgPool,
+    max_attempts: i32,
+    mut rx: mpsc::Receiver<Pending>,
+    written: Arc<AtomicU64>,
+) {
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     loop {
         // Take a slot before taking work: while all slots are busy, submissions queue up
@@ -69,10 +82,13 @@ async fn run(pool: sqlx::PgPool, max_attempts: i32, mut rx: mpsc::Receiver<Pendi
             return;
         }
         let pool = pool.clone();
+        let written = written.clone();
         let span = tracing::debug_span!("intake_batch", size = batch.len());
         tokio::spawn(
             async move {
+                let n = batch.len() as u64;
                 write(&pool, batch, max_attempts).await;
+                written.fetch_add(n, Relaxed);
                 drop(slot);
             }
             .instrument(span),

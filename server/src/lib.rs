@@ -82,6 +82,15 @@ impl Application {
         ));
         tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
+        let intake = group_commit::IntakeWriter::start(
+            db.generic_plan_pool(group_commit::IN_FLIGHT as u32),
+            args.max_attempts as i32,
+        );
+        tokio::spawn(db::search_index::tidy_pending_list(
+            db.pool.clone(),
+            intake.written(),
+            shutdown.clone(),
+        ));
         let analytics = analytics::Analytics::new(db.pool.clone(), hub.generation());
         let routes = http::route_table();
         let http_metrics =
@@ -95,10 +104,7 @@ impl Application {
                 max_files: args.max_files,
             },
             max_attempts: args.max_attempts as i32,
-            intake: group_commit::IntakeWriter::start(
-                db.generic_plan_pool(group_commit::IN_FLIGHT as u32),
-                args.max_attempts as i32,
-            ),
+            intake,
             events: hub,
             queue: queue.control(),
             shutdown,

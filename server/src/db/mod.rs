@@ -13,6 +13,7 @@ pub mod events;
 pub mod intake;
 pub mod processing;
 pub mod related;
+pub mod search_index;
 pub mod sessions;
 pub mod users;
 pub mod writeback;

@@ -174,3 +174,36 @@ async fn data_survives_a_restart() {
     assert_eq!(detail["reference"], body["reference"]);
     app.stop().await;
 }
+
+/// The search index's pending list is merged in the background, not by a submission:
+/// a while after a run of submissions there is nothing left to merge, and search finds
+/// the newest complaint.
+#[tokio::test]
+async fn the_search_index_pending_list_is_merged_in_the_background() {
+    let app = spawn_app().await;
+    app.pause(true).await;
+    app.submit_many("tidy", 20).await;
+    let mut merged_by_us = -1;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        // Destructive probe: it merges whatever is still pending, so it only counts when
+        // the background already did (0 pages left); otherwise submit again and wait.
+        merged_by_us = sqlx::query_scalar::<_, i64>(
+            "SELECT gin_clean_pending_list('complaint_search_idx'::regclass)",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if merged_by_us == 0 {
+            break;
+        }
+        app.submit_many("tidy-again", 5).await;
+    }
+    assert_eq!(
+        merged_by_us, 0,
+        "the pending list was left for the inserts to merge"
+    );
+    let found: Value = get_json(&app.client, app.url("/api/v1/complaints?q=kastam")).await;
+    assert!(found["items"].as_array().unwrap().len() >= 20, "{found}");
+    app.stop().await;
+}
