@@ -257,7 +257,12 @@ impl OpenAiProvider {
         }
         match serde_json::from_str(&text) {
             Ok(parsed) => {
-                let raw = RawValue::from_string(text).expect("parsed as JSON just above");
+                // The same parser accepted the text just above; were it ever to refuse
+                // it here, the parsed form is kept instead (never a panic in a job).
+                let raw = match RawValue::from_string(text) {
+                    Ok(raw) => raw,
+                    Err(_) => serde_json::value::to_raw_value(&parsed).expect("a value prints"),
+                };
                 Ok(Reply::Body(parsed, raw))
             }
             Err(_) => Ok(Reply::Rejected(format!(
