@@ -186,8 +186,9 @@ pub struct Finished {
     pub error: Option<String>,
 }
 
-/// Joins a job's Acts into one bound text; `chr(31)` in the statement.
-const ACTS_SEPARATOR: &str = "\u{1f}";
+/// Joins a job's Acts into one bound text; `chr(31)` in the statement. No Act name may
+/// contain it (see `worker::acts`).
+pub(super) const ACTS_SEPARATOR: &str = "\u{1f}";
 
 /// Store results and finish jobs, many in one statement — each only if we still hold its
 /// lease. Returns the ids of the jobs finished; a job missing from it had lost its lease
