@@ -105,14 +105,21 @@ impl AdaptiveLimit {
         let bound = bound.max(1);
         let mut s = self.lock();
         let unconstrained = s.limit >= f64::from(s.bound);
+        let before = s.limit.floor();
         s.bound = bound;
         s.limit = if unconstrained {
             f64::from(bound)
         } else {
             s.limit.min(f64::from(bound))
         };
+        let more_slots = s.limit.floor() > before;
         drop(s);
-        self.released.notify_waiters();
+        // Only new slots are news for the dispatcher. It sets the bound after every claim,
+        // with a `released` future already armed: waking it then for nothing made an idle
+        // dispatcher claim again every few milliseconds, a locked read each time.
+        if more_slots {
+            self.released.notify_waiters();
+        }
     }
 
     /// (bound, current limit, in flight)
@@ -136,6 +143,24 @@ mod tests {
         tokio::time::timeout(std::time::Duration::from_secs(1), released)
             .await
             .expect("the release is not lost");
+    }
+
+    #[tokio::test]
+    async fn only_a_raised_bound_wakes_the_waiter() {
+        let l = AdaptiveLimit::new(4);
+        let released = l.released();
+        l.set_bound(4); // what every claim does: the same bound again
+        l.set_bound(2);
+        let wait = std::time::Duration::from_millis(100);
+        tokio::pin!(released);
+        assert!(
+            tokio::time::timeout(wait, &mut released).await.is_err(),
+            "no new slot, no wake-up"
+        );
+        l.set_bound(8);
+        tokio::time::timeout(wait, released)
+            .await
+            .expect("a raised bound is a freed slot");
     }
 
     #[test]

@@ -191,6 +191,34 @@ async fn a_budget_slot_held_elsewhere_does_not_stall_claims() {
     app.stop().await;
 }
 
+/// With nothing to do, the dispatcher waits for work, a freed slot or the poll; it does not
+/// keep asking. Every claim takes the settings row `FOR UPDATE`, which stamps the row's
+/// `xmax` with a new transaction: an unchanged `xmax` means no claim was made.
+#[tokio::test]
+async fn an_idle_dispatcher_leaves_the_database_alone() {
+    let app = spawn_app_with(|a| a.poll_ms = 3_600_000).await;
+    app.submit_many("idle", 1).await; // a claim, a job, and then nothing to do
+    app.wait_for_status("enriched", 1, Duration::from_secs(30))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut stamps = std::collections::BTreeSet::new();
+    for _ in 0..10 {
+        let xmax: String =
+            sqlx::query_scalar("SELECT xmax::text FROM processing_settings WHERE id = 1")
+                .fetch_one(&app.pool)
+                .await
+                .unwrap();
+        stamps.insert(xmax);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        stamps.len() <= 2,
+        "claims kept coming while idle: {} different lockers in one second",
+        stamps.len()
+    );
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn live_bound_change_takes_effect() {
     let fake = FakeLlm::start(Duration::from_millis(300)).await;
