@@ -127,23 +127,36 @@ class App:
             return
 
     def read(self, method, path, body=None):
-        """A WebDriver call that changes nothing, retried when the driver drops the
-        connection (WebKitWebDriver does so now and then on a loaded machine)."""
+        """A WebDriver call that is safe to repeat, retried when the driver drops or stalls
+        the request (WebKitWebDriver does both now and then on a loaded machine)."""
         for attempt in range(4):
             try:
                 return http(method, f"{self.base}{path}", body)[1]["value"]
-            except (ConnectionError, http_client.RemoteDisconnected):
+            except (OSError, http_client.HTTPException) as e:  # reset, timeout, refused
                 if attempt == 3:
                     raise
+                print(f"     (WebDriver {method} {path}: {e!r}; again)", flush=True)
                 time.sleep(1)
 
     def js(self, script, *args):
         return self.read("POST", "/execute/sync", {"script": script, "args": list(args)})
 
-    def js_async(self, script, *args):
-        _, body = http("POST", f"{self.base}/execute/async",
-                       {"script": script, "args": list(args)}, timeout=120)
-        return body["value"]
+    def js_once(self, slot, script, *args):
+        """Run `script` (the body of an async function) at most once, keep its outcome in
+        `window[slot]` and poll for it. Every request here is safe to send again when the
+        driver drops it, which one `execute/async` call cannot promise for a script with
+        effects such as a submission."""
+        self.js(f"""
+if (!window['{slot}']) {{
+  window['{slot}'] = {{ done: false }};
+  const run = (async function() {{ {script} }}).apply(null, arguments);
+  run.then((value) => {{ window['{slot}'] = {{ done: true, value }}; }},
+           (error) => {{ window['{slot}'] = {{ done: true, value: {{ error }} }}; }});
+}}
+return true;""", *args)
+        poll = f"const r = window['{slot}']; return r && r.done ? r : null"
+        result = wait_for(f"the result of {slot}", lambda: self.js(poll), 120)
+        return result["value"]
 
     def exists(self, css):
         return self.js("return !!document.querySelector(arguments[0])", css)
@@ -290,18 +303,17 @@ def run(server, workdir):
         wait_for("the saved-on-this-computer notice",
                  lambda: app.exists(".intake .banner.ok"), 60)
         # A file, through the same command the file picker and drops lead to.
-        out = app.js_async("""
-const [path, size, done] = arguments;
+        out = app.js_once("__offlineSubmit", """
+const [path, size] = arguments;
 const ipc = window.__TAURI_INTERNALS__;
 const channel = '__CHANNEL__:' + ipc.transformCallback(() => {});
-ipc.invoke('intake_submit', {
+return await ipc.invoke('intake_submit', {
   server: localStorage.getItem('aduan.server'), token: sessionStorage.getItem('aduan.token'),
   complaint: { channel: 'walk_in', anonymous: true,
                description: 'Resit rasuah dilampirkan. Kod ujian desktoptiga.' },
   files: [{ path, name: 'resit.txt', size }], idempotencyKey: crypto.randomUUID(),
   onProgress: channel,
-}).then(done, (e) => done({ error: e }));
-""", attachment, os.path.getsize(attachment))
+});""", attachment, os.path.getsize(attachment))
         assert out.get("outcome") == "queued", out
         assert out["item"]["files"] == [{"name": "resit.txt", "size": os.path.getsize(attachment)}]
         app.click(".intake button.primary")  # "New complaint": the form and the pending list
