@@ -59,12 +59,8 @@ install_desktop_deps() {
 }
 
 # What the desktop end-to-end test drives the real app with: a virtual display, a private
-# session bus with a notification daemon, the kernel keyring tools, WebKitGTK's WebDriver
-# and tauri-driver (the npm CLI does not include it; crates.io has it).
+# session bus with a notification daemon, the kernel keyring tools and WebKitGTK's
+# WebDriver (spoken to directly; see desktop/tests/e2e/desktop_e2e.py).
 install_desktop_e2e_deps() {
     apt_install xvfb xauth dbus-x11 dunst keyutils webkit2gtk-driver
-    if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
-        step "installing tauri-driver"
-        cargo install tauri-driver --locked --version '^2'
-    fi
 }

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Runs desktop_e2e.py headless: Xvfb, a private D-Bus session with dunst (a rule logs every
 # notification it shows), a fresh HOME (so a fresh app data dir), and a new session
-# keyring. Needs target/debug/aduan-desktop and aduan-server built, tauri-driver on PATH
-# (or in ~/.cargo/bin) and apt: xvfb xauth dbus-x11 dunst keyutils webkit2gtk-driver.
+# keyring. Needs target/debug/aduan-desktop and aduan-server built, and apt: xvfb xauth
+# dbus-x11 dunst keyutils webkit2gtk-driver (WebKitWebDriver, which drives the app).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-driver=$(command -v tauri-driver || echo "$HOME/.cargo/bin/tauri-driver")
-[ -x "$driver" ] || { echo "tauri-driver not found: cargo install tauri-driver --locked --version ^2" >&2; exit 2; }
-export PATH="$(dirname "$driver"):$PATH"
+command -v WebKitWebDriver >/dev/null ||
+    { echo "WebKitWebDriver not found: apt-get install webkit2gtk-driver" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$here/../../.." && pwd)/target}"
 
 tmp=$(mktemp -d /tmp/aduan-desktop-run-XXXXXX)
