@@ -117,9 +117,9 @@ class App:
         self.base = f"{WEBDRIVER}/session/{self.sid}"
 
     def quit(self):
-        """End the session (WebKitWebDriver closes the app). The driver now and then drops
-        or stalls this request on a loaded machine, so it is sent again; a session that
-        is already gone answers 404, which counts as closed."""
+        """End the session (WebKitWebDriver closes the app). A dropped or stalled request
+        is sent again; a session that is already gone answers 404, which counts as
+        closed."""
         for attempt in range(3):
             try:
                 status, body = http("DELETE", self.base, timeout=60)
@@ -133,8 +133,8 @@ class App:
             return
 
     def read(self, method, path, body=None):
-        """A WebDriver call that is safe to repeat, retried when the driver drops or stalls
-        the request (WebKitWebDriver does both now and then on a loaded machine)."""
+        """A WebDriver call that is safe to repeat, sent again if the request is dropped or
+        stalls on a loaded machine."""
         for attempt in range(4):
             try:
                 return http(method, f"{self.base}{path}", body)[1]["value"]
