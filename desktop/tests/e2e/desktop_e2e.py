@@ -31,7 +31,7 @@ NOTIFY_LOG = os.environ["ADUAN_NOTIFY_LOG"]  # written by dunst's script rule (r
 # WebKitWebDriver is spoken to directly, on a port of its own (set in main). tauri-driver,
 # a proxy in front of it, forwards each request over a kept-alive connection that the
 # driver now and then resets, and then drops the request unanswered (four runs in
-# fifteen failed so here). With a fresh connection per request, as below, fourteen runs
+# fourteen failed so here). With a fresh connection per request, as below, fourteen runs
 # in fourteen passed.
 WEBDRIVER = None
 
