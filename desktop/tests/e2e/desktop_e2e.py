@@ -106,6 +106,19 @@ class Server:
         return body["token"]
 
 
+def resent(what, attempts, pause, send):
+    """`send()`, sent again (up to `attempts` times in all, `pause` seconds apart) when the
+    request is dropped or stalls on a loaded machine. Only for requests safe to repeat."""
+    for attempt in range(attempts):
+        try:
+            return send()
+        except (OSError, http_client.HTTPException) as e:  # reset, timeout, refused
+            if attempt == attempts - 1:
+                raise
+            print(f"     ({what}: {e!r}; again)", flush=True)
+            time.sleep(pause)
+
+
 class App:
     """One run of the desktop binary under WebDriver."""
 
@@ -117,32 +130,16 @@ class App:
         self.base = f"{WEBDRIVER}/session/{self.sid}"
 
     def quit(self):
-        """End the session (WebKitWebDriver closes the app). A dropped or stalled request
-        is sent again; a session that is already gone answers 404, which counts as
-        closed."""
-        for attempt in range(3):
-            try:
-                status, body = http("DELETE", self.base, timeout=60)
-            except (OSError, http_client.HTTPException) as e:  # reset, timeout, refused
-                if attempt == 2:
-                    raise
-                print(f"     (closing the app: {e!r}; again)", flush=True)
-                time.sleep(2)
-                continue
-            assert status in (200, 404), f"closing the app: {status} {body}"
-            return
+        """End the session (WebKitWebDriver closes the app). A session that is already
+        gone answers 404, which counts as closed."""
+        status, body = resent("closing the app", 3, 2,
+                              lambda: http("DELETE", self.base, timeout=60))
+        assert status in (200, 404), f"closing the app: {status} {body}"
 
     def read(self, method, path, body=None):
-        """A WebDriver call that is safe to repeat, sent again if the request is dropped or
-        stalls on a loaded machine."""
-        for attempt in range(4):
-            try:
-                return http(method, f"{self.base}{path}", body)[1]["value"]
-            except (OSError, http_client.HTTPException) as e:  # reset, timeout, refused
-                if attempt == 3:
-                    raise
-                print(f"     (WebDriver {method} {path}: {e!r}; again)", flush=True)
-                time.sleep(1)
+        """A WebDriver call that is safe to repeat."""
+        return resent(f"WebDriver {method} {path}", 4, 1,
+                      lambda: http(method, f"{self.base}{path}", body))[1]["value"]
 
     def js(self, script, *args):
         return self.read("POST", "/execute/sync", {"script": script, "args": list(args)})
