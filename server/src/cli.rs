@@ -7,6 +7,8 @@ use anyhow::{bail, Context};
 
 use crate::config::DbArgs;
 use crate::db::{self, audit::Verdict, Database};
+use crate::service::users::NewAccount;
+use crate::service::{Error as ServiceError, Services};
 
 /// `aduan-server user add NAME --role ROLE`, password from stdin.
 pub async fn user_add(
@@ -15,8 +17,6 @@ pub async fn user_add(
     role: &str,
     display: Option<&str>,
 ) -> anyhow::Result<()> {
-    let username =
-        crate::http::users::check_username(name).map_err(|m| anyhow::anyhow!("username {m}"))?;
     let role = Role::parse(role).context("unknown role")?;
     let mut password = String::new();
     std::io::stdin()
@@ -24,40 +24,37 @@ pub async fn user_add(
         .read_line(&mut password)
         .context("reading the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
-    crate::auth::check_password(&password).map_err(|m| anyhow::anyhow!("password {m}"))?;
     let db = Database::open(db_args).await?;
-    let hash = crate::auth::hash_password(&password);
-    let created = db::users::create(
-        &db.pool,
-        &username,
-        display.unwrap_or(&username),
-        role,
-        &hash,
-    )
-    .await?;
+    let services = Services::for_tool(db.pool.clone());
     let actor = db::audit::Actor {
         name: Some("command line".into()),
         ..Default::default()
     };
-    if let Some(u) = &created {
-        let details = serde_json::json!({"username": u.username, "role": u.role});
-        db::audit::record(
-            &db.pool,
-            &actor,
-            "user.create",
-            Some(("user", u.id.to_string())),
-            Some(details),
-        )
-        .await?;
+    let account = NewAccount {
+        username: name,
+        display_name: display.unwrap_or(name),
+        role,
+        password,
+    };
+    let created = services.create_user(&actor, account).await;
+    if created.is_ok() {
         db::audit::seal(&db.pool).await?;
     }
     db.close_tool().await;
     match created {
-        Some(u) => {
+        Ok(u) => {
             println!("created {} ({})", u.username, u.role.as_str());
             Ok(())
         }
-        None => bail!("a user named {username} already exists"),
+        Err(ServiceError::Invalid(fields)) => {
+            let why: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect();
+            bail!("{}", why.join("; "))
+        }
+        Err(ServiceError::Conflict { .. }) => bail!("a user named {name} already exists"),
+        Err(e) => Err(e.into()),
     }
 }
 

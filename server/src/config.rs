@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use secrecy::SecretString;
 
+/// Attempts per enrichment unless configured.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+
 /// Aduan complaint-intake server.
 #[derive(Debug, Parser)]
 #[command(name = "aduan-server", version, about, long_about = None)]
@@ -111,7 +114,7 @@ pub struct ServeArgs {
     #[arg(long, env = "ADUAN_WORKERS", default_value_t = 16)]
     pub workers: u32,
     /// Attempts per enrichment before it is marked failed.
-    #[arg(long, env = "ADUAN_MAX_ATTEMPTS", default_value_t = 5)]
+    #[arg(long, env = "ADUAN_MAX_ATTEMPTS", default_value_t = DEFAULT_MAX_ATTEMPTS)]
     pub max_attempts: u32,
     /// Seconds a claimed job's lease lasts without a heartbeat before it is rescued.
     #[arg(long, env = "ADUAN_LEASE_S", default_value_t = 60)]
@@ -132,7 +135,7 @@ pub struct ServeArgs {
     pub max_request_bytes: u64,
     /// Most files in one request.
     #[arg(long, env = "ADUAN_MAX_FILES", default_value_t = 20)]
-    pub max_files: usize,
+    pub max_files: u32,
     /// Browser origins allowed to call the API, besides the desktop app's own webview
     /// origins (comma-separated), e.g. https://aduan.example.gov.my.
     #[arg(long, env = "ADUAN_CORS_ORIGINS", value_delimiter = ',')]

@@ -27,7 +27,8 @@ pub async fn seed(pool: &PgPool, max_attempts: i32) -> anyhow::Result<()> {
     ] {
         let password = crate::auth::random_password();
         let hash = crate::auth::hash_password(&password);
-        if let Some(u) = db::users::create(pool, name, display, role, &hash).await? {
+        let mut conn = pool.acquire().await?;
+        if let Some(u) = db::users::create(&mut conn, name, display, role, &hash).await? {
             println!("demo user created: {name} / {password} ({})", role.as_str());
             if role == Role::Intake {
                 intake_user = Some(u);

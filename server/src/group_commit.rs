@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 use tracing::Instrument;
 
 use crate::db::intake::{self, InsertOutcome, Submission};
-use crate::http::error::is_unavailable;
+use crate::db::is_unavailable;
 
 /// Batches being written at the same time: one batch's commit overlaps the next one's work.
 /// Measured on two cores with `wrk` at 64 clients: one gave ~3,300 complaints/s, two

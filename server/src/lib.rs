@@ -16,6 +16,7 @@ pub mod http;
 pub mod llm_sim;
 pub mod metrics;
 pub mod queue;
+pub mod service;
 pub mod storage;
 pub mod telemetry;
 
@@ -23,6 +24,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use aduan_api::complaint::ComplaintStatus;
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -69,11 +71,10 @@ impl Application {
         let listener_task = tokio::spawn(events::run(
             db.pool.clone(),
             hub.clone(),
-            move |event| {
+            move |row| {
                 // New or re-queued work: claim now instead of at the next poll.
-                if event.kind == "complaint.created"
-                    || event.data.get("status").and_then(|s| s.as_str()) == Some("queued")
-                {
+                let queued = row.event.complaint().map(|c| c.status);
+                if queued == Some(ComplaintStatus::Queued) {
                     control.wake();
                 }
             },
@@ -95,6 +96,14 @@ impl Application {
         let routes = http::route_table();
         let http_metrics =
             metrics::http::HttpMetrics::new(routes.iter().map(|r| (&r.method, r.path)));
+        let services = service::Services {
+            pool: db.pool.clone(),
+            events: hub.clone(),
+            queue: Some(queue.control()),
+            case_sla: args.case_sla(),
+            sessions: sessions.clone(),
+            max_attempts: args.max_attempts as i32,
+        };
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
             blobs,
@@ -114,6 +123,7 @@ impl Application {
             analytics,
             http_metrics,
             case_sla: args.case_sla(),
+            services,
         });
         Ok(Application {
             listener,

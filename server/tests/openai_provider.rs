@@ -117,7 +117,10 @@ async fn run(
         extra: Some(json!({"provider": {"require_parameters": true}, "seed": 1})),
     };
     let enricher = Enricher::from_config(cfg).unwrap();
-    assert_eq!(enricher.provider_name(), "openai");
+    assert_eq!(
+        enricher.provider(),
+        aduan_api::processing::ProviderKind::Openai
+    );
     let req = EnrichRequest {
         complaint_id: uuid::Uuid::new_v4(),
         text: text.into(),

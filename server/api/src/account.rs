@@ -119,7 +119,7 @@ pub struct AuditEntry {
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     pub actor_name: Option<String>,
-    pub action: String,
+    pub action: AuditAction,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     pub ip: Option<String>,
@@ -131,4 +131,114 @@ pub struct AuditEntry {
     #[ts(type = "number | null")]
     pub seq: Option<i64>,
     pub hash: Option<String>,
+}
+
+/// What an audit entry records. Every write and every read of a person's data has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub enum AuditAction {
+    #[serde(rename = "login.success")]
+    LoginSuccess,
+    #[serde(rename = "login.failure")]
+    LoginFailure,
+    #[serde(rename = "logout")]
+    Logout,
+    #[serde(rename = "user.create")]
+    UserCreate,
+    #[serde(rename = "user.update")]
+    UserUpdate,
+    #[serde(rename = "complaint.create")]
+    ComplaintCreate,
+    #[serde(rename = "complaint.view")]
+    ComplaintView,
+    #[serde(rename = "complaint.reprocess")]
+    ComplaintReprocess,
+    #[serde(rename = "enrichment.correct")]
+    EnrichmentCorrect,
+    #[serde(rename = "attachment.add")]
+    AttachmentAdd,
+    #[serde(rename = "attachment.download")]
+    AttachmentDownload,
+    #[serde(rename = "attachment.preview")]
+    AttachmentPreview,
+    #[serde(rename = "processing.update")]
+    ProcessingUpdate,
+    #[serde(rename = "case.create")]
+    CaseCreate,
+    #[serde(rename = "case.view")]
+    CaseView,
+    #[serde(rename = "case.update")]
+    CaseUpdate,
+    #[serde(rename = "case.note")]
+    CaseNote,
+    #[serde(rename = "case.link")]
+    CaseLink,
+    #[serde(rename = "case.unlink")]
+    CaseUnlink,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 19] = [
+        AuditAction::LoginSuccess,
+        AuditAction::LoginFailure,
+        AuditAction::Logout,
+        AuditAction::UserCreate,
+        AuditAction::UserUpdate,
+        AuditAction::ComplaintCreate,
+        AuditAction::ComplaintView,
+        AuditAction::ComplaintReprocess,
+        AuditAction::EnrichmentCorrect,
+        AuditAction::AttachmentAdd,
+        AuditAction::AttachmentDownload,
+        AuditAction::AttachmentPreview,
+        AuditAction::ProcessingUpdate,
+        AuditAction::CaseCreate,
+        AuditAction::CaseView,
+        AuditAction::CaseUpdate,
+        AuditAction::CaseNote,
+        AuditAction::CaseLink,
+        AuditAction::CaseUnlink,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::LoginSuccess => "login.success",
+            AuditAction::LoginFailure => "login.failure",
+            AuditAction::Logout => "logout",
+            AuditAction::UserCreate => "user.create",
+            AuditAction::UserUpdate => "user.update",
+            AuditAction::ComplaintCreate => "complaint.create",
+            AuditAction::ComplaintView => "complaint.view",
+            AuditAction::ComplaintReprocess => "complaint.reprocess",
+            AuditAction::EnrichmentCorrect => "enrichment.correct",
+            AuditAction::AttachmentAdd => "attachment.add",
+            AuditAction::AttachmentDownload => "attachment.download",
+            AuditAction::AttachmentPreview => "attachment.preview",
+            AuditAction::ProcessingUpdate => "processing.update",
+            AuditAction::CaseCreate => "case.create",
+            AuditAction::CaseView => "case.view",
+            AuditAction::CaseUpdate => "case.update",
+            AuditAction::CaseNote => "case.note",
+            AuditAction::CaseLink => "case.link",
+            AuditAction::CaseUnlink => "case.unlink",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    #[test]
+    fn audit_action_names_match_serde() {
+        for action in AuditAction::ALL {
+            let json = serde_json::to_string(&action).unwrap();
+            assert_eq!(json, format!("\"{}\"", action.as_str()));
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+        }
+    }
 }

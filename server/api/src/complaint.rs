@@ -226,6 +226,9 @@ pub struct EnrichmentRecord {
     pub corrected_by: Option<Uuid>,
     pub corrected_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    /// Moves on with every result and correction; a correction sends it as `If-Match`.
+    #[ts(type = "number")]
+    pub version: i64,
     /// The provider's raw reply(ies); shown to admins only.
     #[ts(type = "unknown")]
     #[schema(value_type = Option<Object>)]
@@ -261,4 +264,19 @@ pub struct EnrichmentCorrection {
     #[serde(default)]
     #[ts(optional)]
     pub note: Option<String>,
+}
+
+/// `GET /api/v1/intake/limits`: what the server accepts in one submission, so clients state
+/// the limits before an upload instead of learning them from a refusal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct IntakeLimits {
+    /// Largest single file, in bytes.
+    #[ts(type = "number")]
+    pub max_file_bytes: u64,
+    /// Largest whole submission (description and every file), in bytes.
+    #[ts(type = "number")]
+    pub max_request_bytes: u64,
+    /// Most files in one submission.
+    pub max_files: u32,
 }

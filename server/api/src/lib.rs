@@ -9,6 +9,7 @@ pub mod case;
 pub mod complaint;
 pub mod enrichment;
 pub mod error;
+pub mod event;
 pub mod page;
 pub mod processing;
 pub mod taxonomy;

@@ -31,8 +31,47 @@ pub struct WorkerState {
     #[ts(type = "number")]
     pub in_flight: i64,
     pub paused: bool,
-    /// `openai` or `builtin`.
-    pub provider: String,
+    pub provider: ProviderKind,
+}
+
+/// Which enricher the workers call.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ProviderKind {
+    /// An OpenAI-compatible chat-completions endpoint.
+    Openai,
+    /// The offline enricher built into the server.
+    #[default]
+    Builtin,
+}
+
+impl ProviderKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProviderKind::Openai => "openai",
+            ProviderKind::Builtin => "builtin",
+        }
+    }
+}
+
+/// Counts of this instance's enrichment outcomes since it started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct InstanceCounters {
+    #[ts(type = "number")]
+    pub succeeded: u64,
+    #[ts(type = "number")]
+    pub failed: u64,
+    #[ts(type = "number")]
+    pub retries: u64,
+    /// Provider replies of 429 (rate limited).
+    #[ts(type = "number")]
+    pub rate_limited: u64,
+    #[ts(type = "number")]
+    pub timeouts: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
@@ -56,8 +95,7 @@ pub struct ProcessingStatus {
     /// Expected seconds until a complaint submitted now is enriched.
     pub eta_s_for_new_complaint: f64,
     /// Counters of this instance since it started.
-    #[ts(type = "Record<string, number>")]
-    pub instance_counters: std::collections::BTreeMap<String, u64>,
+    pub instance_counters: InstanceCounters,
 }
 
 /// `PATCH /api/v1/admin/processing`: change the bound and/or pause, live.

@@ -3,7 +3,7 @@
 //! them in `audit_seals` (`hash = sha256(prev_hash | seq | content)`) and removes them
 //! from `audit_pending`, so altering, deleting or slipping in an entry breaks the chain.
 
-use aduan_api::account::AuditEntry;
+use aduan_api::account::{AuditAction, AuditEntry};
 use chrono::{DateTime, SecondsFormat, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
@@ -39,7 +39,7 @@ impl Actor {
 pub async fn record<'e>(
     db: impl PgExecutor<'e>,
     actor: &Actor,
-    action: &str,
+    action: AuditAction,
     target: Option<(&str, String)>,
     details: Option<serde_json::Value>,
 ) -> Result<(), sqlx::Error> {
@@ -49,7 +49,7 @@ pub async fn record<'e>(
     )
     .bind(actor.id)
     .bind(&actor.name)
-    .bind(action)
+    .bind(action.as_str())
     .bind(target.as_ref().map(|t| t.0))
     .bind(target.map(|t| t.1))
     .bind(&actor.ip)
@@ -280,7 +280,7 @@ fn check_link(link: &Link, expected_seq: i64, prev: &str) -> Option<&'static str
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
     pub actor_id: Option<Uuid>,
-    pub action: Option<String>,
+    pub action: Option<AuditAction>,
     pub target_type: Option<String>,
     pub target_id: Option<String>,
     pub from: Option<DateTime<Utc>>,
@@ -300,7 +300,7 @@ pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditEntry>, sql
         qb.push(" AND a.actor_id = ").push_bind(v);
     }
     if let Some(v) = &f.action {
-        qb.push(" AND a.action = ").push_bind(v.clone());
+        qb.push(" AND a.action = ").push_bind(v.as_str());
     }
     if let Some(v) = &f.target_type {
         qb.push(" AND a.target_type = ").push_bind(v.clone());
@@ -319,21 +319,25 @@ pub async fn list(pool: &PgPool, f: &AuditFilter) -> Result<Vec<AuditEntry>, sql
     }
     qb.push(" ORDER BY a.id DESC LIMIT ").push_bind(f.limit + 1);
     let rows: Vec<SealedRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|SealedRow { row: r, seq, hash }| AuditEntry {
-            id: r.id,
-            at: r.at,
-            actor_id: r.actor_id,
-            actor_name: r.actor_name,
-            action: r.action,
-            target_type: r.target_type,
-            target_id: r.target_id,
-            ip: r.ip,
-            user_agent: r.user_agent,
-            details: r.details,
-            seq,
-            hash,
+    rows.into_iter()
+        .map(|SealedRow { row: r, seq, hash }| {
+            let action = AuditAction::parse(&r.action).ok_or_else(|| {
+                sqlx::Error::Decode(format!("unknown audit action {:?}", r.action).into())
+            })?;
+            Ok(AuditEntry {
+                id: r.id,
+                at: r.at,
+                actor_id: r.actor_id,
+                actor_name: r.actor_name,
+                action,
+                target_type: r.target_type,
+                target_id: r.target_id,
+                ip: r.ip,
+                user_agent: r.user_agent,
+                details: r.details,
+                seq,
+                hash,
+            })
         })
-        .collect())
+        .collect()
 }

@@ -1,9 +1,10 @@
 //! Writing cases. Each change runs in one transaction: lock the case row, check the
 //! version the client saw, apply the change, append its timeline entries and the
-//! `case.updated` event, bump the version. The HTTP layer composes these steps.
+//! `case.updated` event, bump the version. `service::cases` composes these steps.
 
 use aduan_api::account::Role;
 use aduan_api::case::{CasePriority, CaseStatus, TimelineWhat, UserRef};
+use aduan_api::event::EventKind;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -243,7 +244,7 @@ pub async fn record(
              ORDER BY n
          )
          INSERT INTO events (kind, case_id, data)
-         VALUES ('case.updated', $1, jsonb_build_object('id', $1, 'case_id', $1,
+         VALUES ($7, $1, jsonb_build_object('id', $1, 'case_id', $1,
              'reference', $5::text, 'version', $6::int8, 'changes', to_jsonb($3::text[]),
              'by', $2, 'at', now()))",
     )
@@ -253,6 +254,7 @@ pub async fn record(
     .bind(&data)
     .bind(&case.reference)
     .bind(version)
+    .bind(EventKind::CaseUpdated.as_str())
     .execute(db)
     .await?;
     Ok(())

@@ -4,7 +4,7 @@
 use aduan_api::case::{
     CaseDetail, CaseNote, CasePriority, CaseStatus, CaseSummary, TimelineEntry, UserRef,
 };
-use aduan_api::complaint::{Channel, ComplaintSummary};
+use aduan_api::complaint::ComplaintSummary;
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -212,19 +212,21 @@ struct ComplaintRow {
     updated_at: DateTime<Utc>,
 }
 
-impl From<ComplaintRow> for ComplaintSummary {
-    fn from(r: ComplaintRow) -> Self {
-        ComplaintSummary {
+impl TryFrom<ComplaintRow> for ComplaintSummary {
+    type Error = sqlx::Error;
+
+    fn try_from(r: ComplaintRow) -> Result<Self, sqlx::Error> {
+        Ok(ComplaintSummary {
             id: r.id,
             reference: r.reference,
-            channel: Channel::parse(&r.channel).unwrap_or(Channel::Other),
-            status: super::complaints::parse_status(&r.status),
+            channel: super::complaints::parse_channel(&r.channel)?,
+            status: super::complaints::parse_status(&r.status)?,
             needs_review: r.needs_review,
             excerpt: r.excerpt,
             anonymous: r.anonymous,
             created_at: r.created_at,
             updated_at: r.updated_at,
-        }
+        })
     }
 }
 
@@ -241,7 +243,7 @@ pub async fn complaint_summaries(
     .bind(ids)
     .fetch_all(db)
     .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 async fn complaints(db: &mut PgConnection, id: Uuid) -> Result<Vec<ComplaintSummary>, sqlx::Error> {

@@ -9,12 +9,19 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-pub fn parse_status(s: &str) -> ComplaintStatus {
-    ComplaintStatus::parse(s).unwrap_or(ComplaintStatus::Queued)
+/// A status column. The CHECK constraint admits only known statuses, so an unknown one is
+/// a schema this binary does not know: an error, never a guess.
+pub fn parse_status(s: &str) -> Result<ComplaintStatus, sqlx::Error> {
+    ComplaintStatus::parse(s).ok_or_else(|| unknown("complaint status", s))
 }
 
-fn parse_channel(s: &str) -> Channel {
-    Channel::parse(s).unwrap_or(Channel::Other)
+/// A channel column; as [`parse_status`].
+pub fn parse_channel(s: &str) -> Result<Channel, sqlx::Error> {
+    Channel::parse(s).ok_or_else(|| unknown("channel", s))
+}
+
+fn unknown(what: &str, value: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
 }
 
 #[derive(sqlx::FromRow)]
@@ -88,8 +95,8 @@ pub async fn get(
     Ok(Some(ComplaintDetail {
         id: r.id,
         reference: r.reference,
-        channel: parse_channel(&r.channel),
-        status: parse_status(&r.status),
+        channel: parse_channel(&r.channel)?,
+        status: parse_status(&r.status)?,
         needs_review: r.needs_review,
         description: r.description,
         anonymous: r.anonymous,
@@ -127,11 +134,12 @@ async fn enrichment(
         corrected_by: Option<Uuid>,
         corrected_at: Option<DateTime<Utc>>,
         updated_at: DateTime<Utc>,
+        version: i64,
         raw_reply: Option<serde_json::Value>,
     }
     let row: Option<Row> = sqlx::query_as(
         "SELECT result, provenance, needs_review, corrections, corrected_by, corrected_at,
-                updated_at, CASE WHEN $2 THEN raw_reply END AS raw_reply
+                updated_at, version, CASE WHEN $2 THEN raw_reply END AS raw_reply
          FROM enrichments WHERE complaint_id = $1",
     )
     .bind(id)
@@ -150,6 +158,7 @@ async fn enrichment(
             corrected_by: r.corrected_by,
             corrected_at: r.corrected_at,
             updated_at: r.updated_at,
+            version: r.version,
             raw_reply: r.raw_reply,
         })
     }))
@@ -174,13 +183,12 @@ async fn history(
         at: created_at,
         detail: None,
     };
-    Ok(std::iter::once(received)
-        .chain(rows.into_iter().map(|(status, at, detail)| StatusChange {
-            status: parse_status(&status),
-            at,
-            detail,
-        }))
-        .collect())
+    let mut history = vec![received];
+    for (status, at, detail) in rows {
+        let status = parse_status(&status)?;
+        history.push(StatusChange { status, at, detail });
+    }
+    Ok(history)
 }
 
 /// Filters of `GET /api/v1/complaints`, already validated.
@@ -274,20 +282,21 @@ pub async fn list(
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(filter.limit + 1);
     let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ComplaintSummary {
-            id: r.id,
-            reference: r.reference,
-            channel: parse_channel(&r.channel),
-            status: parse_status(&r.status),
-            needs_review: r.needs_review,
-            excerpt: r.excerpt,
-            anonymous: r.anonymous,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
+    rows.into_iter()
+        .map(|r| {
+            Ok(ComplaintSummary {
+                id: r.id,
+                reference: r.reference,
+                channel: parse_channel(&r.channel)?,
+                status: parse_status(&r.status)?,
+                needs_review: r.needs_review,
+                excerpt: r.excerpt,
+                anonymous: r.anonymous,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The owner of a complaint, to check access before adding attachments.

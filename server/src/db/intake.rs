@@ -1,6 +1,8 @@
 //! Writing new complaints: one statement for a whole batch of submissions.
 
+use aduan_api::account::AuditAction;
 use aduan_api::complaint::ComplaintAccepted;
+use aduan_api::event::EventKind;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -82,7 +84,7 @@ WITH input AS (
     INSERT INTO enrichment_jobs (complaint_id, max_attempts) SELECT id, $23 FROM c
 ), e AS (
     INSERT INTO events (kind, complaint_id, owner_id, data)
-    SELECT 'complaint.created', c.id, c.created_by,
+    SELECT $24::text, c.id, c.created_by,
         jsonb_build_object('id', c.id, 'complaint_id', c.id, 'reference', c.reference,
                            'status', c.status, 'at', c.created_at)
     FROM c
@@ -95,7 +97,7 @@ WITH input AS (
 ), au AS (
     INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
         details)
-    SELECT i.created_by, i.actor_name, 'complaint.create', 'complaint', c.id::text, i.ip,
+    SELECT i.created_by, i.actor_name, $25::text, 'complaint', c.id::text, i.ip,
         i.user_agent, jsonb_build_object('reference', c.reference, 'attachments', i.files)
     FROM c JOIN input i ON i.id = c.id
 )
@@ -110,14 +112,16 @@ struct AcceptedRow {
     created_at: DateTime<Utc>,
 }
 
-impl From<AcceptedRow> for ComplaintAccepted {
-    fn from(r: AcceptedRow) -> Self {
-        ComplaintAccepted {
+impl TryFrom<AcceptedRow> for ComplaintAccepted {
+    type Error = sqlx::Error;
+
+    fn try_from(r: AcceptedRow) -> Result<Self, sqlx::Error> {
+        Ok(ComplaintAccepted {
             id: r.id,
             reference: r.reference,
-            status: parse_status(&r.status),
+            status: parse_status(&r.status)?,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -180,6 +184,8 @@ pub async fn insert_many(
     let files = submissions.iter().flat_map(|s| &s.files);
     let rows: Vec<AcceptedRow> = super::attachments::bind_files(query.bind(owners), files)
         .bind(max_attempts)
+        .bind(EventKind::ComplaintCreated.as_str())
+        .bind(AuditAction::ComplaintCreate.as_str())
         .fetch_all(pool)
         .await?;
 
@@ -188,7 +194,7 @@ pub async fn insert_many(
     let mut outcomes = Vec::with_capacity(submissions.len());
     for (submission, id) in submissions.iter().zip(&ids) {
         let outcome = match (created.remove(id), &submission.idempotency) {
-            (Some(row), _) => InsertOutcome::Created(row.into()),
+            (Some(row), _) => InsertOutcome::Created(row.try_into()?),
             (None, Some(idem)) => earlier_submission(pool, idem, submission.actor.id).await?,
             // Only an idempotency conflict skips a row.
             (None, None) => return Err(sqlx::Error::RowNotFound),
@@ -222,7 +228,7 @@ async fn earlier_submission(
     .await?;
     Ok(
         if first.idempotency_hash.as_deref() == Some(idem.content_hash.as_str()) {
-            InsertOutcome::Repeated(first.accepted.into())
+            InsertOutcome::Repeated(first.accepted.try_into()?)
         } else {
             InsertOutcome::KeyReused
         },

@@ -163,3 +163,20 @@ async fn ensure_database(pg: &EmbeddedPostgres) -> anyhow::Result<()> {
     conn.close().await?;
     Ok(())
 }
+
+/// Connection-level failures and server shutdown are "the database is down", not bugs.
+pub fn is_unavailable(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
+            // 08: connection exception; 57P0x: admin/crash shutdown, cannot connect now.
+            c.starts_with("08") || c.starts_with("57P")
+        }),
+        _ => false,
+    }
+}

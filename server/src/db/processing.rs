@@ -2,7 +2,7 @@
 //! instances from the jobs table.
 
 use aduan_api::processing::{Latency, QueueDepth};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 
 #[derive(Debug, Clone, Copy, sqlx::FromRow)]
 pub struct Settings {
@@ -17,7 +17,7 @@ pub async fn settings(pool: &PgPool) -> Result<Settings, sqlx::Error> {
 }
 
 pub async fn update_settings(
-    pool: &PgPool,
+    db: &mut PgConnection,
     concurrency: Option<i32>,
     paused: Option<bool>,
 ) -> Result<Settings, sqlx::Error> {
@@ -28,7 +28,7 @@ pub async fn update_settings(
     )
     .bind(concurrency)
     .bind(paused)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await
 }
 

@@ -2,7 +2,7 @@
 
 use aduan_api::account::{Role, User};
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::auth::{AuthUser, SESSION_TTL};
@@ -71,14 +71,14 @@ pub async fn revoke(pool: &PgPool, hash: &[u8; 32]) -> Result<(), sqlx::Error> {
 }
 
 /// End every session of a user (disabled, password changed, role changed).
-pub async fn revoke_user(pool: &PgPool, user: Uuid) -> Result<(), sqlx::Error> {
+pub async fn revoke_user(db: &mut PgConnection, user: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(
         "WITH r AS (UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL)
          SELECT pg_notify($2, 'user:' || $1::text)",
     )
     .bind(user)
     .bind(CHANNEL)
-    .execute(pool)
+    .execute(db)
     .await?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 
 use aduan_api::account::{AssignableUser, Role, User};
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 #[derive(sqlx::FromRow)]
@@ -90,7 +90,7 @@ pub async fn assignable(pool: &PgPool) -> Result<Vec<AssignableUser>, sqlx::Erro
 
 /// Insert a user; `Ok(None)` when the username is taken.
 pub async fn create(
-    pool: &PgPool,
+    db: &mut PgConnection,
     username: &str,
     display_name: &str,
     role: Role,
@@ -105,14 +105,14 @@ pub async fn create(
     .bind(display_name)
     .bind(role.as_str())
     .bind(password_hash)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(r.map(Into::into))
 }
 
 /// Apply the given changes; `None` when the user does not exist.
 pub async fn update(
-    pool: &PgPool,
+    db: &mut PgConnection,
     id: Uuid,
     display_name: Option<&str>,
     role: Option<Role>,
@@ -130,7 +130,7 @@ pub async fn update(
     .bind(role.map(Role::as_str))
     .bind(disabled)
     .bind(password_hash)
-    .fetch_optional(pool)
+    .fetch_optional(db)
     .await?;
     Ok(r.map(Into::into))
 }

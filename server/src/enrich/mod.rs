@@ -13,6 +13,7 @@ pub mod prompt;
 pub mod schema;
 pub mod validate;
 
+use aduan_api::processing::ProviderKind;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -122,11 +123,10 @@ impl Enricher {
         }
     }
 
-    /// `openai` or `builtin`.
-    pub fn provider_name(&self) -> &'static str {
+    pub fn provider(&self) -> ProviderKind {
         match self {
-            Enricher::Builtin => "builtin",
-            Enricher::OpenAi(_) => "openai",
+            Enricher::Builtin => ProviderKind::Builtin,
+            Enricher::OpenAi(_) => ProviderKind::Openai,
         }
     }
 

@@ -134,7 +134,7 @@ pub async fn run(
             }
             match tail.poll(&pool).await {
                 Ok(events) => {
-                    if events.iter().any(|e| e.kind.starts_with("complaint.")) {
+                    if events.iter().any(|e| e.event.kind().is_complaint()) {
                         hub.generation.bump();
                     }
                     for event in events {

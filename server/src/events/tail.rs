@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::PgPool;
 
-use crate::db::events::EventRow;
+use crate::db::events::{self, EventRow};
 
 /// How long a skipped id may still turn up (a slow commit) before it is taken for a
 /// rolled-back insert.
@@ -23,11 +23,8 @@ pub struct Tail {
 impl Tail {
     /// Start at the end of the log: history is for resuming clients, not for broadcast.
     pub async fn start(pool: &PgPool) -> Result<Self, sqlx::Error> {
-        let max_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM events")
-            .fetch_one(pool)
-            .await?;
         Ok(Tail {
-            max_id,
+            max_id: events::last_id(pool).await?,
             gaps: HashMap::new(),
         })
     }
@@ -38,30 +35,17 @@ impl Tail {
         self.gaps
             .retain(|_, seen| now.duration_since(*seen) < GAP_PATIENCE);
         let gaps: Vec<i64> = self.gaps.keys().copied().collect();
-        let rows: Vec<EventRow> = sqlx::query_as(
-            // Two index range/lookups, not `id > $1 OR id = ANY($2)`: PostgreSQL answers
-            // that OR by filtering every row of the table, which grew with the table
-            // (13 ms per poll at 28,000 events, against 0.2 ms for this form).
-            "(SELECT id, kind, owner_id, data FROM events WHERE id > $1 ORDER BY id LIMIT $3)
-             UNION ALL
-             (SELECT id, kind, owner_id, data FROM events WHERE id = ANY($2) AND id <= $1)
-             ORDER BY id",
-        )
-        .bind(self.max_id)
-        .bind(&gaps)
-        .bind(BATCH)
-        .fetch_all(pool)
-        .await?;
-        for row in &rows {
-            if row.id > self.max_id {
+        let (ids, rows) = events::after_with_gaps(pool, self.max_id, &gaps, BATCH).await?;
+        for id in ids {
+            if id > self.max_id {
                 if self.gaps.len() < MAX_GAPS {
-                    for missing in self.max_id + 1..row.id {
+                    for missing in self.max_id + 1..id {
                         self.gaps.insert(missing, now);
                     }
                 }
-                self.max_id = row.id;
+                self.max_id = id;
             } else {
-                self.gaps.remove(&row.id);
+                self.gaps.remove(&id);
             }
         }
         Ok(rows)

@@ -248,6 +248,14 @@ impl ClientMeta {
     pub fn actor(&self, user: &AuthUser) -> db::audit::Actor {
         db::audit::Actor::user(user, Some(self.ip.clone()), self.user_agent.clone())
     }
+
+    /// The signed-in user as the caller of a domain operation.
+    pub fn caller<'a>(&self, user: &'a AuthUser) -> crate::service::Caller<'a> {
+        crate::service::Caller {
+            user,
+            actor: self.actor(user),
+        }
+    }
 }
 
 /// Apply [`authenticate`] to a router.

@@ -1,6 +1,7 @@
 //! `GET /api/v1/attachments/{id}`: the stored bytes, byte-exact, with `Range` support, always
 //! as a download (`Content-Disposition: attachment`) of the sniffed type.
 
+use aduan_api::account::AuditAction;
 use std::io::SeekFrom;
 
 use axum::body::Body;
@@ -51,7 +52,7 @@ pub async fn download(
     audit::record(
         &state.pool,
         &meta.actor(&user),
-        "attachment.download",
+        AuditAction::AttachmentDownload,
         Some(("attachment", id.to_string())),
         Some(details),
     )

@@ -1,5 +1,6 @@
 //! `GET /api/v1/admin/audit`: the audit log, newest first, with filters.
 
+use aduan_api::account::AuditAction;
 use aduan_api::account::AuditEntry;
 use aduan_api::page::Page;
 use axum::extract::rejection::QueryRejection;
@@ -21,7 +22,7 @@ pub fn routes() -> Routes {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct AuditQuery {
     actor_id: Option<Uuid>,
-    action: Option<String>,
+    action: Option<AuditAction>,
     target_type: Option<String>,
     target_id: Option<String>,
     /// RFC 3339 or YYYY-MM-DD (Malaysian midnight).

@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`, `/api/v1/me` and event tickets.
 
+use aduan_api::account::AuditAction;
 use aduan_api::account::{EventTicket, LoginRequest, LoginResponse, User};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
@@ -61,7 +62,7 @@ pub async fn login(
         Some((user, _)) if ok && !user.disabled => user,
         _ => {
             db::sessions::record_failure(&state.pool, &username, &meta.ip).await?;
-            db::audit::record(&state.pool, &actor, "login.failure", None, None).await?;
+            db::audit::record(&state.pool, &actor, AuditAction::LoginFailure, None, None).await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
@@ -82,7 +83,7 @@ pub async fn login(
     db::audit::record(
         &state.pool,
         &actor,
-        "login.success",
+        AuditAction::LoginSuccess,
         Some(("user", user.id.to_string())),
         None,
     )
@@ -133,7 +134,14 @@ pub async fn logout(
 ) -> ApiResult<StatusCode> {
     db::sessions::revoke(&state.pool, &user.session).await?;
     state.sessions.forget_session(&user.session);
-    db::audit::record(&state.pool, &meta.actor(&user), "logout", None, None).await?;
+    db::audit::record(
+        &state.pool,
+        &meta.actor(&user),
+        AuditAction::Logout,
+        None,
+        None,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

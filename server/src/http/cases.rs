@@ -6,7 +6,8 @@
 //! `version_conflict` with the current one, so an officer never overwrites a change they
 //! have not seen.
 
-use aduan_api::case::{CaseDetail, CasePriority, CaseStatus, CaseSummary, NewCase, TimelineWhat};
+use aduan_api::account::AuditAction;
+use aduan_api::case::{CaseDetail, CasePriority, CaseStatus, CaseSummary, NewCase};
 use aduan_api::page::Page;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
@@ -15,8 +16,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::json;
-use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, OFFICERS};
@@ -24,12 +23,7 @@ use super::complaints::{encode_cursor, parse_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::audit;
-use crate::db::case_writes::{self, Locked};
 use crate::db::cases::{self, AssigneeFilter, ListFilter};
-use crate::domain::FieldError;
-
-/// Most complaints given when opening a case.
-const MAX_COMPLAINTS: usize = 100;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -135,158 +129,12 @@ pub async fn create(
     body: Result<Json<NewCase>, JsonRejection>,
 ) -> ApiResult<Response> {
     let Json(new) = body.map_err(json_rejection)?;
-    let (title, ids) = check_new(&new)?;
-    let priority = new.priority.unwrap_or(CasePriority::Normal);
-    let mut tx = state.pool.begin().await?;
-    let assignee = match new.assignee_id {
-        Some(a) => Some(assignee(&mut tx, a).await?),
-        None => None,
-    };
-    let linked = linkable(&mut tx, &ids).await?;
-    let id = Uuid::now_v7();
-    let reference = case_writes::insert(
-        &mut tx,
-        id,
-        &title,
-        priority,
-        new.assignee_id,
-        user.id,
-        &ids,
-    )
-    .await?;
-    case_writes::link(&mut tx, id, &ids, user.id)
-        .await
-        .map_err(taken_in_race)?;
-    let mut changes = vec![TimelineWhat::Created {
-        title: title.clone(),
-        priority,
-    }];
-    if let Some(a) = &assignee {
-        changes.push(TimelineWhat::Assignee {
-            from: None,
-            to: Some(a.clone()),
-        });
-    }
-    changes.extend(linked);
-    let case = Locked {
-        id,
-        reference: reference.clone(),
-        title,
-        status: CaseStatus::Evaluation,
-        priority,
-        assignee,
-        version: 1,
-    };
-    case_writes::record(&mut tx, &case, user.id, 1, &changes).await?;
-    let details = json!({ "reference": reference, "complaints": ids });
-    audit::record(
-        &mut *tx,
-        &meta.actor(&user),
-        "case.create",
-        Some(("case", id.to_string())),
-        Some(details),
-    )
-    .await?;
-    let mut reply = respond(&mut tx, &state, id, StatusCode::CREATED).await?;
-    tx.commit().await?;
-    state.events.changed();
+    let case = state.services.open_case(&meta.caller(&user), new).await?;
+    let id = case.summary.id;
+    let mut reply = with_etag(StatusCode::CREATED, case);
     let location = format!("/api/v1/cases/{id}").parse().expect("valid header");
     reply.headers_mut().insert(header::LOCATION, location);
     Ok(reply)
-}
-
-/// The trimmed title and the distinct complaint ids of a new case, or 422.
-fn check_new(new: &NewCase) -> ApiResult<(String, Vec<Uuid>)> {
-    let mut errors = Vec::new();
-    let title = check_title(&new.title).map_err(|m| errors.push(FieldError::new("title", m)));
-    let mut ids = new.complaint_ids.clone();
-    ids.sort();
-    ids.dedup();
-    if ids.is_empty() {
-        errors.push(FieldError::new(
-            "complaint_ids",
-            "must name at least one complaint",
-        ));
-    } else if ids.len() > MAX_COMPLAINTS {
-        errors.push(FieldError::new(
-            "complaint_ids",
-            format!("may name at most {MAX_COMPLAINTS} complaints"),
-        ));
-    }
-    match title {
-        Ok(t) if errors.is_empty() => Ok((t, ids)),
-        _ => Err(invalid(&errors)),
-    }
-}
-
-/// A title: trimmed, 1–200 characters.
-pub fn check_title(title: &str) -> Result<String, &'static str> {
-    let t = title.trim();
-    match t.chars().count() {
-        0 => Err("must not be empty"),
-        201.. => Err("must be at most 200 characters"),
-        _ => Ok(t.to_string()),
-    }
-}
-
-/// The complaints exist and belong to no case yet: their `complaint_linked` entries.
-pub async fn linkable(db: &mut PgConnection, ids: &[Uuid]) -> ApiResult<Vec<TimelineWhat>> {
-    let found = case_writes::complaint_references(db, ids).await?;
-    let missing: Vec<String> = ids
-        .iter()
-        .filter(|id| !found.iter().any(|f| f.0 == **id))
-        .map(Uuid::to_string)
-        .collect();
-    if !missing.is_empty() {
-        let msg = format!("names unknown complaints: {}", missing.join(", "));
-        return Err(invalid(&[FieldError::new("complaint_ids", msg)]));
-    }
-    if let Some((complaint, case_id, reference)) =
-        case_writes::cases_of(db, ids).await?.into_iter().next()
-    {
-        return Err(in_other_case(complaint, Some((case_id, reference))));
-    }
-    Ok(found
-        .into_iter()
-        .map(|(complaint_id, reference)| TimelineWhat::ComplaintLinked {
-            complaint_id,
-            reference,
-        })
-        .collect())
-}
-
-fn in_other_case(complaint: Uuid, case: Option<(Uuid, String)>) -> ApiError {
-    let (case_id, reference) = case.unzip();
-    let message = match &reference {
-        Some(r) => {
-            format!("Complaint {complaint} already belongs to case {r}; unlink it there first.")
-        }
-        None => format!("Complaint {complaint} already belongs to another case."),
-    };
-    ApiError::new(StatusCode::CONFLICT, "complaint_in_other_case", message).with_details(json!({
-        "complaint_id": complaint, "case_id": case_id, "case_reference": reference,
-    }))
-}
-
-/// A link that lost a race with another case's link to the same complaint.
-pub fn taken_in_race(e: sqlx::Error) -> ApiError {
-    match &e {
-        sqlx::Error::Database(d) if d.constraint() == Some("case_complaints_complaint_key") => {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "complaint_in_other_case",
-                "A complaint was just linked to another case.",
-            )
-        }
-        _ => e.into(),
-    }
-}
-
-/// The user to assign, or 422 naming `assignee_id`.
-pub async fn assignee(db: &mut PgConnection, id: Uuid) -> ApiResult<aduan_api::case::UserRef> {
-    case_writes::assignable(db, id)
-        .await?
-        .map_err(|m| invalid(&[FieldError::new("assignee_id", m)]))
 }
 
 /// One case with its complaints, notes and timeline; its version is the `ETag`.
@@ -301,16 +149,16 @@ pub async fn detail(
 ) -> ApiResult<Response> {
     let id = case_id(id)?;
     let mut conn = state.pool.acquire().await?;
-    let reply = respond(&mut conn, &state, id, StatusCode::OK).await?;
+    let case = state.services.read_case(&mut conn, id).await?;
     audit::record(
         &mut *conn,
         &meta.actor(&user),
-        "case.view",
+        AuditAction::CaseView,
         Some(("case", id.to_string())),
         None,
     )
     .await?;
-    Ok(reply)
+    Ok(with_etag(StatusCode::OK, case))
 }
 
 pub fn case_id(id: Result<Path<Uuid>, PathRejection>) -> ApiResult<Uuid> {
@@ -318,27 +166,24 @@ pub fn case_id(id: Result<Path<Uuid>, PathRejection>) -> ApiResult<Uuid> {
         .map_err(|_| ApiError::not_found("case"))
 }
 
-/// The case as it now is, with its version as the `ETag`.
-pub async fn respond(
-    db: &mut PgConnection,
-    state: &AppState,
-    id: Uuid,
-    status: StatusCode,
-) -> ApiResult<Response> {
-    let detail = cases::detail(db, id, state.case_sla)
-        .await?
-        .ok_or_else(|| ApiError::not_found("case"))?;
+/// A case reply: the case, with its version as the `ETag`.
+pub fn with_etag(status: StatusCode, detail: CaseDetail) -> Response {
     let etag = format!("\"{}\"", detail.summary.version);
-    Ok((status, [(header::ETAG, etag)], Json(detail)).into_response())
+    (status, [(header::ETAG, etag)], Json(detail)).into_response()
 }
 
-/// The version the client last saw, from `If-Match`; 428 without one.
+/// The version of the case the client last saw, from `If-Match`; 428 without one.
 pub fn expected_version(headers: &HeaderMap) -> ApiResult<i64> {
+    if_match(headers, "the case")
+}
+
+/// The version of `what` the client last saw, from `If-Match`; 428 without one.
+pub fn if_match(headers: &HeaderMap, what: &str) -> ApiResult<i64> {
     let value = headers.get(header::IF_MATCH).ok_or_else(|| {
         ApiError::new(
             StatusCode::PRECONDITION_REQUIRED,
             "precondition_required",
-            "Send If-Match: \"<version>\" with the version of the case you last read.",
+            format!("Send If-Match: \"<version>\" with the version of {what} you last read."),
         )
     })?;
     value
@@ -349,40 +194,9 @@ pub fn expected_version(headers: &HeaderMap) -> ApiResult<i64> {
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid_if_match",
-                "If-Match must be a case version, e.g. \"3\".",
+                format!("If-Match must be a version of {what}, e.g. \"3\"."),
             )
         })
-}
-
-/// Lock the case for this transaction and check the client saw its current version.
-pub async fn lock_checked(db: &mut PgConnection, id: Uuid, expected: i64) -> ApiResult<Locked> {
-    let case = case_writes::lock(db, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("case"))?;
-    if case.version != expected {
-        return Err(ApiError::new(
-            StatusCode::PRECONDITION_FAILED,
-            "version_conflict",
-            format!(
-                "The case was changed by someone else (now version {}, you sent {expected}). \
-                 Reload it and try again.",
-                case.version
-            ),
-        )
-        .with_details(json!({ "current_version": case.version })));
-    }
-    Ok(case)
-}
-
-/// 422 naming the fields, worded for cases.
-pub fn invalid(errors: &[FieldError]) -> ApiError {
-    let mut e = ApiError::validation(errors);
-    let summary: Vec<String> = errors
-        .iter()
-        .map(|e| format!("{} {}", e.field, e.message))
-        .collect();
-    e.message = format!("The request is not valid: {}.", summary.join("; "));
-    e
 }
 
 /// A body that is not JSON (400), not JSON at all (415) or not the expected shape (422).

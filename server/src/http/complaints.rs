@@ -1,7 +1,9 @@
 //! `/api/v1/complaints`: intake, listing and detail.
 
+use aduan_api::account::AuditAction;
 use aduan_api::complaint::{
     AttachmentInfo, Channel, ComplaintAccepted, ComplaintDetail, ComplaintStatus, ComplaintSummary,
+    IntakeLimits,
 };
 use aduan_api::page::Page;
 use axum::extract::{Path, Query, Request, State};
@@ -32,6 +34,7 @@ pub fn routes() -> Routes {
             post(create).layer(unlimited()),
         )
         .add(Method::GET, "/complaints", STAFF, get(list))
+        .add(Method::GET, "/intake/limits", STAFF, get(limits))
         .add(Method::GET, "/complaints/{id}", STAFF, get(detail))
         .add(
             Method::POST,
@@ -39,6 +42,13 @@ pub fn routes() -> Routes {
             STAFF,
             post(add_attachments).layer(unlimited()),
         )
+}
+
+/// What one submission may carry, as this server is configured.
+#[utoipa::path(get, path = "/api/v1/intake/limits", tag = "complaints",
+    responses((status = 200, body = IntakeLimits)))]
+pub async fn limits(State(state): State<AppState>) -> Json<IntakeLimits> {
+    Json(state.limits)
 }
 
 /// Whether `user` may see a complaint entered by `owner`: intake staff only their own.
@@ -263,7 +273,7 @@ pub async fn detail(
     audit::record(
         &state.pool,
         &meta.actor(&user),
-        "complaint.view",
+        AuditAction::ComplaintView,
         Some(("complaint", id.to_string())),
         None,
     )
@@ -315,7 +325,7 @@ pub async fn add_attachments(
     audit::record(
         &state.pool,
         &meta.actor(&user),
-        "attachment.add",
+        AuditAction::AttachmentAdd,
         Some(("complaint", id.to_string())),
         Some(details),
     )

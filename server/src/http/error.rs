@@ -79,6 +79,17 @@ impl ApiError {
         .with_details(json!({ "fields": fields }))
     }
 
+    /// 422 naming every invalid field, for requests other than a complaint.
+    pub fn invalid_request(errors: &[FieldError]) -> Self {
+        let mut e = Self::validation(errors);
+        let summary: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{} {}", e.field, e.message))
+            .collect();
+        e.message = format!("The request is not valid: {}.", summary.join("; "));
+        e
+    }
+
     pub fn database_unavailable() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -117,20 +128,40 @@ impl From<sqlx::Error> for ApiError {
     }
 }
 
-/// Connection-level failures and server shutdown are "the database is down", not bugs.
-pub fn is_unavailable(err: &sqlx::Error) -> bool {
-    match err {
-        sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::Protocol(_)
-        | sqlx::Error::WorkerCrashed => true,
-        sqlx::Error::Database(db) => db.code().is_some_and(|c| {
-            // 08: connection exception; 57P0x: admin/crash shutdown, cannot connect now.
-            c.starts_with("08") || c.starts_with("57P")
-        }),
-        _ => false,
+pub use crate::db::is_unavailable;
+
+impl From<crate::service::Error> for ApiError {
+    fn from(err: crate::service::Error) -> Self {
+        use crate::service::Error;
+        match err {
+            Error::NotFound(what) => ApiError::not_found(what),
+            Error::Invalid(fields) => ApiError::invalid_request(&fields),
+            Error::Conflict {
+                code,
+                message,
+                details,
+            } => {
+                let e = ApiError::new(StatusCode::CONFLICT, code, message);
+                match details {
+                    Some(d) => e.with_details(d),
+                    None => e,
+                }
+            }
+            Error::Stale {
+                what,
+                current,
+                sent,
+            } => ApiError::new(
+                StatusCode::PRECONDITION_FAILED,
+                "version_conflict",
+                format!(
+                    "The {what} was changed by someone else (now version {current}, you sent \
+                     {sent}). Reload it and try again."
+                ),
+            )
+            .with_details(json!({ "current_version": current })),
+            Error::Database(e) => ApiError::from_db(&e),
+        }
     }
 }
 

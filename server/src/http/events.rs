@@ -17,6 +17,7 @@ use super::{ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::events::{self, EventRow};
 use aduan_api::account::Role;
+use aduan_api::event::{Event as ApiEvent, ProcessingStatsEvent};
 
 /// How often admins get `processing.stats`.
 const STATS_EVERY: Duration = Duration::from_secs(5);
@@ -36,7 +37,8 @@ pub struct EventsQuery {
 
 /// The event stream (`text/event-stream`).
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
-    responses((status = 200, content_type = "text/event-stream", description = "complaint.created, complaint.status_changed, complaint.enriched, case.updated, processing.stats")))]
+    responses((status = 200, content_type = "text/event-stream", body = aduan_api::event::Event,
+        description = "`event:` is the kind (complaint.created, complaint.status_changed, complaint.enriched, complaint.corrected, case.updated, processing.stats), `data:` its JSON")))]
 pub async fn stream(
     State(state): State<AppState>,
     user: AuthUser,
@@ -62,14 +64,22 @@ pub async fn stream(
     // filtered: concurrent transactions may commit (and notify) out of id order.
     let replayed_up_to = replay.last().map(|e| e.id).or(last_id).unwrap_or(0);
     let replay = futures::stream::iter(replay).map(Ok::<_, Infallible>);
-    let live = live.filter_map(move |item| {
-        let out = match item {
-            Ok(e) if e.id <= replayed_up_to || !visible(&e) => None,
-            Ok(e) => Some(Ok(EventRow::clone(&e))),
-            Err(_lagged) => None,
-        };
-        futures::future::ready(out)
-    });
+    // A subscriber that fell behind the buffer would miss events: its stream ends instead,
+    // and the client resumes from the log with `Last-Event-ID`.
+    let live = live
+        .take_while(|item| {
+            if item.is_err() {
+                tracing::info!("event stream fell behind; closing it so the client resumes");
+            }
+            futures::future::ready(item.is_ok())
+        })
+        .filter_map(move |item| {
+            let out = match item {
+                Ok(e) if e.id > replayed_up_to && visible(&e) => Some(Ok(EventRow::clone(&e))),
+                _ => None,
+            };
+            futures::future::ready(out)
+        });
     let shutdown = state.shutdown.clone();
     let changes = replay.chain(live).map(|r| r.map(to_sse));
     // Admins also get the processing figures every few seconds (not logged, no id).
@@ -88,12 +98,13 @@ fn processing_stats(state: AppState) -> impl Stream<Item = Result<Event, Infalli
     futures::stream::unfold(state, |state| async move {
         loop {
             tokio::time::sleep(STATS_EVERY).await;
-            if let Ok(status) = super::processing::read_status(&state).await {
-                let data = serde_json::json!({ "at": chrono::Utc::now(), "stats": status });
-                let event = Event::default()
-                    .event("processing.stats")
-                    .data(data.to_string());
-                return Some((Ok(event), state));
+            if let Ok(stats) = super::processing::read_status(&state).await {
+                let at = chrono::Utc::now();
+                let event = ApiEvent::ProcessingStats(Box::new(ProcessingStatsEvent { at, stats }));
+                let sse = Event::default()
+                    .event(event.kind().as_str())
+                    .data(event.data_json());
+                return Some((Ok(sse), state));
             }
         }
     })
@@ -102,6 +113,6 @@ fn processing_stats(state: AppState) -> impl Stream<Item = Result<Event, Infalli
 fn to_sse(e: EventRow) -> Event {
     Event::default()
         .id(e.id.to_string())
-        .event(e.kind)
-        .data(e.data.to_string())
+        .event(e.event.kind().as_str())
+        .data(e.event.data_json())
 }

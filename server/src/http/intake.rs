@@ -124,12 +124,22 @@ pub fn check_content_length(headers: &HeaderMap, limits: &UploadLimits) -> ApiRe
     }
 }
 
+/// A size in the unit the limits are set in (MiB), as the UI states it too.
+pub fn mib(bytes: u64) -> String {
+    let m = bytes as f64 / (1024.0 * 1024.0);
+    if m.fract() == 0.0 {
+        format!("{m:.0} MiB")
+    } else {
+        format!("{m:.1} MiB")
+    }
+}
+
 fn request_too_large(limits: &UploadLimits) -> ApiError {
     ApiError::too_large(
         "request_too_large",
         format!(
-            "The upload is larger than the {} MB allowed per submission.",
-            limits.max_request_bytes / 1_000_000
+            "The upload is larger than the {} allowed per submission.",
+            mib(limits.max_request_bytes)
         ),
     )
 }
@@ -164,7 +174,7 @@ pub async fn read_multipart(state: &AppState, request: Request) -> ApiResult<Mul
                 out.complaint = Some(parse_complaint(&bytes)?);
             }
             Some("file") => {
-                if out.files.len() == state.limits.max_files {
+                if out.files.len() == state.limits.max_files as usize {
                     return Err(ApiError::too_large(
                         "too_many_files",
                         format!(
@@ -239,8 +249,8 @@ async fn store_file(
             StoreError::TooLarge { .. } => ApiError::too_large(
                 "file_too_large",
                 format!(
-                    "\"{name}\" is larger than the {} MB allowed per file.",
-                    limits.max_file_bytes / 1_000_000
+                    "\"{name}\" is larger than the {} allowed per file.",
+                    mib(limits.max_file_bytes)
                 ),
             ),
             StoreError::Empty => {

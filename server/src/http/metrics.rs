@@ -175,7 +175,7 @@ fn pool(state: &AppState, out: &mut String) {
         "histogram",
         "Duration of provider calls by outcome.",
     );
-    let provider = state.queue.provider_name();
+    let provider = state.queue.provider().as_str();
     for (outcome, histogram) in state.queue.call_latency() {
         let labels = format!("provider=\"{provider}\",outcome=\"{outcome}\"");
         histogram.render(out, name, &labels);

@@ -36,13 +36,8 @@ use crate::storage::BlobStore;
 
 pub use error::{ApiError, ApiResult};
 
-/// Upload limits, enforced while streaming.
-#[derive(Debug, Clone, Copy)]
-pub struct UploadLimits {
-    pub max_file_bytes: u64,
-    pub max_request_bytes: u64,
-    pub max_files: usize,
-}
+/// Upload limits, enforced while streaming and served to clients as they are.
+pub type UploadLimits = aduan_api::complaint::IntakeLimits;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -70,6 +65,8 @@ pub struct StateInner {
     pub http_metrics: Arc<crate::metrics::http::HttpMetrics>,
     /// When a case counts as overdue.
     pub case_sla: crate::db::cases::Sla,
+    /// The domain operations (case work, corrections, users, processing controls).
+    pub services: crate::service::Services,
 }
 
 impl AppState {

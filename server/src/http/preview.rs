@@ -2,6 +2,7 @@
 //! re-encoded downscaled (so a crafted file never reaches the webview as-is), text is sent
 //! as UTF-8 text, and a PDF is sent as itself for the app's own viewer, sandboxed.
 
+use aduan_api::account::AuditAction;
 use std::io::Cursor;
 
 use axum::body::Body;
@@ -97,7 +98,7 @@ pub async fn preview(
     audit::record(
         &state.pool,
         &meta.actor(&user),
-        "attachment.preview",
+        AuditAction::AttachmentPreview,
         Some(("attachment", id.to_string())),
         Some(details),
     )

@@ -1,7 +1,9 @@
 //! The processing controls: `GET/PATCH /api/v1/admin/processing` and
 //! `POST /api/v1/complaints/{id}/reprocess`.
 
-use aduan_api::processing::{ProcessingChange, ProcessingStatus, WorkerState};
+use aduan_api::processing::{
+    InstanceCounters, ProcessingChange, ProcessingStatus, ProviderKind, WorkerState,
+};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -13,9 +15,7 @@ use uuid::Uuid;
 use super::access::{ClientMeta, Routes, ADMINS, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
-use crate::db::{audit, processing};
-use crate::domain::FieldError;
-use crate::queue::jobs;
+use crate::db::processing;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -43,10 +43,9 @@ pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
     let pool = state.queue.snapshot();
     let limit = settings.concurrency.max(1) as u32;
     let waiting = queue.queued + queue.retrying;
-    let default_call_s = if state.queue.provider_name() == "builtin" {
-        0.01
-    } else {
-        5.0
+    let default_call_s = match state.queue.provider() {
+        ProviderKind::Builtin => 0.01,
+        ProviderKind::Openai => 5.0,
     };
     let eta = processing::eta_seconds(
         waiting,
@@ -54,23 +53,20 @@ pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
         latency_ms.p50,
         default_call_s,
     );
-    let counters = [
-        ("succeeded", pool.succeeded_total),
-        ("failed", pool.failed_total),
-        ("retries", pool.retries_total),
-        ("rate_limited", pool.rate_limited_total),
-        ("timeouts", pool.timeouts_total),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
+    let counters = InstanceCounters {
+        succeeded: pool.succeeded_total,
+        failed: pool.failed_total,
+        retries: pool.retries_total,
+        rate_limited: pool.rate_limited_total,
+        timeouts: pool.timeouts_total,
+    };
     Ok(ProcessingStatus {
         workers: WorkerState {
             limit,
             adaptive_limit: pool.adaptive_limit.min(limit),
             in_flight: queue.running,
             paused: settings.paused,
-            provider: state.queue.provider_name().to_string(),
+            provider: state.queue.provider(),
         },
         queue,
         throughput_per_min,
@@ -91,30 +87,10 @@ pub async fn change(
     body: Result<Json<ProcessingChange>, JsonRejection>,
 ) -> ApiResult<Json<ProcessingStatus>> {
     let Json(change) = body.map_err(|e| ApiError::bad_request("malformed_json", e.body_text()))?;
-    if let Some(c) = change.concurrency {
-        if !(1..=10_000).contains(&c) {
-            return Err(ApiError::validation(&[FieldError::new(
-                "concurrency",
-                "must be between 1 and 10000",
-            )]));
-        }
-    }
-    let settings = processing::update_settings(
-        &state.pool,
-        change.concurrency.map(|c| c as i32),
-        change.paused,
-    )
-    .await?;
-    state.queue.bound_changed(settings.concurrency as u32);
-    let details = serde_json::to_value(&change).ok();
-    audit::record(
-        &state.pool,
-        &meta.actor(&user),
-        "processing.update",
-        None,
-        details,
-    )
-    .await?;
+    state
+        .services
+        .change_processing(&meta.caller(&user), change)
+        .await?;
     Ok(Json(read_status(&state).await?))
 }
 
@@ -129,19 +105,7 @@ pub async fn reprocess(
     id: Result<Path<Uuid>, axum::extract::rejection::PathRejection>,
 ) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
-    let status = jobs::requeue(&state.pool, id, state.max_attempts)
-        .await?
-        .ok_or_else(|| ApiError::not_found("complaint"))?;
-    state.queue.wake();
-    state.events.changed();
-    audit::record(
-        &state.pool,
-        &meta.actor(&user),
-        "complaint.reprocess",
-        Some(("complaint", id.to_string())),
-        None,
-    )
-    .await?;
+    let status = state.services.reprocess(&meta.caller(&user), id).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(json!({"id": id, "status": status})),

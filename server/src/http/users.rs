@@ -7,14 +7,13 @@ use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
 use axum::routing::{get, patch};
 use axum::Json;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, ADMINS, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
-use crate::auth::{self, AuthUser};
+use crate::auth::AuthUser;
 use crate::db;
-use crate::domain::FieldError;
+use crate::service::users::NewAccount;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -43,17 +42,6 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(db::users::list(&state.pool).await?))
 }
 
-/// Validate a username: lowercase letters, digits, `.`, `_`, `-`; 2–64 characters.
-pub fn check_username(name: &str) -> Result<String, String> {
-    let name = name.trim().to_lowercase();
-    let ok = (2..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
-    ok.then_some(name)
-        .ok_or_else(|| "must be 2–64 of a-z, 0-9, '.', '_' or '-'".to_string())
-}
-
 /// Create an account.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = aduan_api::error::ErrorBody),
@@ -65,42 +53,16 @@ pub async fn create(
     body: Result<Json<NewUser>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
     let Json(new) = body.map_err(|e| ApiError::bad_request("malformed_json", e.body_text()))?;
-    let mut errors = Vec::new();
-    let username = check_username(&new.username)
-        .map_err(|m| errors.push(FieldError::new("username", m)))
-        .ok();
-    if let Err(m) = auth::check_password(&new.password) {
-        errors.push(FieldError::new("password", m));
-    }
-    let display_name = new.display_name.trim().to_string();
-    if display_name.is_empty() {
-        errors.push(FieldError::new("display_name", "is required"));
-    }
-    let Some(username) = username.filter(|_| errors.is_empty()) else {
-        return Err(ApiError::validation(&errors));
+    let account = NewAccount {
+        username: &new.username,
+        display_name: &new.display_name,
+        role: new.role,
+        password: new.password,
     };
-    let password = new.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?;
-    let user = db::users::create(&state.pool, &username, &display_name, new.role, &hash)
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::CONFLICT,
-                "username_taken",
-                "That username is already in use.",
-            )
-        })?;
-    let details = json!({"username": user.username, "role": user.role});
-    db::audit::record(
-        &state.pool,
-        &meta.actor(&admin),
-        "user.create",
-        Some(("user", user.id.to_string())),
-        Some(details),
-    )
-    .await?;
+    let user = state
+        .services
+        .create_user(&meta.actor(&admin), account)
+        .await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -118,57 +80,6 @@ pub async fn change(
 ) -> ApiResult<Json<User>> {
     let Path(id) = id.map_err(|_| ApiError::not_found("user"))?;
     let Json(change) = body.map_err(|e| ApiError::bad_request("malformed_json", e.body_text()))?;
-    if id == admin.id
-        && (change.disabled == Some(true) || change.role.is_some_and(|r| r != admin.role))
-    {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "cannot_demote_self",
-            "Admins cannot disable or demote their own account.",
-        ));
-    }
-    let hash = match change.password.clone() {
-        Some(p) => {
-            auth::check_password(&p)
-                .map_err(|m| ApiError::validation(&[FieldError::new("password", m)]))?;
-            Some(
-                tokio::task::spawn_blocking(move || auth::hash_password(&p))
-                    .await
-                    .map_err(ApiError::internal)?,
-            )
-        }
-        None => None,
-    };
-    let display_name = change
-        .display_name
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty());
-    let user = db::users::update(
-        &state.pool,
-        id,
-        display_name,
-        change.role,
-        change.disabled,
-        hash.as_deref(),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("user"))?;
-    if change.disabled == Some(true) || change.role.is_some() || change.password.is_some() {
-        db::sessions::revoke_user(&state.pool, id).await?;
-        state.sessions.forget_user(id);
-    }
-    let details = json!({
-        "display_name": change.display_name, "role": change.role, "disabled": change.disabled,
-        "password_reset": change.password.is_some(),
-    });
-    db::audit::record(
-        &state.pool,
-        &meta.actor(&admin),
-        "user.update",
-        Some(("user", id.to_string())),
-        Some(details),
-    )
-    .await?;
-    Ok(Json(user))
+    let caller = meta.caller(&admin);
+    Ok(Json(state.services.change_user(&caller, id, change).await?))
 }

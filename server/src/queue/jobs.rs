@@ -4,7 +4,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::value::RawValue;
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+
+use aduan_api::complaint::ComplaintStatus;
+use aduan_api::event::EventKind;
+
+use crate::db::complaints::parse_status;
 use uuid::Uuid;
 
 /// A job this instance holds a lease on.
@@ -83,6 +88,11 @@ pub(super) fn status_change_tail(src: &str, kind: &str) -> String {
     )
 }
 
+/// An event kind as an SQL literal, for the `kind` of [`status_change_tail`].
+pub(super) fn sql_kind(kind: EventKind) -> String {
+    format!("'{}'", kind.as_str())
+}
+
 /// What a claim saw and took.
 #[derive(Debug, Default)]
 pub struct ClaimBatch {
@@ -150,7 +160,7 @@ SELECT claimed.id, claimed.complaint_id, claimed.attempt, claimed.max_attempts,
     c.created_at AS received_at
 FROM claimed JOIN c ON c.id = claimed.complaint_id
 ORDER BY claimed.id"#,
-        tail = status_change_tail("c", "'complaint.status_changed'")
+        tail = status_change_tail("c", &sql_kind(EventKind::ComplaintStatusChanged))
     );
     let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
         .bind(want)
@@ -226,7 +236,7 @@ WITH i AS (
         provenance = excluded.provenance, raw_reply = excluded.raw_reply,
         needs_review = excluded.needs_review, category = excluded.category,
         sector = excluded.sector, area = excluded.area, state = excluded.state,
-        acts = excluded.acts, updated_at = now()
+        acts = excluded.acts, version = enrichments.version + 1, updated_at = now()
 ), c AS (
     UPDATE complaints SET
         status = CASE WHEN j.error IS NULL THEN 'enriched' ELSE 'failed' END,
@@ -238,7 +248,11 @@ WITH i AS (
 SELECT job_id FROM j"#,
         tail = status_change_tail(
             "c",
-            "CASE WHEN status = 'enriched' THEN 'complaint.enriched' ELSE 'complaint.status_changed' END"
+            &format!(
+                "CASE WHEN status = 'enriched' THEN {} ELSE {} END",
+                sql_kind(EventKind::ComplaintEnriched),
+                sql_kind(EventKind::ComplaintStatusChanged)
+            )
         )
     );
     sqlx::query_scalar(&sql)
@@ -332,7 +346,7 @@ WITH j AS (
     RETURNING complaints.id, complaints.created_by, 'queued'::text AS status, $5::text AS detail
 ){tail}
 SELECT count(*) FROM c"#,
-        tail = status_change_tail("c", "'complaint.status_changed'")
+        tail = status_change_tail("c", &sql_kind(EventKind::ComplaintStatusChanged))
     );
     let n: i64 = sqlx::query_scalar(&sql)
         .bind(lease.job_id)
@@ -374,10 +388,10 @@ pub async fn heartbeat(
 /// pending or running. Returns the complaint's status afterwards, `None` if it does not
 /// exist.
 pub async fn requeue(
-    pool: &PgPool,
+    db: &mut PgConnection,
     complaint_id: Uuid,
     max_attempts: i32,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<ComplaintStatus>, sqlx::Error> {
     let sql = format!(
         r#"
 WITH j AS (
@@ -392,13 +406,14 @@ WITH j AS (
         'reprocess requested'::text AS detail
 ){tail}
 SELECT coalesce((SELECT status FROM c), (SELECT status FROM complaints WHERE id = $1))"#,
-        tail = status_change_tail("c", "'complaint.status_changed'")
+        tail = status_change_tail("c", &sql_kind(EventKind::ComplaintStatusChanged))
     );
-    sqlx::query_scalar(&sql)
+    let status: Option<String> = sqlx::query_scalar(&sql)
         .bind(complaint_id)
         .bind(max_attempts)
-        .fetch_one(pool)
-        .await
+        .fetch_one(db)
+        .await?;
+    status.map(|s| parse_status(&s)).transpose()
 }
 
 /// Whether any job waits to be claimed (due or not): background chores give way to it.

@@ -1,6 +1,7 @@
 //! Housekeeping that one instance at a time does for all: rescuing jobs whose lease
 //! expired (their instance crashed or stalled) and pruning finished jobs and old events.
 
+use aduan_api::event::EventKind;
 use chrono::Utc;
 use sqlx::PgPool;
 
@@ -37,7 +38,7 @@ WITH j AS (
     RETURNING complaints.id, complaints.created_by, complaints.status, j.last_error AS detail
 ){tail}
 SELECT count(*) FROM c"#,
-        tail = jobs::status_change_tail("c", "'complaint.status_changed'")
+        tail = jobs::status_change_tail("c", &jobs::sql_kind(EventKind::ComplaintStatusChanged))
     );
     let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
     tx.commit().await?;

@@ -132,7 +132,7 @@ impl Queue {
         tasks.spawn(worker::dispatch(shared.clone(), stop_claiming.clone()));
         tasks.spawn(worker::heartbeat(shared.clone(), stop_all.clone()));
         tasks.spawn(worker::maintain(shared.clone(), stop_all.clone()));
-        tracing::info!(instance = %shared.instance, workers = shared.cfg.workers, provider = shared.enricher.provider_name(), "queue started");
+        tracing::info!(instance = %shared.instance, workers = shared.cfg.workers, provider = shared.enricher.provider().as_str(), "queue started");
         Ok(Queue {
             shared,
             stop_claiming,
@@ -214,8 +214,8 @@ impl QueueControl {
         self.shared.wake.notify_one();
     }
 
-    pub fn provider_name(&self) -> &'static str {
-        self.shared.enricher.provider_name()
+    pub fn provider(&self) -> aduan_api::processing::ProviderKind {
+        self.shared.enricher.provider()
     }
 
     /// Durations of this instance's provider calls: (`ok`, `error`).

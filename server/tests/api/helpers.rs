@@ -208,7 +208,9 @@ pub async fn sign_in_all(pool: &PgPool, base: &str) -> std::collections::HashMap
     let hash = HASH.get_or_init(|| aduan_server::auth::hash_password(PASSWORD));
     let mut tokens = std::collections::HashMap::new();
     for role in Role::ALL {
-        let _ = aduan_server::db::users::create(pool, role.as_str(), role.as_str(), role, hash)
+        let mut conn = pool.acquire().await.unwrap();
+        let name = role.as_str();
+        let _ = aduan_server::db::users::create(&mut conn, name, name, role, hash)
             .await
             .unwrap();
         tokens.insert(role, login(base, role.as_str(), PASSWORD).await);

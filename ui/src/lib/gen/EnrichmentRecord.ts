@@ -15,6 +15,10 @@ provenance: Record<string, unknown>, needs_review: boolean,
  */
 corrections: Record<string, unknown> | null, corrected_by: string | null, corrected_at: string | null, updated_at: string, 
 /**
+ * Moves on with every result and correction; a correction sends it as `If-Match`.
+ */
+version: number, 
+/**
  * The provider's raw reply(ies); shown to admins only.
  */
 raw_reply: unknown, };

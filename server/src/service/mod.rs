@@ -1,0 +1,52 @@
+//! Domain operations: each owns its transaction, writes its audit entry and its events in
+//! that transaction, and signals the event hub after the commit. HTTP handlers parse,
+//! authorise and answer; the command line calls the same operations.
+
+pub mod case_changes;
+pub mod cases;
+pub mod corrections;
+mod error;
+pub mod processing;
+pub mod users;
+
+use sqlx::PgPool;
+
+use crate::auth::AuthUser;
+use crate::db::audit::Actor;
+use crate::events::EventHub;
+
+pub use error::{Error, Result};
+
+/// What the operations need. Cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    pub events: EventHub,
+    /// This instance's workers; none in the command-line tools.
+    pub queue: Option<crate::queue::QueueControl>,
+    pub case_sla: crate::db::cases::Sla,
+    /// Verified sessions of this instance, dropped at once when a user's sessions end.
+    pub sessions: std::sync::Arc<crate::auth::cache::SessionCache>,
+    /// Attempts given to each (re-)queued enrichment job.
+    pub max_attempts: i32,
+}
+
+impl Services {
+    /// For a command-line tool: no workers, no other subscribers of this process's events.
+    pub fn for_tool(pool: PgPool) -> Self {
+        Services {
+            pool,
+            events: EventHub::default(),
+            queue: None,
+            case_sla: Default::default(),
+            sessions: Default::default(),
+            max_attempts: crate::config::DEFAULT_MAX_ATTEMPTS as i32,
+        }
+    }
+}
+
+/// Who asks for an operation, and from where (for the audit entry).
+pub struct Caller<'a> {
+    pub user: &'a AuthUser,
+    pub actor: Actor,
+}
