@@ -9,8 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aduan_api::complaint::ComplaintStatus;
+use aduan_api::event::Event;
 use futures::StreamExt;
-use serde::Deserialize;
 use tauri::async_runtime::JoinHandle;
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -73,25 +74,29 @@ impl Watcher {
     }
 }
 
-/// The `data:` of a complaint event, reduced to what is classified here.
-#[derive(Debug, Deserialize)]
-struct ComplaintEventData {
-    complaint_id: Option<Uuid>,
-    status: Option<String>,
-}
-
-/// Whether an event means a complaint finished, and how. Pure, for tests.
+/// Whether an event means a complaint finished, and how. Pure, for tests. Every kind is
+/// named, so a kind added to the contract does not compile here until it is decided.
 pub fn classify(event: &SseEvent) -> Option<(Uuid, Outcome)> {
-    let outcome = match event.kind.as_str() {
-        "complaint.enriched" => Outcome::Analysed,
-        "complaint.status_changed" => Outcome::Failed, // confirmed by `status` below
-        _ => return None,
+    let event = match Event::from_parts(&event.kind, &event.data) {
+        Ok(e) => e,
+        Err(e) => {
+            // A newer server's kind or a damaged line: skip it, the stream goes on.
+            tracing::warn!(error = %e, "unreadable event skipped");
+            return None;
+        }
     };
-    let data: ComplaintEventData = serde_json::from_str(&event.data).ok()?;
-    if outcome == Outcome::Failed && data.status.as_deref() != Some("failed") {
-        return None;
+    match event {
+        Event::ComplaintEnriched(c) => Some((c.complaint_id, Outcome::Analysed)),
+        Event::ComplaintStatusChanged(c) if c.status == ComplaintStatus::Failed => {
+            Some((c.complaint_id, Outcome::Failed))
+        }
+        // Corrections are an officer's edit, not a finished analysis.
+        Event::ComplaintStatusChanged(_)
+        | Event::ComplaintCreated(_)
+        | Event::ComplaintCorrected(_)
+        | Event::CaseUpdated(_)
+        | Event::ProcessingStats(_) => None,
     }
-    Some((data.complaint_id?, outcome))
 }
 
 /// Wait before the `failures`-th retry in a row: 1 s, 2 s, 4 s … capped at [`MAX_BACKOFF`].

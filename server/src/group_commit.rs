@@ -17,9 +17,9 @@ use tracing::Instrument;
 use crate::db::intake::{self, InsertOutcome, Submission};
 use crate::db::is_unavailable;
 
-/// Batches being written at the same time: one batch's commit overlaps the next one's work.
-/// Measured on two cores with `wrk` at 64 clients: one gave ~3,300 complaints/s, two
-/// 3,500–4,600, four and eight about 3,000 (more statements competing for the same cores).
+/// Batches being written at the same time: one batch's commit overlaps the next one's work,
+/// while more would only have statements compete for the same cores
+/// (docs/performance.md has the figures).
 pub const IN_FLIGHT: usize = 2;
 /// The largest batch; bigger ones gain little and make a failed batch costlier to redo.
 const MAX_BATCH: usize = 64;

@@ -6,7 +6,7 @@ use aduan_server::{db, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
 // buffers across the runtime's threads; mimalloc's per-thread free lists cost less CPU
-// there than glibc's malloc (measured in the README's Performance section).
+// there than glibc's malloc (docs/performance.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -10,33 +10,46 @@ fn event(kind: &str, data: &str) -> SseEvent {
 
 const ID: &str = "0190f5f0-0000-7000-8000-000000000001";
 
+/// The data of a complaint event as the server sends it.
+fn complaint(status: &str) -> String {
+    format!(
+        r#"{{"id":"{ID}","complaint_id":"{ID}","status":"{status}","at":"2026-12-04T01:02:03Z"}}"#
+    )
+}
+
 #[test]
 fn enriched_is_analysed() {
-    let e = event(
-        "complaint.enriched",
-        &format!(r#"{{"complaint_id":"{ID}","status":"enriched"}}"#),
-    );
+    let e = event("complaint.enriched", &complaint("enriched"));
     assert_eq!(classify(&e), Some((ID.parse().unwrap(), Outcome::Analysed)));
 }
 
 #[test]
 fn status_change_to_failed_is_failed() {
-    let e = event(
-        "complaint.status_changed",
-        &format!(r#"{{"complaint_id":"{ID}","status":"failed"}}"#),
-    );
+    let e = event("complaint.status_changed", &complaint("failed"));
     assert_eq!(classify(&e), Some((ID.parse().unwrap(), Outcome::Failed)));
 }
 
 #[test]
 fn other_events_are_ignored() {
-    let running = format!(r#"{{"complaint_id":"{ID}","status":"processing"}}"#);
+    let running = complaint("processing");
     assert_eq!(classify(&event("complaint.status_changed", &running)), None);
-    assert_eq!(classify(&event("complaint.created", &running)), None);
+    assert_eq!(
+        classify(&event("complaint.created", &complaint("queued"))),
+        None
+    );
+    // A correction of an analysed complaint is not a second "analysed".
+    assert_eq!(
+        classify(&event("complaint.corrected", &complaint("enriched"))),
+        None
+    );
+    // Malformed data, unknown kinds and id-less data are skipped, not a crash.
     assert_eq!(classify(&event("processing.stats", "{}")), None);
-    // Malformed or id-less data is skipped, not a crash.
     assert_eq!(classify(&event("complaint.enriched", "not json")), None);
     assert_eq!(classify(&event("complaint.enriched", "{}")), None);
+    assert_eq!(
+        classify(&event("complaint.deleted", &complaint("enriched"))),
+        None
+    );
 }
 
 #[test]

@@ -28,11 +28,10 @@ APP_BIN = os.path.join(TARGET, "debug", "aduan-desktop")
 SERVER_BIN = os.path.join(TARGET, "debug", "aduan-server")
 SHOTS = os.path.join(REPO, "desktop", "tests", "screenshots")
 NOTIFY_LOG = os.environ["ADUAN_NOTIFY_LOG"]  # written by dunst's script rule (run.sh)
-# WebKitWebDriver is spoken to directly, on a port of its own (set in main). tauri-driver,
-# a proxy in front of it, forwards each request over a kept-alive connection that the
-# driver now and then resets, and then drops the request unanswered (four runs in
-# fourteen failed so here). With a fresh connection per request, as below, fourteen runs
-# in fourteen passed.
+# WebKitWebDriver is spoken to directly, on a port of its own (set in main), with a fresh
+# connection per request: a proxy in front of it (tauri-driver) forwards requests over a
+# kept-alive connection that the driver now and then resets, and then drops the request
+# unanswered.
 WEBDRIVER = None
 
 

@@ -127,7 +127,7 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
             .await?;
     let (mut seq, mut prev) = head.unwrap_or((0, String::new()));
     // Index lookups by id: as a join, the planner (with `audit_pending`'s fast-changing
-    // statistics) chose to walk all of `audit_log` (33 ms a pass at 30,000 entries).
+    // statistics) may choose to walk all of `audit_log`, a cost that grows with the log.
     let rows: Vec<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log a
          WHERE a.id = ANY(ARRAY(SELECT audit_id FROM audit_pending ORDER BY audit_id LIMIT $1))

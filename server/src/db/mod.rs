@@ -124,10 +124,9 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(5);
 ///
 /// Only connections that sat idle a while are pinged before use. sqlx pings at every
 /// acquire by default: one more round trip per statement, and the intake writer acquires
-/// once per batch (about a thousand times a second at 1,500 complaints/s), the queue once
-/// per claim and per completion (README, Performance). A connection in steady use that
-/// breaks fails its statement instead, which closes it, and its callers get the same 503
-/// an outage gives them.
+/// once per batch, the queue once per claim and per completion. A connection in steady use
+/// that breaks fails its statement instead, which closes it, and its callers get the same
+/// 503 an outage gives them.
 pub fn pool_options(max: u32) -> PgPoolOptions {
     PgPoolOptions::new()
         .max_connections(max)

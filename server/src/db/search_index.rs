@@ -1,10 +1,9 @@
 //! Keeps the complaint search index's pending list short, off the request path.
 //!
 //! The GIN index on `complaint_search` takes new entries into a pending list, which the
-//! inserting transaction merges into the index once the list outgrows its limit. That
-//! merge (25-65 ms) landed on whichever intake batch crossed the limit, and every
-//! submission in that batch waited for it: a steady share of the intake's slowest
-//! replies. Merging a few times a second from here keeps the list under the limit, so
+//! inserting transaction merges into the index once the list outgrows its limit, so
+//! whichever intake batch crosses the limit, and every submission in it, would wait for
+//! the merge. Merging a few times a second from here keeps the list under the limit, so
 //! inserts only append. An inserter that does find the list full skips the merge while
 //! this one runs (PostgreSQL lets one cleaner work at a time), and searches read the
 //! pending list too, so nothing is missed.
@@ -19,7 +18,7 @@ const EVERY: Duration = Duration::from_millis(200);
 
 /// Merge the pending list every [`EVERY`] while `written` (complaints written by this
 /// instance) moves. Ends at `stop`, or at the first refusal (the database role must own
-/// the index, as for VACUUM); the inserts then merge as before.
+/// the index, as for VACUUM); the inserts then merge the list themselves.
 pub async fn tidy_pending_list(
     pool: sqlx::PgPool,
     written: Arc<AtomicU64>,

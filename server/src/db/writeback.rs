@@ -4,9 +4,9 @@
 //! nothing asks the kernel to write those out early: its `*_flush_after` settings cover
 //! pages written from shared buffers, not extensions. The kernel then writes a file's dirty
 //! pages only once they are 30 s old (`vm.dirty_expire_centisecs`; Debian starts background
-//! writeback earlier only above 10 % of memory), and all of the file's pages at once. At
-//! 1,500 complaints/s that came as bursts of up to 220 MB, and every commit's WAL flush
-//! queued behind them for 100–250 ms.
+//! writeback earlier only above 10 % of memory), and all of the file's pages at once: under
+//! sustained intake, bursts of hundreds of megabytes that every commit's WAL flush queues
+//! behind.
 //!
 //! This thread does for the cluster's files what `*_flush_after` does for PostgreSQL's own
 //! writes: four times a second it asks the kernel to start writing what the files changed
@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 
-/// How often the files are looked at. At 1,500 complaints/s a pass finds ~1 MB to write.
+/// How often the files are looked at: often enough that a pass finds little to write.
 const EVERY: Duration = Duration::from_millis(250);
 /// Files modified this long before the previous pass began are written again, in case a
 /// write landed between a file's check and the pass's timestamp.

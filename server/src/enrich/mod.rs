@@ -1,5 +1,5 @@
 //! AI enrichment: one structured call turns a complaint's free text into 5W1H,
-//! classification, sector, Acts and sections (see `shared/DOMAIN.md`).
+//! classification, sector, Acts and sections (the schema is `aduan_api::enrichment`).
 //!
 //! The queue (`crate::queue`) only sees [`Enricher`]: it hands over a complaint and gets
 //! either a validated result or a transport-level [`ProviderError`] that it retries.

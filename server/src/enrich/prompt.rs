@@ -44,7 +44,7 @@ impl Message {
 }
 
 /// The system message as JSON, written once: escaping the long prompt anew for every
-/// request was a visible share of the server's CPU per enrichment.
+/// request would be a visible share of the server's CPU per enrichment.
 static SYSTEM_JSON: LazyLock<String> = LazyLock::new(|| {
     serde_json::to_string(&Message::new("system", SYSTEM.as_str())).expect("message serialises")
 });

@@ -1,4 +1,4 @@
-//! Checks an enrichment against the taxonomy and the complaint (DOMAIN.md "Validation"):
+//! Checks an enrichment against the taxonomy and the complaint:
 //! codes exist, sections belong to their Act, quotes are substrings of the complaint,
 //! dates parse, confidences are in [0, 1], states are real. Errors name the field, so the
 //! repair prompt can tell the model exactly what to fix.

@@ -1,5 +1,5 @@
 //! The one place errors become HTTP responses: `{code, message, details?}` with the status
-//! of API.md. A 5xx is logged here, inside the request's span, and never shows internals.
+//! of the API contract. A 5xx is logged here, inside the request's span, and never shows internals.
 
 use aduan_api::error::ErrorBody;
 use axum::extract::rejection::{PathRejection, QueryRejection};

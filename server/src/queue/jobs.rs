@@ -222,7 +222,7 @@ WITH i AS (
     WHERE enrichment_jobs.id = i.job_id AND enrichment_jobs.lease_token = i.token
         AND enrichment_jobs.state = 'running'
     -- The inputs ride along, so the writes below need no second join with `i` (hashing
-    -- its rows, results and all, was a visible share of the statement).
+    -- its rows, results and all, would be a visible share of the statement).
     RETURNING enrichment_jobs.id AS job_id, enrichment_jobs.complaint_id, i.result,
         i.provenance, i.raw_reply, i.needs_review, i.category, i.sector, i.area, i.state,
         i.error, string_to_array(i.acts, chr(31)) AS acts

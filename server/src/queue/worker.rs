@@ -109,10 +109,10 @@ pub(crate) async fn dispatch(shared: Arc<Shared>, stop: CancellationToken) {
             // One of our calls finished. Waited for whenever the claim took fewer than
             // wanted, not only when the pool was full: the shared budget may be held by
             // another instance (or an expired one), and then the next slot comes from our
-            // own calls finishing, not from new work (waiting for the poll instead left
-            // claims at one per 500 ms, 250 jobs/s at 128 workers). With nothing in
-            // flight it never fires. Deciding from an in-flight count read here would
-            // miss calls that finished since the future was made.
+            // own calls finishing, not from new work; waiting for the poll would claim
+            // one batch per poll interval. With nothing in flight it never fires.
+            // Deciding from an in-flight count read here would miss calls that finished
+            // since the future was made.
             _ = released => {
                 // Let a few more calls finish so the next claim takes a batch instead of
                 // one job per round trip.

@@ -150,12 +150,8 @@ async fn figures_match_the_complaints_and_follow_corrections() {
         "legal": [{"act": "akta_694", "section": "23", "confidence": 1.0}]
     });
     let r = app
-        .as_role(Role::Officer)
-        .patch(app.url(&format!("/api/v1/complaints/{}/enrichment", ids[3])))
-        .json(&fix)
-        .send()
-        .await
-        .unwrap();
+        .correct(&app.as_role(Role::Officer), &ids[3].to_string(), &fix)
+        .await;
     assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
     let dash = dashboard(&app, "").await;
     assert_matches(&dash, &expected(&app, &ids).await);

@@ -269,6 +269,32 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// The version of a complaint's enrichment as `client` reads it now.
+    pub async fn enrichment_version(&self, client: &reqwest::Client, id: &str) -> i64 {
+        let url = self.url(&format!("/api/v1/complaints/{id}"));
+        let detail: serde_json::Value = client.get(url).send().await.unwrap().json().await.unwrap();
+        detail["enrichment"]["version"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no enrichment version in {detail}"))
+    }
+
+    /// Correct a complaint's enrichment as an officer would: at the version just read.
+    pub async fn correct(
+        &self,
+        client: &reqwest::Client,
+        id: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let version = self.enrichment_version(client, id).await;
+        client
+            .patch(self.url(&format!("/api/v1/complaints/{id}/enrichment")))
+            .header("if-match", format!("\"{version}\""))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Graceful shutdown; waits until the server (and its private cluster) stopped.
     pub async fn stop(mut self) -> Option<tempfile::TempDir> {
         if let Some(tx) = self.stop.take() {

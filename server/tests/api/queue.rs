@@ -511,15 +511,12 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
     let ids = app.submit_many("correct", 1).await;
     app.wait_for_status("enriched", 1, Duration::from_secs(20))
         .await;
-    let url = app.url(&format!("/api/v1/complaints/{}/enrichment", ids[0]));
+    let id = ids[0].to_string();
+    let url = app.url(&format!("/api/v1/complaints/{id}/enrichment"));
     let officer = app.as_role(Role::Officer);
 
-    let bad = officer
-        .patch(&url)
-        .json(&json!({"legal": [{"act": "akta_613", "section": "16(a)", "confidence": 0.9}]}))
-        .send()
-        .await
-        .unwrap();
+    let wrong_act = json!({"legal": [{"act": "akta_613", "section": "16(a)", "confidence": 0.9}]});
+    let bad = app.correct(&officer, &id, &wrong_act).await;
     assert_eq!(
         bad.status(),
         422,
@@ -540,9 +537,18 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
         "legal": [{"act": "akta_694", "section": "16(a)", "confidence": 1.0}],
         "note": "Confirmed with the complainant by phone."
     });
-    let r = officer.patch(&url).json(&fix).send().await.unwrap();
+    // Without the version read, nothing is written.
+    let unversioned = officer.patch(&url).json(&fix).send().await.unwrap();
+    assert_eq!(unversioned.status(), 428);
+    let seen = app.enrichment_version(&officer, &id).await;
+    let r = app.correct(&officer, &id, &fix).await;
     assert_eq!(r.status(), 200);
     let record: Value = r.json().await.unwrap();
+    assert_eq!(
+        record["version"],
+        seen + 1,
+        "a correction moves the version on"
+    );
     assert_eq!(
         record["corrections"]["classification"]["category"],
         "solicit_accept_bribe"
@@ -563,14 +569,28 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
         "raw replies are for admins only"
     );
 
-    // A second correction of another field keeps the first.
-    let r = officer
+    // A second officer who read the analysis before that correction does not overwrite
+    // it: their change is refused with the current version, and nothing is written.
+    let stale = officer
         .patch(&url)
-        .json(&json!({"summary": "Pegawai kastam meminta wang."}))
+        .header("if-match", format!("\"{seen}\""))
+        .json(&json!({"summary": "Written over a version already changed."}))
         .send()
         .await
         .unwrap();
-    let record: Value = r.json().await.unwrap();
+    assert_eq!(stale.status(), 412);
+    let stale: Value = stale.json().await.unwrap();
+    assert_eq!(stale["code"], "version_conflict");
+    assert_eq!(stale["details"]["current_version"], seen + 1);
+
+    // A second correction of another field, at the current version, keeps the first.
+    let summary = json!({"summary": "Pegawai kastam meminta wang."});
+    let record: Value = app
+        .correct(&officer, &id, &summary)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
         record["corrections"]["summary"],
         "Pegawai kastam meminta wang."
@@ -588,9 +608,11 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
         get_json(&officer, app.url("/api/v1/complaints?category=false_claim")).await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 0);
 
+    let version = app.enrichment_version(&officer, &id).await;
     assert_eq!(
         app.as_role(Role::Intake)
             .patch(&url)
+            .header("if-match", format!("\"{version}\""))
             .json(&fix)
             .send()
             .await
@@ -598,13 +620,24 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
             .status(),
         403
     );
-    let empty = officer.patch(&url).json(&json!({})).send().await.unwrap();
+    let empty = app.correct(&officer, &id, &json!({})).await;
     assert_eq!(empty.status(), 422);
     let audited: i64 =
         sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'enrichment.correct'")
             .fetch_one(&app.pool)
             .await
             .unwrap();
-    assert_eq!(audited, 2);
+    assert_eq!(audited, 2, "the two corrections written, and only those");
+    // Corrections are their own event kind: open views refresh, no "analysed" again.
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM events WHERE complaint_id = $1::uuid AND kind LIKE 'complaint.%' ORDER BY id",
+    )
+    .bind(&ids[0])
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let corrected = kinds.iter().filter(|k| *k == "complaint.corrected").count();
+    let enriched = kinds.iter().filter(|k| *k == "complaint.enriched").count();
+    assert_eq!((corrected, enriched), (2, 1), "{kinds:?}");
     app.stop().await;
 }

@@ -32,12 +32,8 @@ async fn correct(app: &TestApp, id: &str, person: &str, place: &str, agency: &st
         "amounts": [{"currency": "MYR", "value": amount, "text": format!("RM{amount}")}]
     });
     let r = app
-        .as_role(Role::Officer)
-        .patch(app.url(&format!("/api/v1/complaints/{id}/enrichment")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .correct(&app.as_role(Role::Officer), &id.to_string(), &body)
+        .await;
     let status = r.status();
     assert_eq!(status, 200, "{}", r.text().await.unwrap());
 }

@@ -21,6 +21,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/events", "any"),
     ("POST", "/api/v1/complaints", "staff"),
     ("GET", "/api/v1/complaints", "staff"),
+    ("GET", "/api/v1/intake/limits", "staff"),
     ("GET", "/api/v1/complaints/{id}", "staff"),
     ("POST", "/api/v1/complaints/{id}/attachments", "staff"),
     ("GET", "/api/v1/attachments/{id}", "staff"),
