@@ -28,7 +28,7 @@ pub enum Command {
     /// Apply database migrations and exit.
     Migrate(DbArgs),
     /// Run an OpenAI-compatible LLM simulator for demos and load tests.
-    LlmSim(crate::llm_sim::SimConfig),
+    LlmSim(crate::devtools::llm_sim::SimConfig),
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),

@@ -7,13 +7,12 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod demo;
+pub mod devtools;
 pub mod domain;
 pub mod enrich;
 pub mod events;
 pub mod group_commit;
 pub mod http;
-pub mod llm_sim;
 pub mod metrics;
 pub mod queue;
 pub mod service;
@@ -51,7 +50,7 @@ impl Application {
             .with_context(|| format!("creating data dir {}", args.db.data_dir.display()))?;
         let db = Database::open(&args.db).await?;
         if args.demo {
-            demo::seed(&db.pool, args.max_attempts as i32).await?;
+            devtools::demo::seed(&db.pool, args.max_attempts as i32).await?;
         }
         let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
             .context("preparing attachment storage")?;

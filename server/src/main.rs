@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());
             let listener = TcpListener::bind(cfg.listen).await?;
-            aduan_server::llm_sim::serve(cfg, listener, shutdown_signal()).await
+            aduan_server::devtools::llm_sim::serve(cfg, listener, shutdown_signal()).await
         }
     }
 }

@@ -165,6 +165,15 @@ impl From<crate::service::Error> for ApiError {
     }
 }
 
+impl From<crate::analytics::DashboardError> for ApiError {
+    fn from(err: crate::analytics::DashboardError) -> Self {
+        match err {
+            crate::analytics::DashboardError::Database(e) => ApiError::from_db(&e),
+            crate::analytics::DashboardError::RecentFailure => ApiError::database_unavailable(),
+        }
+    }
+}
+
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         ApiError::bad_request("invalid_path", rejection.body_text())
