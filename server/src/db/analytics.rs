@@ -3,12 +3,10 @@
 
 use aduan_api::analytics::{sort_counts, Dashboard, DateRange, DayCount, KeyCount, UNKNOWN};
 use aduan_api::complaint::{Channel, ComplaintStatus};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use sqlx::PgPool;
 
-/// Complaints are counted on their day of receipt in Malaysia (UTC+8, no daylight saving),
-/// as the enricher resolves relative dates.
-const MYT_HOURS: i64 = 8;
+use crate::domain::time;
 
 /// One row per (dimension, key): a grouping set per breakdown, the per-day series as
 /// (day, status), and the Acts as whole arrays (a handful of distinct ones; unnesting each
@@ -50,24 +48,13 @@ struct Row {
     n: i64,
 }
 
-/// The instant a Malaysian day starts.
-pub fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    midnight.and_utc() - chrono::Duration::hours(MYT_HOURS)
-}
-
-/// Today in Malaysia.
-pub fn today() -> NaiveDate {
-    (Utc::now() + chrono::Duration::hours(MYT_HOURS)).date_naive()
-}
-
 /// Count the complaints received in `range` (both days inclusive).
 #[tracing::instrument(skip(pool))]
 pub async fn dashboard(pool: &PgPool, range: DateRange) -> Result<Dashboard, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(SQL)
-        .bind(day_start(range.from))
-        .bind(day_start(range.to + chrono::Duration::days(1)))
-        .bind(MYT_HOURS as i32)
+        .bind(time::day_start(range.from))
+        .bind(time::day_start(range.to + chrono::Duration::days(1)))
+        .bind(time::OFFSET_HOURS)
         .fetch_all(pool)
         .await?;
     Ok(assemble(range, rows))
@@ -165,14 +152,6 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
-    }
-
-    #[test]
-    fn malaysian_days_start_at_16_utc_the_day_before() {
-        assert_eq!(
-            day_start(d("2026-11-29")).to_rfc3339(),
-            "2026-11-28T16:00:00+00:00"
-        );
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub async fn insert(
     sqlx::query_scalar(
         "INSERT INTO cases (id, reference, title, priority, assignee_id, created_by, received_at)
          SELECT $1,
-             'KES-' || to_char(now() AT TIME ZONE 'Asia/Kuala_Lumpur', 'YYYY') || '-'
+             'KES-' || to_char(now() AT TIME ZONE $7, 'YYYY') || '-'
                  || lpad(s.n::text, greatest(6, length(s.n::text)), '0'),
              $2, $3, $4, $5,
              coalesce((SELECT min(created_at) FROM complaints WHERE id = ANY($6)), now())
@@ -102,6 +102,7 @@ pub async fn insert(
     .bind(assignee)
     .bind(created_by)
     .bind(complaint_ids)
+    .bind(crate::domain::time::SQL_TIME_ZONE)
     .fetch_one(db)
     .await
 }

@@ -63,7 +63,7 @@ WITH input AS (
     INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
         incident_date, location, subject_agency, created_by, idempotency_key, idempotency_hash)
     SELECT i.id,
-        'ADU-' || to_char(now() AT TIME ZONE 'Asia/Kuala_Lumpur', 'YYYY') || '-'
+        'ADU-' || to_char(now() AT TIME ZONE $26, 'YYYY') || '-'
             || lpad(i.n::text, greatest(6, length(i.n::text)), '0'),
         i.channel, i.description, i.anonymous, i.complainant, i.incident_date, i.location,
         i.subject_agency, i.created_by, i.idempotency_key, i.idempotency_hash
@@ -186,6 +186,7 @@ pub async fn insert_many(
         .bind(max_attempts)
         .bind(EventKind::ComplaintCreated.as_str())
         .bind(AuditAction::ComplaintCreate.as_str())
+        .bind(crate::domain::time::SQL_TIME_ZONE)
         .fetch_all(pool)
         .await?;
 

@@ -3,6 +3,7 @@
 
 pub mod complaint;
 pub mod filename;
+pub mod time;
 
 /// One field that failed validation, named as the client spelled it (`complainant.email`).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

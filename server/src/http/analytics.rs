@@ -14,7 +14,6 @@ use axum::routing::get;
 
 use super::access::{Routes, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
-use crate::db::analytics::today;
 use crate::domain::FieldError;
 
 pub fn routes() -> Routes {
@@ -40,7 +39,7 @@ pub async fn dashboard(
     query: Result<Query<DashboardQuery>, QueryRejection>,
 ) -> ApiResult<Response> {
     let Query(q) = query?;
-    let range = resolve(q, today())?;
+    let range = resolve(q, crate::domain::time::today())?;
     let snapshot = state.analytics.dashboard(range).await?;
     // Weak: the figures are the same, not necessarily the bytes (`generated_at`).
     let etag =

@@ -41,10 +41,7 @@ pub async fn list(
 ) -> ApiResult<Json<Page<AuditEntry>>> {
     let Query(q) = query?;
     let bad = |f: &str| ApiError::bad_request("invalid_query", format!("`{f}` is not valid"));
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad("limit"));
-    }
+    let limit = super::paging::limit(q.limit)?;
     let filter = AuditFilter {
         actor_id: q.actor_id,
         action: q.action,
@@ -70,12 +67,6 @@ pub async fn list(
             .map_err(|_| bad("cursor"))?,
         limit,
     };
-    let mut items = audit::list(&state.pool, &filter).await?;
-    let next_cursor = if items.len() as i64 > limit {
-        items.truncate(limit as usize);
-        items.last().map(|e| e.id.to_string())
-    } else {
-        None
-    };
-    Ok(Json(Page { items, next_cursor }))
+    let rows = audit::list(&state.pool, &filter).await?;
+    Ok(Json(super::paging::page(rows, limit, |e| e.id.to_string())))
 }

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, OFFICERS};
-use super::complaints::{encode_cursor, parse_cursor};
+use super::paging::{self, decode_cursor, encode_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::audit;
@@ -63,16 +63,10 @@ pub async fn list(
 ) -> ApiResult<Json<Page<CaseSummary>>> {
     let Query(q) = query?;
     let filter = list_filter(q, &user)?;
-    let limit = filter.limit as usize;
     let mut conn = state.pool.acquire().await?;
-    let mut items = cases::list(&mut conn, &filter, state.case_sla).await?;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items.last().map(|c| encode_cursor(c.created_at, c.id))
-    } else {
-        None
-    };
-    Ok(Json(Page { items, next_cursor }))
+    let rows = cases::list(&mut conn, &filter, state.case_sla).await?;
+    let page = paging::page(rows, filter.limit, |c| encode_cursor(c.created_at, c.id));
+    Ok(Json(page))
 }
 
 fn list_filter(q: ListQuery, user: &AuthUser) -> ApiResult<ListFilter> {
@@ -98,15 +92,8 @@ fn list_filter(q: ListQuery, user: &AuthUser) -> ApiResult<ListFilter> {
             })?))
         }
     };
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad("limit", "must be between 1 and 200"));
-    }
-    let before = q
-        .cursor
-        .as_deref()
-        .map(|c| parse_cursor(c).ok_or_else(|| bad("cursor", "is not valid")))
-        .transpose()?;
+    let limit = paging::limit(q.limit)?;
+    let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
     Ok(ListFilter {
         status,
         priority,

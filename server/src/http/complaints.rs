@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, STAFF};
 use super::intake::{self, BodyKind};
+use super::paging::{self, decode_cursor, encode_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::complaints::{self, ListFilter, Visibility};
@@ -151,17 +152,9 @@ pub async fn list(
 ) -> ApiResult<Json<Page<ComplaintSummary>>> {
     let Query(q) = query?;
     let filter = list_filter(q)?;
-    let limit = filter.limit as usize;
-    let mut items = complaints::list(&state.pool, &filter, Visibility::for_user(&user)).await?;
-    let next_cursor = if items.len() > limit {
-        items.truncate(limit);
-        items
-            .last()
-            .map(|last| encode_cursor(last.created_at, last.id))
-    } else {
-        None
-    };
-    Ok(Json(Page { items, next_cursor }))
+    let rows = complaints::list(&state.pool, &filter, Visibility::for_user(&user)).await?;
+    let page = paging::page(rows, filter.limit, |c| encode_cursor(c.created_at, c.id));
+    Ok(Json(page))
 }
 
 fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
@@ -188,16 +181,8 @@ fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
             .map(parse_instant)
             .transpose()
             .map_err(|_| bad("to", "is not a date"))?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(bad("limit", "must be between 1 and 200"));
-    }
-    let before = q
-        .cursor
-        .as_deref()
-        .map(decode_cursor)
-        .transpose()
-        .map_err(|_| bad("cursor", "is not valid"))?;
+    let limit = paging::limit(q.limit)?;
+    let before = q.cursor.as_deref().map(decode_cursor).transpose()?;
     let text = q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let category = q.category.filter(|s| !s.is_empty());
     let sector = q.sector.filter(|s| !s.is_empty());
@@ -225,32 +210,7 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, InvalidDate> {
         return Ok(t.with_timezone(&Utc));
     }
     let day = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| InvalidDate)?;
-    let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-    let local = day
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight")
-        .and_local_timezone(myt);
-    local
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or(InvalidDate)
-}
-
-/// The opaque keyset cursor of lists ordered by (created_at, id), newest first.
-pub fn encode_cursor(at: DateTime<Utc>, id: Uuid) -> String {
-    hex::encode(format!("{}|{id}", at.timestamp_micros()))
-}
-
-/// The position in a cursor made by [`encode_cursor`]; `None` if it is not one.
-pub fn parse_cursor(s: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    decode_cursor(s).ok()
-}
-
-fn decode_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ()> {
-    let raw = String::from_utf8(hex::decode(s).map_err(|_| ())?).map_err(|_| ())?;
-    let (micros, id) = raw.split_once('|').ok_or(())?;
-    let at = DateTime::from_timestamp_micros(micros.parse().map_err(|_| ())?).ok_or(())?;
-    Ok((at, id.parse().map_err(|_| ())?))
+    Ok(crate::domain::time::day_start(day))
 }
 
 /// One complaint with attachments and status history.

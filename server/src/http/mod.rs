@@ -15,6 +15,7 @@ pub mod health;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
+pub mod paging;
 pub mod preview;
 pub mod processing;
 pub mod reference;

@@ -66,8 +66,7 @@ impl ClaimedJob {
 
     /// The received date in Malaysia, for relative dates such as "semalam".
     pub fn received_date(&self) -> NaiveDate {
-        let myt = chrono::FixedOffset::east_opt(8 * 3600).expect("valid offset");
-        self.received_at.with_timezone(&myt).date_naive()
+        crate::domain::time::date_of(self.received_at)
     }
 }
 
