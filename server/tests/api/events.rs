@@ -2,17 +2,17 @@
 
 use std::time::Duration;
 
+use aduan_api::account::Role;
 use futures::StreamExt;
+use reqwest::Response;
 
 use crate::helpers::{spawn_app, TestApp};
 
-/// Read SSE frames until `want` events arrived; returns (id, event, data) triples.
-async fn read_events(
-    app: &TestApp,
-    last_id: Option<&str>,
-    want: usize,
-) -> Vec<(String, String, String)> {
-    let mut req = app.client.get(app.url("/api/v1/events"));
+/// Open the event stream as `client`, resuming after `last_id` if given. The server
+/// subscribes to live events before it answers, so once this returns every event
+/// committed afterwards reaches the stream.
+async fn connect(app: &TestApp, client: &reqwest::Client, last_id: Option<&str>) -> Response {
+    let mut req = client.get(app.url("/api/v1/events"));
     if let Some(id) = last_id {
         req = req.header("last-event-id", id);
     }
@@ -22,6 +22,11 @@ async fn read_events(
         .to_str()
         .unwrap()
         .starts_with("text/event-stream"));
+    resp
+}
+
+/// Read SSE frames until `want` events arrived; returns (id, event, data) triples.
+async fn read_events(resp: Response, want: usize) -> Vec<(String, String, String)> {
     let mut stream = resp.bytes_stream();
     let mut buf = String::new();
     let mut out = Vec::new();
@@ -58,17 +63,10 @@ async fn read_events(
 #[tokio::test]
 async fn status_changes_stream_live_and_resume_from_last_event_id() {
     let app = spawn_app().await;
-    let reader = {
-        let app_base = app.base.clone();
-        let client = app.as_role(aduan_api::account::Role::Officer);
-        tokio::spawn(async move {
-            let shadow = TestApp::view(app_base, client);
-            read_events(&shadow, None, 3).await
-        })
-    };
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let officer = app.as_role(Role::Officer);
+    let stream = connect(&app, &officer, None).await;
     let ids = app.submit_many("sse", 1).await;
-    let live = reader.await.unwrap();
+    let live = read_events(stream, 3).await;
     let kinds: Vec<&str> = live.iter().map(|e| e.1.as_str()).collect();
     assert_eq!(
         kinds,
@@ -81,11 +79,7 @@ async fn status_changes_stream_live_and_resume_from_last_event_id() {
     assert!(live.iter().all(|e| e.2.contains(&ids[0])));
 
     // A client that saw only the first event catches up on the other two.
-    let officer = TestApp::view(
-        app.base.clone(),
-        app.as_role(aduan_api::account::Role::Officer),
-    );
-    let resumed = read_events(&officer, Some(&live[0].0), 2).await;
+    let resumed = read_events(connect(&app, &officer, Some(&live[0].0)).await, 2).await;
     assert_eq!(resumed, live[1..].to_vec());
     app.stop().await;
 }
@@ -94,7 +88,7 @@ async fn status_changes_stream_live_and_resume_from_last_event_id() {
 async fn admins_get_processing_stats_every_few_seconds() {
     let app = spawn_app().await;
     let started = std::time::Instant::now();
-    let got = read_events(&app, None, 1).await;
+    let got = read_events(connect(&app, &app.client, None).await, 1).await;
     assert_eq!(got[0].1, "processing.stats");
     assert!(
         got[0].0.is_empty(),

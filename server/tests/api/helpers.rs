@@ -250,21 +250,6 @@ impl TestApp {
         client_with(Some(&self.tokens[&role]))
     }
 
-    /// A client-side view of a running app (for tasks that outlive a borrow).
-    pub fn view(base: String, client: reqwest::Client) -> TestApp {
-        TestApp {
-            base,
-            client,
-            tokens: Default::default(),
-            pool: sqlx::PgPool::connect_lazy("postgres://unused@localhost/unused").unwrap(),
-            database_url: None,
-            data_dir: PathBuf::new(),
-            _tmp: None,
-            stop: None,
-            handle: None,
-        }
-    }
-
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -16,6 +16,7 @@ mod helpers;
 mod intake;
 mod listing;
 mod metrics;
+mod openapi;
 mod queue;
 mod related;
 mod roles;

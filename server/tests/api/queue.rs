@@ -19,6 +19,46 @@ async fn job_attempts(app: &TestApp) -> Vec<i32> {
         .unwrap()
 }
 
+/// The transaction that last locked the settings row. Every claim, paused or not, first
+/// takes that row `FOR UPDATE`, which stamps its `xmax`: a newer value is a newer claim.
+async fn settings_locker(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT xmax::text::bigint FROM processing_settings WHERE id = 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// Wait until `n` claims have locked the settings row since this call began.
+async fn wait_for_claims(app: &TestApp, n: usize, timeout: Duration) {
+    let before = settings_locker(app).await;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut newer = std::collections::BTreeSet::new();
+    while newer.len() < n {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {timeout:?} for {n} claims, saw {}",
+            newer.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let locker = settings_locker(app).await;
+        if locker > before {
+            newer.insert(locker);
+        }
+    }
+}
+
+/// Wait until `ready()` holds, or panic naming `what` after `timeout`.
+async fn wait_until(what: &str, timeout: Duration, ready: impl Fn() -> bool) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while !ready() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waited {timeout:?} for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn builtin_enrichment_runs_end_to_end_with_status_history() {
     let app = spawn_app().await;
@@ -126,7 +166,10 @@ async fn paused_claims_nothing_and_resume_drains() {
     let app = spawn_app_with(|a| llm(a, &fake)).await;
     app.pause(true).await;
     app.submit_many("paused", 5).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The dispatcher still asks at every poll while paused. Two claims after the five
+    // jobs were committed: the second (at least) began after them and must take none;
+    // a claim marks its jobs' complaints `processing` as it commits.
+    wait_for_claims(&app, 2, Duration::from_secs(10)).await;
     assert_eq!(fake.requests(), 0);
     assert_eq!(app.status_counts().await.get("queued"), Some(&5));
     assert_eq!(app.processing().await["workers"]["paused"], true);
@@ -200,7 +243,28 @@ async fn an_idle_dispatcher_leaves_the_database_alone() {
     app.submit_many("idle", 1).await; // a claim, a job, and then nothing to do
     app.wait_for_status("enriched", 1, Duration::from_secs(30))
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The job's end frees a slot, which prompts one claim that finds nothing; a wake-up
+    // for the submission may still be pending and prompt one more. Wait for a claim made
+    // after the result was written (a later transaction id), so at most that one remains.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let after_the_job: bool = sqlx::query_scalar(
+            "SELECT (SELECT xmax::text::bigint FROM processing_settings WHERE id = 1)
+                  > (SELECT xmin::text::bigint FROM complaint_status_history
+                     WHERE status = 'enriched')",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        if after_the_job {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no claim followed the finished job"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut stamps = std::collections::BTreeSet::new();
     for _ in 0..10 {
         let xmax: String =
@@ -228,7 +292,11 @@ async fn live_bound_change_takes_effect() {
     })
     .await;
     app.submit_many("live", 40).await;
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // Two rounds at the old bound: the third and fourth calls began as earlier ones ended.
+    wait_until("four calls", Duration::from_secs(20), || {
+        fake.requests() >= 4
+    })
+    .await;
     assert_eq!(fake.max_in_flight(), 2);
     let r = app
         .client
