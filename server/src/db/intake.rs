@@ -3,6 +3,8 @@
 use aduan_api::account::AuditAction;
 use aduan_api::complaint::ComplaintAccepted;
 use aduan_api::event::EventKind;
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -51,7 +53,9 @@ pub enum InsertOutcome {
 /// one round trip and one commit per batch instead of per complaint. It does not NOTIFY: a
 /// NOTIFY takes a global lock until commit and would serialise every intake; the caller
 /// signals the event hub.
-const INSERT_SQL: &str = r#"
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        r#"
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::jsonb[],
         $6::date[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
@@ -81,7 +85,7 @@ WITH input AS (
         AS t(complaint_id, id, filename, declared_type, content_type, size_bytes, sha256)
     JOIN c ON c.id = t.complaint_id
 ), j AS (
-    INSERT INTO enrichment_jobs (complaint_id, max_attempts) SELECT id, $23 FROM c
+    {enqueue}
 ), e AS (
     INSERT INTO events (kind, complaint_id, owner_id, data)
     SELECT $24::text, c.id, c.created_by,
@@ -102,7 +106,10 @@ WITH input AS (
     FROM c JOIN input i ON i.id = c.id
 )
 SELECT c.id, c.reference, c.status, c.created_at FROM c
-"#;
+"#,
+        enqueue = crate::queue::jobs::enqueue_new("c", "$23")
+    )
+});
 
 #[derive(sqlx::FromRow)]
 struct AcceptedRow {
@@ -150,7 +157,7 @@ pub async fn insert_many(
         submissions.iter().map(f).collect()
     }
     let s = submissions;
-    let query = sqlx::query_as(INSERT_SQL)
+    let query = sqlx::query_as(INSERT_SQL.as_str())
         .bind(&ids)
         .bind(column(s, |s| s.complaint.channel.as_str()))
         .bind(column(s, |s| s.complaint.description.as_str()))

@@ -16,6 +16,7 @@ use super::access::{ClientMeta, Routes, ADMINS, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::processing;
+use crate::queue::jobs::figures;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -38,8 +39,8 @@ pub async fn status(State(state): State<AppState>) -> ApiResult<Json<ProcessingS
 
 pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
     let settings = processing::settings(&state.pool).await?;
-    let queue = processing::depth(&state.pool).await?;
-    let (throughput_per_min, latency_ms) = processing::throughput_and_latency(&state.pool).await?;
+    let queue = figures::depth(&state.pool).await?;
+    let (throughput_per_min, latency_ms) = figures::throughput_and_latency(&state.pool).await?;
     let pool = state.queue.snapshot();
     let limit = settings.concurrency.max(1) as u32;
     let waiting = queue.queued + queue.retrying;

@@ -8,7 +8,6 @@
 pub mod backoff;
 pub mod jobs;
 pub mod limiter;
-pub mod maintenance;
 mod recorder;
 mod worker;
 

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::jobs::{self, ClaimedJob, Finished};
 use super::limiter::Permit;
-use super::{backoff, maintenance, Shared, MAX_BATCH};
+use super::{backoff, Shared, MAX_BATCH};
 use crate::enrich::{EnrichOutcome, EnrichRequest, ProviderError};
 use crate::metrics::{Histogram, PROVIDER_BUCKETS};
 
@@ -270,7 +270,7 @@ pub(crate) async fn maintain(shared: Arc<Shared>, stop: CancellationToken) {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(every) => {},
         }
-        match maintenance::rescue_expired(&shared.pool).await {
+        match jobs::upkeep::rescue_expired(&shared.pool).await {
             Ok(0) => {}
             Ok(n) => {
                 tracing::warn!(rescued = n, "re-queued jobs whose lease expired");
@@ -283,7 +283,7 @@ pub(crate) async fn maintain(shared: Arc<Shared>, stop: CancellationToken) {
             last_prune = tokio::time::Instant::now();
             let retention = chrono::Duration::from_std(shared.cfg.retention)
                 .unwrap_or(chrono::Duration::days(7));
-            if let Err(e) = maintenance::prune(&shared.pool, retention).await {
+            if let Err(e) = jobs::upkeep::prune(&shared.pool, retention).await {
                 tracing::warn!(error = %e, "pruning finished jobs failed");
             }
         }

@@ -5,8 +5,6 @@ use aduan_api::event::EventKind;
 use chrono::Utc;
 use sqlx::PgPool;
 
-use super::jobs;
-
 /// Advisory lock key: "one rescuer at a time across instances".
 const RESCUER_LOCK: i64 = 0x4164_7561_6e52_6573; // "AduanRes"
 
@@ -38,7 +36,7 @@ WITH j AS (
     RETURNING complaints.id, complaints.created_by, complaints.status, j.last_error AS detail
 ){tail}
 SELECT count(*) FROM c"#,
-        tail = jobs::status_change_tail("c", &jobs::sql_kind(EventKind::ComplaintStatusChanged))
+        tail = super::status_change_tail("c", &super::sql_kind(EventKind::ComplaintStatusChanged))
     );
     let n: i64 = sqlx::query_scalar(&sql).fetch_one(&mut *tx).await?;
     tx.commit().await?;

@@ -10,6 +10,9 @@ use aduan_api::complaint::ComplaintStatus;
 use aduan_api::event::EventKind;
 
 use crate::db::complaints::parse_status;
+
+pub mod figures;
+pub mod upkeep;
 use uuid::Uuid;
 
 /// A job this instance holds a lease on.
@@ -84,6 +87,15 @@ pub(super) fn status_change_tail(src: &str, kind: &str) -> String {
         'status', status, 'detail', detail, 'at', now())
     FROM {src}
 )"#
+    )
+}
+
+/// The statement part that queues the enrichment of new complaints, for the intake statement
+/// that writes them (one round trip per batch): `src` is a CTE yielding their `id`s,
+/// `max_attempts` the SQL expression of the attempts each job gets.
+pub fn enqueue_new(src: &str, max_attempts: &str) -> String {
+    format!(
+        "INSERT INTO enrichment_jobs (complaint_id, max_attempts) SELECT id, {max_attempts} FROM {src}"
     )
 }
 
