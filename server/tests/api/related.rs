@@ -31,9 +31,7 @@ async fn correct(app: &TestApp, id: &str, person: &str, place: &str, agency: &st
         "sector": {"sector": "local_authority", "area": "licensing_permits", "agency": agency},
         "amounts": [{"currency": "MYR", "value": amount, "text": format!("RM{amount}")}]
     });
-    let r = app
-        .correct(&app.as_role(Role::Officer), &id.to_string(), &body)
-        .await;
+    let r = app.correct(&app.as_role(Role::Officer), id, &body).await;
     let status = r.status();
     assert_eq!(status, 200, "{}", r.text().await.unwrap());
 }
