@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { apiClient, checker, expect, freePort, startServer, startStatic } from './support.mjs';
+import { apiClient, checker, expect, freePort, startServer, startStatic, waitUntil } from './support.mjs';
 
 const ui = join(dirname(fileURLToPath(import.meta.url)), '..');
 const repo = join(ui, '..');
@@ -68,12 +68,8 @@ try {
       ids.push(r.id);
       refs.push(r.reference);
     }
-    const deadline = Date.now() + 60_000;
     for (const id of ids) {
-      while ((await admin('GET', `/complaints/${id}`)).status !== 'enriched') {
-        expect(Date.now() < deadline, `complaint ${id} not enriched in time`);
-        await new Promise((r) => setTimeout(r, 300));
-      }
+      await waitUntil(async () => (await admin('GET', `/complaints/${id}`)).status === 'enriched', `complaint ${id} enriched`);
     }
   });
 
@@ -216,10 +212,17 @@ try {
     expect((await panel.getByTestId('w-bound').textContent()) === '5', 'bound not shown as 5');
     await panel.getByRole('button', { name: 'Pause analysis' }).click();
     await panel.locator('[data-paused="true"]').waitFor();
-    // The next processing.stats event (every 5 s) still says 5 and paused.
-    await page.waitForTimeout(5500);
+    // Wait for a processing.stats event (every 5 s) stamped after the pause was applied:
+    // the panel's time moves only with live events now, and the server stamps an event
+    // after reading its figures. Those figures must still say 5 and paused.
+    const applied = Date.now();
+    await page.waitForFunction(
+      (t) => Date.parse(document.querySelector('[data-testid="processing-panel"]').dataset.updated) > t,
+      applied,
+      { timeout: 15_000 },
+    );
     expect((await panel.getByTestId('w-bound').textContent()) === '5', 'live stats lost the bound');
-    await panel.locator('[data-paused="true"]').waitFor();
+    expect((await panel.locator('[data-paused]').first().getAttribute('data-paused')) === 'true', 'live stats lost the pause');
     await shot('dashboard-admin');
     await panel.getByRole('button', { name: 'Resume analysis' }).click();
     await panel.locator('[data-paused="false"]').waitFor();
@@ -240,8 +243,8 @@ try {
     await page.locator('tr[data-username="nurul.huda"]').waitFor();
     await shot('admin-users');
     await page.getByRole('tab', { name: 'Audit log' }).click();
-    await page.getByLabel('Action').fill('case.create');
-    // The typed filter applies after a pause: then only case.create rows remain.
+    // The action is chosen from the server's list (a label per action), and applies at once.
+    await page.getByLabel('Action').selectOption('case.create');
     await page.waitForFunction(() => document.querySelectorAll('tbody tr[data-action]:not([data-action="case.create"])').length === 0);
     await page.locator('tr[data-action="case.create"]').first().waitFor();
     await shot('admin-audit');

@@ -2,7 +2,8 @@
 // sign in as intake, submit a walk-in complaint with an image and a PDF, read the slip,
 // watch the complaint become enriched live (no reload), preview the image, log out.
 // Needs `npm run build` first and Debian's chromium. Prints `e2e: N passed, M failed`.
-import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -18,7 +19,13 @@ statSync(join(ui, 'dist/index.html'), { throwIfNoEntry: false }) ?? (console.err
 mkdirSync(shots, { recursive: true });
 const [apiPort, uiPort] = [await freePort(), await freePort()];
 const uiUrl = `http://127.0.0.1:${uiPort}`;
-const server = await startServer(repo, apiPort, uiUrl);
+// Limits other than the defaults, so the form can only state them by asking the server.
+const MIB = 1024 * 1024;
+const server = await startServer(repo, apiPort, uiUrl, {
+  ADUAN_MAX_FILE_BYTES: String(8 * MIB),
+  ADUAN_MAX_REQUEST_BYTES: String(24 * MIB),
+  ADUAN_MAX_FILES: '5',
+});
 const admin = await apiClient(server, 'admin');
 const statics = await startStatic(join(ui, 'dist'), uiPort);
 const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -29,6 +36,8 @@ page.on('console', (m) => m.type() === 'warning' && console.log('     [page]', m
 page.setDefaultTimeout(15_000);
 // Screenshots are committed: keep each under ~150 KB (text-dense ones are clipped).
 const shot = (name, opts = {}) => page.screenshot({ path: join(shots, `${name}.png`), ...opts });
+// Views worth a look that are not committed go to a temp dir.
+const extraShots = mkdtempSync(join(tmpdir(), 'aduan-e2e-shots-'));
 let reference = '';
 
 try {
@@ -49,6 +58,19 @@ try {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'New complaint' }).waitFor();
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+  });
+
+  await check("the form states the server's limits and names the files it leaves out", async () => {
+    const hint = page.getByTestId('attach-limits');
+    await hint.filter({ hasText: 'Limits: 8 MiB per file, 24 MiB in all, 5 files.' }).waitFor();
+    const files = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((n) => ({ name: `${n}.txt`, mimeType: 'text/plain', buffer: Buffer.from(n) }));
+    await page.locator('input[type=file]').setInputFiles(files);
+    await page.getByRole('alert').filter({ hasText: 'One complaint can have at most 5 attachments, so these were not attached: f.txt, g.txt.' }).waitFor();
+    expect((await page.locator('.attachments li').count()) === 5, 'not exactly five files attached');
+    await page.locator('.attachments').screenshot({ path: join(extraShots, 'intake-too-many.png') });
+    await page.getByRole('button', { name: 'Clear form' }).click();
+    await page.locator('.attachments li').first().waitFor({ state: 'detached' });
+    await page.getByRole('alert').waitFor({ state: 'detached' });
   });
 
   await check('inline validation on blur', async () => {
@@ -173,5 +195,5 @@ try {
   await server.stop();
   rmSync(server.dataDir, { recursive: true, force: true });
 }
-console.log(`e2e: ${tally.passed} passed, ${tally.failed} failed`);
+console.log(`e2e: ${tally.passed} passed, ${tally.failed} failed (more screenshots in ${extraShots})`);
 process.exit(tally.failed ? 1 : 0);

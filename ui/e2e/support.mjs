@@ -29,6 +29,18 @@ export function expect(cond, msg) {
   if (!cond) throw new Error(msg);
 }
 
+/**
+ * Wait for a condition outside the page (the server's state): ask `cond` again every
+ * `every` ms until it holds, failing with `what` after `timeout` ms.
+ */
+export async function waitUntil(cond, what, { timeout = 60_000, every = 300 } = {}) {
+  const deadline = Date.now() + timeout;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
 /** A signed-in API client for one demo user: `(method, path, body?, headers?)` → parsed JSON; a non-2xx reply throws. */
 export async function apiClient(server, username) {
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
@@ -59,9 +71,14 @@ export function freePort() {
   });
 }
 
-/** Start `aduan-server serve --demo` on a temp data dir; resolves with its demo passwords. */
-export async function startServer(repo, port, corsOrigin) {
-  const bin = join(repo, 'target/debug/aduan-server');
+/**
+ * Start `aduan-server serve --demo` (target/debug, or `ADUAN_SERVER_BIN`) on a temp data
+ * dir; resolves with its demo passwords.
+ * `env` adds settings (e.g. `ADUAN_MAX_FILES`).
+ */
+export async function startServer(repo, port, corsOrigin, env = {}) {
+  // ADUAN_SERVER_BIN: a server built elsewhere (e.g. copied out of a shared target dir).
+  const bin = process.env.ADUAN_SERVER_BIN ?? join(repo, 'target/debug/aduan-server');
   if (!existsSync(bin)) {
     console.log('building aduan-server (first run)…');
     const r = spawnSync('cargo', ['build', '-p', 'aduan-server'], { cwd: repo, stdio: 'inherit' });
@@ -69,7 +86,7 @@ export async function startServer(repo, port, corsOrigin) {
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'aduan-e2e-'));
   const proc = spawn(bin, ['serve', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`, '--demo'], {
-    env: { ...process.env, ADUAN_CORS_ORIGINS: corsOrigin, ADUAN_LOG_FORMAT: 'json', RUST_LOG: 'warn' },
+    env: { ...process.env, ADUAN_CORS_ORIGINS: corsOrigin, ADUAN_LOG_FORMAT: 'json', RUST_LOG: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const passwords = {};
@@ -80,14 +97,14 @@ export async function startServer(repo, port, corsOrigin) {
   });
   proc.stderr.on('data', (b) => (log += b));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
+  const ready = async () => {
     if (proc.exitCode !== null) throw new Error(`server exited early:\n${log}`);
     const ok = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
-    if (ok && passwords.intake && passwords.admin) break;
-    if (Date.now() > deadline) throw new Error(`server not ready in time:\n${log}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
+    return ok && passwords.intake && passwords.admin;
+  };
+  await waitUntil(ready, 'the server is ready', { timeout: 120_000 }).catch((e) => {
+    throw new Error(`${e.message}\n${log}`);
+  });
   const stop = () =>
     new Promise((resolve) => {
       if (proc.exitCode !== null) return resolve();

@@ -1,7 +1,10 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { auditQuery, checkNewUser, statsOf } from '../src/lib/admin';
-import { EventStream, onStreamEvent, type ComplaintEvent } from '../src/lib/events';
+import { AUDIT_ACTION_LABELS, AUDIT_ACTIONS, auditQuery, checkNewUser } from '../src/lib/admin';
+import { EventStream, onComplaintEvent, onEvent, publish, type ComplaintStreamEvent } from '../src/lib/events';
+import type { AuditAction } from '../src/lib/gen/AuditAction';
+import type { CaseEvent } from '../src/lib/gen/CaseEvent';
+import { translate } from '../src/lib/i18n';
 import { parseRoute, screensFor, setLang } from '../src/lib/state.svelte';
 import ProcessingPanel from '../src/components/ProcessingPanel.svelte';
 import type { ProcessingStatus } from '../src/lib/gen/ProcessingStatus';
@@ -39,14 +42,23 @@ const stats: ProcessingStatus = {
   throughput_per_min: 30,
   latency_ms: { p50: 800, p95: 2500 },
   eta_s_for_new_complaint: 20,
-  instance_counters: {},
+  instance_counters: { succeeded: 5, failed: 0, retries: 2, rate_limited: 1, timeouts: 0 },
 };
 
-describe('processing.stats', () => {
-  it('reads the status out of the event and refuses junk', () => {
-    expect(statsOf({ at: 'x', stats })).toEqual(stats);
-    expect(statsOf({ at: 'x' })).toBeNull();
-    expect(statsOf({ stats: { queue: 1 } })).toBeNull();
+describe('audit actions', () => {
+  it('offers every action the server writes, each with a name in both languages', () => {
+    // The server's list as of this UI; the Record in admin.ts keeps the two in step at compile time.
+    const server: AuditAction[] = [
+      'login.success', 'login.failure', 'logout', 'user.create', 'user.update', 'complaint.create',
+      'complaint.view', 'complaint.reprocess', 'enrichment.correct', 'attachment.add', 'attachment.download',
+      'attachment.preview', 'processing.update', 'case.create', 'case.view', 'case.update', 'case.note',
+      'case.link', 'case.unlink',
+    ];
+    expect([...AUDIT_ACTIONS].sort()).toEqual([...server].sort());
+    for (const a of AUDIT_ACTIONS) {
+      expect(translate('en', AUDIT_ACTION_LABELS[a])).not.toBe(translate('ms', AUDIT_ACTION_LABELS[a]));
+    }
+    expect(translate('en', AUDIT_ACTION_LABELS['case.view'])).toBe('Case viewed');
   });
 });
 
@@ -76,19 +88,22 @@ function stubStream(): void {
 describe('event stream routing', () => {
   beforeEach(stubStream);
   it('sends case and processing events to their own listeners, not to complaint listeners', async () => {
-    const complaintEvents: ComplaintEvent[] = [];
-    const cases: unknown[] = [];
-    const off = onStreamEvent('case.updated', (d) => cases.push(d));
-    const s = new EventStream((e) => complaintEvents.push(e), () => {});
+    const complaintEvents: ComplaintStreamEvent[] = [];
+    const cases: CaseEvent[] = [];
+    const off = onEvent('case.updated', (d) => cases.push(d));
+    const offComplaints = onComplaintEvent((e) => complaintEvents.push(e));
+    const s = new EventStream(publish, () => {});
     s.start();
     await vi.waitFor(() => expect(FakeSource.all).toHaveLength(1));
-    FakeSource.all[0]!.emit('case.updated', '7', { id: 'k1', version: 3 });
-    FakeSource.all[0]!.emit('processing.stats', '', { stats });
-    expect(cases).toEqual([{ id: 'k1', version: 3 }]);
+    const kase = { id: 'k1', case_id: 'k1', reference: 'KES-2026-000001', version: 3, changes: ['status'], by: 'u1', at: 'x' };
+    FakeSource.all[0]!.emit('case.updated', '7', kase);
+    FakeSource.all[0]!.emit('processing.stats', '', { at: 'x', stats });
+    expect(cases).toEqual([kase]);
     expect(complaintEvents).toEqual([]);
     off();
-    FakeSource.all[0]!.emit('case.updated', '8', { id: 'k1' });
+    FakeSource.all[0]!.emit('case.updated', '8', { ...kase, version: 4 });
     expect(cases).toHaveLength(1);
+    offComplaints();
     s.stop();
   });
 });
@@ -127,8 +142,7 @@ describe('ProcessingPanel', () => {
     await screen.findByText('Processing');
     expect((await screen.findByTestId('w-bound')).textContent).toBe('16');
     expect(screen.getByTestId('q-queued').textContent).toBe('7');
-    const { publishOther } = await import('../src/lib/events');
-    publishOther('processing.stats', { at: new Date().toISOString(), stats: { ...stats, queue: { ...stats.queue, queued: 9 } } });
+    publish({ kind: 'processing.stats', data: { at: new Date().toISOString(), stats: { ...stats, queue: { ...stats.queue, queued: 9 } } } });
     await vi.waitFor(() => expect(screen.getByTestId('q-queued').textContent).toBe('9'));
     const input = screen.getByLabelText('Concurrent worker bound (all servers)');
     await fireEvent.input(input, { target: { value: '4' } });

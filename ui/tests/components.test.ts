@@ -6,13 +6,17 @@ import ProcessingBadge from '../src/components/ProcessingBadge.svelte';
 import StatusChip from '../src/components/StatusChip.svelte';
 import Intake from '../src/screens/Intake.svelte';
 import { resetIntake } from '../src/lib/draft.svelte';
-import { publishOther } from '../src/lib/events';
+import { publish } from '../src/lib/events';
 import type { ComplaintDetail } from '../src/lib/gen/ComplaintDetail';
+import { intakeLimits } from '../src/lib/limits.svelte';
 import { app, setLang } from '../src/lib/state.svelte';
+
+const MIB = 1024 * 1024;
 
 beforeEach(() => {
   setLang('en');
   resetIntake();
+  intakeLimits.known = null;
 });
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -63,9 +67,63 @@ describe('Intake form', () => {
     expect(screen.queryByLabelText('Name')).toBeNull();
   });
 
-  it('states the size limit before anything is uploaded', () => {
+  it("states the server's limits before anything is uploaded, or that they are not known", async () => {
+    intakeLimits.known = null;
     render(Intake);
-    expect(screen.getByText(/Limit 100 MB per file/)).toBeTruthy();
+    const hint = screen.getByTestId('attach-limits');
+    expect(hint.textContent).toMatch(/size limits are not known because the server cannot be reached/);
+    intakeLimits.known = { limits: { max_file_bytes: 4 * MIB, max_request_bytes: 10 * MIB, max_files: 5 }, readAt: '', saved: false };
+    await tick();
+    expect(hint.textContent).toBe('Drag files anywhere onto the form, or choose them. Limits: 4 MiB per file, 10 MiB in all, 5 files.');
+  });
+
+  it('says which files were left out, and why, when more are chosen than one complaint may carry', async () => {
+    intakeLimits.known = { limits: { max_file_bytes: 4 * MIB, max_request_bytes: 10 * MIB, max_files: 2 }, readAt: '', saved: false };
+    const { container } = render(Intake);
+    const input = container.querySelector<HTMLInputElement>('input[type=file]')!;
+    const file = (name: string, size: number) => new File([new Uint8Array(size)], name, { type: 'text/plain' });
+    const chosen = [file('a.txt', 10), file('huge.txt', 5 * MIB), file('b.txt', 10), file('c.txt', 10), file('d.txt', 10)];
+    Object.defineProperty(input, 'files', { value: chosen, configurable: true });
+    await fireEvent.change(input);
+    const alerts = screen.getAllByRole('alert').map((a) => a.textContent);
+    expect(alerts).toEqual([
+      'huge.txt is larger than the 4 MiB allowed per file and was not attached. Attach a smaller copy (for example a lower-resolution scan).',
+      'One complaint can have at most 2 attachments, so these were not attached: c.txt, d.txt. Remove files that are not needed, or combine documents into one PDF, then add them again.',
+    ]);
+    expect([...container.querySelectorAll('li .name')].map((n) => n.textContent)).toEqual(['a.txt', 'b.txt']);
+  });
+});
+
+describe('Complaints list, live', () => {
+  const row = { id: 'c1', reference: 'ADU-2026-000001', channel: 'walk_in', status: 'queued', needs_review: false, anonymous: true, excerpt: 'Rasuah', created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z' };
+  const detail = { ...row, description: 'Rasuah', complainant: null, incident_date: null, location: null, subject_agency: null, created_by: null, attachments: [], history: [], last_error: null, enrichment: null, case: null };
+  const news = (kind: 'complaint.status_changed' | 'complaint.enriched' | 'complaint.corrected', status: 'processing' | 'enriched') =>
+    publish({ kind, data: { id: 'c1', complaint_id: 'c1', status, at: '2026-11-01T00:01:00Z' } });
+
+  it('follows a status change in place, and re-reads the complaint after an analysis or a correction', async () => {
+    const { default: Complaints } = await import('../src/screens/Complaints.svelte');
+    let reviewed = false;
+    const fetch = vi.fn(async (url: string) =>
+      new Response(JSON.stringify(url.includes('/complaints?') ? { items: [row], next_cursor: null } : { ...detail, status: 'enriched', needs_review: reviewed })),
+    );
+    vi.stubGlobal('fetch', fetch);
+    const { container } = render(Complaints, { selectedId: null });
+    const chips = () => [...container.querySelectorAll('.row [data-status]')].map((c) => c.getAttribute('data-status'));
+    await vi.waitFor(() => expect(chips()).toEqual(['queued']));
+
+    news('complaint.status_changed', 'processing');
+    await vi.waitFor(() => expect(chips()).toEqual(['processing']));
+    expect(fetch).toHaveBeenCalledTimes(1);
+
+    news('complaint.enriched', 'enriched');
+    await vi.waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(chips()).toEqual(['enriched']));
+
+    // An officer marks it for review: the correction brings the flag without a new analysis.
+    reviewed = true;
+    news('complaint.corrected', 'enriched');
+    await vi.waitFor(() => expect(chips()).toEqual(['enriched', 'needs_review']));
+    expect(fetch).toHaveBeenCalledTimes(3);
   });
 });
 
@@ -108,10 +166,12 @@ describe('ComplaintDetail and its case', () => {
     setLang('en');
 
     // Another case's news leaves it alone; an unlink from its own case reloads it.
-    publishOther('case.updated', { case_id: 'k8', changes: ['complaint_unlinked'] });
-    publishOther('case.updated', { case_id: 'k7', changes: ['status'] });
+    const caseNews = (case_id: string, change: string) =>
+      publish({ kind: 'case.updated', data: { id: case_id, case_id, reference: 'KES', version: 2, changes: [change], by: 'u2', at: '' } });
+    caseNews('k8', 'complaint_unlinked');
+    caseNews('k7', 'status');
     expect(fetch).toHaveBeenCalledTimes(1);
-    publishOther('case.updated', { case_id: 'k7', changes: ['complaint_unlinked'] });
+    caseNews('k7', 'complaint_unlinked');
     await screen.findByRole('button', { name: 'Open case' });
     expect(screen.queryByRole('link', { name: /KES-2026-000007/ })).toBeNull();
     expect(fetch).toHaveBeenCalledTimes(2);

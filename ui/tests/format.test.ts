@@ -44,10 +44,11 @@ describe('relativeTime', () => {
 });
 
 describe('sizes and durations', () => {
-  it('formats bytes in decimal units', () => {
+  it('formats bytes in binary units, the ones the limits are stated in', () => {
     expect(formatBytes(12)).toBe('12 B');
-    expect(formatBytes(1500)).toBe('1.5 KB');
-    expect(formatBytes(100_000_000)).toBe('100 MB');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(100 * 1024 * 1024)).toBe('100 MiB');
+    expect(formatBytes(3 * 1024 ** 3)).toBe('3.0 GiB');
   });
   it('formats durations', () => {
     expect(formatDuration(42)).toBe('42 s');

@@ -1,7 +1,9 @@
 /** Admin calls (accounts, audit log, processing) and the checks the forms run before them. */
 import { getComplaint, listComplaints, query, request } from './api';
+import type { AuditAction } from './gen/AuditAction';
 import type { AuditEntry } from './gen/AuditEntry';
 import type { ComplaintDetail } from './gen/ComplaintDetail';
+import type { InstanceCounters } from './gen/InstanceCounters';
 import type { NewUser } from './gen/NewUser';
 import type { Page } from './gen/Page';
 import type { ProcessingChange } from './gen/ProcessingChange';
@@ -9,6 +11,7 @@ import type { ProcessingStatus } from './gen/ProcessingStatus';
 import type { User } from './gen/User';
 import type { UserChange } from './gen/UserChange';
 import { formatDuration, nextDay } from './format';
+import type { Key } from './i18n';
 
 /** The server's minimum (`auth::MIN_PASSWORD_CHARS`). */
 export const MIN_PASSWORD = 10;
@@ -21,7 +24,7 @@ export const changeUser = async (id: string, c: UserChange) =>
 /** What `GET /admin/audit` filters on; dates are `YYYY-MM-DD`, both inclusive here. */
 export interface AuditFilter {
   actor_id?: string;
-  action?: string;
+  action?: AuditAction | '';
   target_type?: string;
   target_id?: string;
   from?: string;
@@ -36,25 +39,42 @@ export function auditQuery(f: AuditFilter, cursor?: string, limit = 50): string 
 export const listAudit = async (f: AuditFilter, cursor?: string) =>
   (await request<Page<AuditEntry>>('GET', `/admin/audit${auditQuery(f, cursor)}`)).data;
 
-/** Actions the server writes to the audit log, offered as suggestions in the filter. */
-export const AUDIT_ACTIONS = [
-  'login.success',
-  'login.failure',
-  'user.create',
-  'user.update',
-  'complaint.view',
-  'complaint.reprocess',
-  'enrichment.correct',
-  'attachment.add',
-  'attachment.download',
-  'attachment.preview',
-  'processing.update',
-  'case.create',
-  'case.update',
-  'case.note',
-  'case.link',
-  'case.unlink',
-];
+/**
+ * Every action the server writes to the audit log, named for people. Keyed by the
+ * generated `AuditAction`, so the filter offers exactly what the server accepts.
+ */
+export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
+  'login.success': 'aud_a_login_success',
+  'login.failure': 'aud_a_login_failure',
+  logout: 'aud_a_logout',
+  'user.create': 'aud_a_user_create',
+  'user.update': 'aud_a_user_update',
+  'complaint.create': 'aud_a_complaint_create',
+  'complaint.view': 'aud_a_complaint_view',
+  'complaint.reprocess': 'aud_a_complaint_reprocess',
+  'enrichment.correct': 'aud_a_enrichment_correct',
+  'attachment.add': 'aud_a_attachment_add',
+  'attachment.download': 'aud_a_attachment_download',
+  'attachment.preview': 'aud_a_attachment_preview',
+  'processing.update': 'aud_a_processing_update',
+  'case.create': 'aud_a_case_create',
+  'case.view': 'aud_a_case_view',
+  'case.update': 'aud_a_case_update',
+  'case.note': 'aud_a_case_note',
+  'case.link': 'aud_a_case_link',
+  'case.unlink': 'aud_a_case_unlink',
+};
+export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
+
+/** This instance's counters since start, in the order an admin reads them. */
+const COUNTER_LABELS: Record<keyof InstanceCounters, Key> = {
+  succeeded: 'proc_c_succeeded',
+  failed: 'proc_c_failed',
+  retries: 'proc_c_retries',
+  rate_limited: 'proc_c_rate_limited',
+  timeouts: 'proc_c_timeouts',
+};
+export const COUNTERS = Object.entries(COUNTER_LABELS) as [keyof InstanceCounters, Key][];
 
 export const processingStatus = async () => (await request<ProcessingStatus>('GET', '/admin/processing')).data;
 export const changeProcessing = async (c: ProcessingChange) =>
@@ -81,12 +101,4 @@ export function checkNewUser(u: NewUser): Partial<Record<keyof NewUser, 'v_requi
 /** A latency: `820 ms` under a second, else as a duration (`3 s`, `2 min`). */
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms / 1000);
-}
-
-/** `processing.stats` event data → the status it carries, or null when malformed. */
-export function statsOf(data: Record<string, unknown>): ProcessingStatus | null {
-  const s = data['stats'];
-  if (!s || typeof s !== 'object') return null;
-  const st = s as ProcessingStatus;
-  return st.queue && st.workers && st.latency_ms ? st : null;
 }

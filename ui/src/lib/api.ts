@@ -8,10 +8,11 @@ import type { ComplaintDetail } from './gen/ComplaintDetail';
 import type { ComplaintInput } from './gen/ComplaintInput';
 import type { ComplaintSummary } from './gen/ComplaintSummary';
 import type { EventTicket } from './gen/EventTicket';
+import type { IntakeLimits } from './gen/IntakeLimits';
 import type { LoginResponse } from './gen/LoginResponse';
 import type { Page } from './gen/Page';
 import type { ProcessingSummary } from './gen/ProcessingSummary';
-import { translate, type Lang } from './i18n';
+import { translate, type Key, type Lang } from './i18n';
 
 const SERVER_KEY = 'aduan.server';
 const TOKEN_KEY = 'aduan.token';
@@ -58,10 +59,24 @@ export function toApiError(status: number, body: string, retryAfter: string | nu
 
 export const networkError = () => new ApiError(0, 'network', 'network error');
 
+/** Which limit a 413 hit, by the server's code. */
+const TOO_LARGE: Partial<Record<string, Key>> = {
+  file_too_large: 'err_file_too_large',
+  too_many_files: 'err_too_many_files',
+  request_too_large: 'err_request_too_large',
+};
+
+/** Failures on this computer (desktop commands) that are not about the network. */
+const LOCAL_ERRORS: Partial<Record<string, Key>> = {
+  outbox: 'err_outbox',
+  keyring: 'err_keyring',
+  file: 'err_file',
+};
+
 /** A sentence for the user, in their language, saying what happened and what to do. */
 export function describeError(e: unknown, lang: Lang): string {
   if (!(e instanceof ApiError)) return translate(lang, 'err_server');
-  if (e.status === 0) return translate(lang, 'err_network');
+  if (e.status === 0) return translate(lang, LOCAL_ERRORS[e.code] ?? 'err_network');
   if (e.code === 'invalid_credentials') return translate(lang, 'err_credentials');
   if (e.status === 429) {
     const mins = Math.max(1, Math.ceil((e.retryAfterS ?? 60) / 60));
@@ -70,7 +85,7 @@ export function describeError(e: unknown, lang: Lang): string {
   if (e.status === 401) return translate(lang, 'err_session');
   if (e.status === 403) return translate(lang, 'err_forbidden');
   if (e.status === 404) return translate(lang, 'err_not_found');
-  if (e.status === 413) return translate(lang, 'err_too_large');
+  if (e.status === 413) return translate(lang, TOO_LARGE[e.code] ?? 'err_too_large');
   if (e.status === 415) return translate(lang, 'err_unsupported');
   if (e.status === 422) return translate(lang, 'err_validation');
   if (e.status === 503) return translate(lang, 'err_unavailable');
@@ -186,6 +201,9 @@ export const reprocess = (id: string) => send('POST', `/complaints/${encodeURICo
 
 /** Queue depth and expected wait, for every signed-in user. */
 export const processingSummary = () => json<ProcessingSummary>('GET', '/processing/summary');
+
+/** What one submission may carry (file size, total size, file count). */
+export const intakeLimits = () => json<IntakeLimits>('GET', '/intake/limits');
 
 export const eventTicket = () => json<EventTicket>('POST', '/events/ticket');
 

@@ -120,12 +120,6 @@ export function byStatus(cases: CaseSummary[]): Record<CaseStatus, CaseSummary[]
   return out;
 }
 
-/** A case event's version, when the event carries one. */
-export function eventVersion(data: Record<string, unknown>): number | null {
-  const v = data['version'];
-  return typeof v === 'number' ? v : null;
-}
-
 /** One entry of the assignee picker. */
 export interface AssigneeChoice {
   id: string;

@@ -8,7 +8,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
 import { open } from '@tauri-apps/plugin-dialog';
-import { ApiError, type UploadProgress } from './api';
+import { ApiError, toApiError as httpError, type UploadProgress } from './api';
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
 import type { ComplaintInput } from './gen/ComplaintInput';
 
@@ -48,6 +48,17 @@ export function toApiError(e: unknown): ApiError {
     return new ApiError(o.status ?? 0, o.code, o.message ?? o.code, o.details ?? {});
   }
   return new ApiError(0, 'desktop', String(e));
+}
+
+/**
+ * Why the outbox could not send one complaint, as the core reports it (`the server
+ * answered 422: {body}`, `a file could not be read: …`), as an {@link ApiError}.
+ */
+export function rejectionError(reason: string): ApiError {
+  const m = /^the server answered (\d{3}): ([\s\S]*)$/.exec(reason);
+  if (m) return httpError(Number(m[1]), m[2] ?? '', null);
+  if (reason.startsWith('a file could not be read')) return new ApiError(0, 'file', reason);
+  return new ApiError(0, 'desktop', reason);
 }
 
 async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {

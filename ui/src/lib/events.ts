@@ -2,26 +2,87 @@
  * Live updates over Server-Sent Events. EventSource cannot send the bearer token, so each
  * connection first gets a one-time ticket; after an error it reconnects with a fresh
  * ticket and `last_event_id`, so the server replays what was missed.
+ *
+ * The kinds and their data are the server's own types (`gen/Event`). {@link READERS} has
+ * one entry per {@link EventKind}: a kind added on the server does not type-check here
+ * until it is read, and consumers that switch on complaint kinds end in {@link unhandled}.
  */
 import { eventTicket, eventsUrl } from './api';
+import type { CaseEvent } from './gen/CaseEvent';
+import type { ComplaintEvent } from './gen/ComplaintEvent';
+import type { Event } from './gen/Event';
+import type { EventKind } from './gen/EventKind';
+import type { ProcessingStatsEvent } from './gen/ProcessingStatsEvent';
 
+export type { Event, EventKind };
 export type ConnState = 'live' | 'reconnecting' | 'offline';
 
-/** The JSON of a complaint event (`complaint.created`, `.status_changed`, `.enriched`). */
-export interface ComplaintEvent {
-  kind: string;
-  id: string;
-  complaint_id?: string;
-  reference?: string;
-  status?: string;
-  detail?: string | null;
-  at?: string;
+/** The data an event of kind `K` carries. */
+export type EventData<K extends EventKind> = Extract<Event, { kind: K }>['data'];
+/** An event about one complaint (created, status changed, enriched, corrected). */
+export type ComplaintStreamEvent = Extract<Event, { data: ComplaintEvent }>;
+export type ComplaintKind = ComplaintStreamEvent['kind'];
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+
+function complaintData(v: unknown): ComplaintEvent | null {
+  return isObj(v) && isStr(v['complaint_id']) && isStr(v['status']) ? (v as ComplaintEvent) : null;
 }
 
-const KINDS = ['complaint.created', 'complaint.status_changed', 'complaint.enriched'];
-/** Events that are not about one complaint; they go to {@link onStreamEvent} listeners. */
-const OTHER_KINDS = ['case.updated', 'processing.stats'] as const;
-export type OtherKind = (typeof OTHER_KINDS)[number];
+function caseData(v: unknown): CaseEvent | null {
+  if (!isObj(v) || !isStr(v['case_id']) || typeof v['version'] !== 'number') return null;
+  return Array.isArray(v['changes']) ? (v as CaseEvent) : null;
+}
+
+function statsData(v: unknown): ProcessingStatsEvent | null {
+  if (!isObj(v) || !isStr(v['at']) || !isObj(v['stats'])) return null;
+  const s = v['stats'];
+  return isObj(s['queue']) && isObj(s['workers']) && isObj(s['latency_ms']) && isObj(s['instance_counters'])
+    ? (v as ProcessingStatsEvent)
+    : null;
+}
+
+/**
+ * Every kind the stream sends, with the check its data must pass (a malformed event is
+ * skipped). The stream listens to exactly these keys.
+ */
+const READERS: { [K in EventKind]: (data: unknown) => EventData<K> | null } = {
+  'complaint.created': complaintData,
+  'complaint.status_changed': complaintData,
+  'complaint.enriched': complaintData,
+  'complaint.corrected': complaintData,
+  'case.updated': caseData,
+  'processing.stats': statsData,
+};
+
+export const EVENT_KINDS = Object.keys(READERS) as EventKind[];
+const COMPLAINT_KINDS = new Set<EventKind>(EVENT_KINDS.filter((k) => READERS[k] === complaintData));
+
+export const isComplaintEvent = (e: Event): e is ComplaintStreamEvent => COMPLAINT_KINDS.has(e.kind);
+
+/** The typed event for `kind` and its raw JSON text, or null when the data is malformed. */
+export function readEvent(kind: EventKind, json: string): Event | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const data = READERS[kind](raw);
+  // The reader for `kind` returned that kind's data, so the pair is one member of `Event`.
+  return data ? ({ kind, data } as Event) : null;
+}
+
+/**
+ * The end of an exhaustive `switch` on an event's kind: `e` is `never` once every kind is
+ * handled, so a new kind fails the type check there. At run time it does nothing.
+ */
+export function unhandled(e: never): void {
+  void e;
+}
+
 /** After this many failed attempts in a row the dot says offline (retries go on). */
 const OFFLINE_AFTER = 3;
 
@@ -33,7 +94,7 @@ export class EventStream {
   private stopped = false;
 
   constructor(
-    private readonly onEvent: (e: ComplaintEvent) => void,
+    private readonly onEvent: (e: Event) => void,
     private readonly onState: (s: ConnState) => void,
   ) {}
 
@@ -70,25 +131,12 @@ export class EventStream {
       es.close();
       if (this.es === es) this.retry();
     };
-    for (const kind of OTHER_KINDS) {
+    for (const kind of EVENT_KINDS) {
       es.addEventListener(kind, (m: MessageEvent<string>) => {
         if (m.lastEventId) this.lastId = m.lastEventId;
-        try {
-          publishOther(kind, JSON.parse(m.data) as Record<string, unknown>);
-        } catch {
-          // As below: skip a malformed event.
-        }
-      });
-    }
-    for (const kind of KINDS) {
-      es.addEventListener(kind, (m: MessageEvent<string>) => {
-        if (m.lastEventId) this.lastId = m.lastEventId;
-        try {
-          const data = JSON.parse(m.data) as Omit<ComplaintEvent, 'kind'>;
-          this.onEvent({ ...data, kind });
-        } catch {
-          // A malformed event is skipped; the next one still counts.
-        }
+        // A malformed event is skipped; the next one still counts.
+        const e = readEvent(kind, m.data);
+        if (e) this.onEvent(e);
       });
     }
   }
@@ -102,32 +150,30 @@ export class EventStream {
   }
 }
 
-type Listener = (e: ComplaintEvent) => void;
-const listeners = new Set<Listener>();
+type Listener = (e: Event) => void;
+const byKind = new Map<EventKind, Set<Listener>>();
+const complaintListeners = new Set<(e: ComplaintStreamEvent) => void>();
 
-/** Listen to complaint events; returns the unsubscribe function. */
-export function onComplaintEvent(f: Listener): () => void {
-  listeners.add(f);
-  return () => listeners.delete(f);
-}
-
-/** Hand an event to every listener (the app's one {@link EventStream} calls this). */
-export function publish(e: ComplaintEvent): void {
-  for (const f of listeners) f(e);
-}
-
-type OtherListener = (data: Record<string, unknown>) => void;
-const others = new Map<OtherKind, Set<OtherListener>>();
-
-/** Listen to `case.updated` or `processing.stats` (admins only); returns the unsubscribe. */
-export function onStreamEvent(kind: OtherKind, f: OtherListener): () => void {
-  const set = others.get(kind) ?? new Set();
-  others.set(kind, set);
+function subscribe<T>(set: Set<T>, f: T): () => void {
   set.add(f);
-  return () => set.delete(f);
+  return () => void set.delete(f);
 }
 
-/** Hand a non-complaint event to its listeners. */
-export function publishOther(kind: OtherKind, data: Record<string, unknown>): void {
-  for (const f of others.get(kind) ?? []) f(data);
+/** Listen to one kind; `f` gets that kind's typed data. Returns the unsubscribe. */
+export function onEvent<K extends EventKind>(kind: K, f: (data: EventData<K>) => void): () => void {
+  const set = byKind.get(kind) ?? new Set<Listener>();
+  byKind.set(kind, set);
+  // Only events of `kind` reach this set (see publish), so their data is `EventData<K>`.
+  return subscribe(set, (e) => f(e.data as EventData<K>));
+}
+
+/** Listen to every complaint kind; returns the unsubscribe. */
+export function onComplaintEvent(f: (e: ComplaintStreamEvent) => void): () => void {
+  return subscribe(complaintListeners, f);
+}
+
+/** Hand an event to its listeners (the app's one {@link EventStream} calls this). */
+export function publish(e: Event): void {
+  for (const f of byKind.get(e.kind) ?? []) f(e);
+  if (isComplaintEvent(e)) for (const f of complaintListeners) f(e);
 }

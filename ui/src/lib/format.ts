@@ -67,12 +67,21 @@ export function relativeTime(iso: string, lang: 'ms' | 'en' = 'en', now: number 
   return rtf.format(secs, 'second');
 }
 
-/** `1.5 MB`, `820 KB`, `12 B` (decimal units, as the size limit is stated). */
+const KIB = 1024;
+const MIB = KIB * KIB;
+
+/** `12 B`, `820 KiB`, `1.5 MiB`: binary units, the ones the size limits are set in. */
 export function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  if (n < 1e6) return `${(n / 1e3).toFixed(n < 1e4 ? 1 : 0)} KB`;
-  if (n < 1e9) return `${(n / 1e6).toFixed(n < 1e7 ? 1 : 0)} MB`;
-  return `${(n / 1e9).toFixed(1)} GB`;
+  if (n < KIB) return `${n} B`;
+  const [v, unit] = n < MIB ? [n / KIB, 'KiB'] : n < MIB * KIB ? [n / MIB, 'MiB'] : [n / (MIB * KIB), 'GiB'];
+  return `${v.toFixed(v < 10 ? 1 : 0)} ${unit}`;
+}
+
+/** A size limit in MiB as the server words it (`100 MiB`, `4.5 MiB`); under 0.1 MiB in KiB. */
+export function formatLimit(bytes: number): string {
+  const m = bytes / MIB;
+  if (m < 0.1) return `${Math.floor(bytes / KIB)} KiB`;
+  return Number.isInteger(m) ? `${m} MiB` : `${m.toFixed(1)} MiB`;
 }
 
 /** Seconds as a short duration: `45 s`, `3 min`, `1 h 5 min`. */

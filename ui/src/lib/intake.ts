@@ -6,9 +6,6 @@ import type { LocalFile } from './desktop';
 import type { Key } from './i18n';
 
 export const CHANNELS: Channel[] = ['walk_in', 'phone', 'email', 'letter', 'web', 'other'];
-/** The server's default per-file limit (ADUAN_MAX_FILE_BYTES), stated before upload. */
-export const MAX_FILE_BYTES = 100 * 1024 * 1024;
-export const MAX_FILES = 20;
 const MAX_SHORT = 500;
 
 export interface Draft {

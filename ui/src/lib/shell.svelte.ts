@@ -19,19 +19,24 @@ export const shell = $state({
   notify: localStorage.getItem(NOTIFY_KEY) !== 'off',
   /** What the last outbox send did, for the pending list ("ADU-… sent"). */
   lastSent: [] as string[],
+  /** Why the last send of the outbox failed as a whole (its file, the address), or null. */
+  sendError: null as unknown,
+  /** Complaints the server refused on the last send, by idempotency key: they stay queued. */
+  rejected: {} as Record<string, api.ApiError>,
 });
 
 let timer: ReturnType<typeof setInterval> | null = null;
 
 /**
  * Desktop: put the keyring's session (server + token) in place before the app checks it.
- * Returns whether there is a token to try.
+ * Returns whether there is a token to try; a keyring that cannot be read throws, so the
+ * sign-in screen can say why the session was not resumed.
  */
 export async function restoreSession(): Promise<boolean> {
   if (!desktop.isDesktop()) return api.hasToken();
   if (!api.serverUrl()) api.setServerUrl(api.DEFAULT_SERVER);
   if (api.hasToken()) return true;
-  const saved = await desktop.sessionLoad().catch(() => null);
+  const saved = await desktop.sessionLoad();
   if (!saved) return false;
   api.setServerUrl(saved.server);
   api.setToken(saved.token);
@@ -79,6 +84,8 @@ export async function sessionEnded(): Promise<void> {
 export async function refreshOutbox(): Promise<void> {
   if (!desktop.isDesktop()) return;
   shell.outbox = await desktop.outboxList().catch(() => shell.outbox);
+  const keys = new Set(shell.outbox.map((q) => q.idempotency_key));
+  shell.rejected = Object.fromEntries(Object.entries(shell.rejected).filter(([k]) => keys.has(k)));
 }
 
 let flushing = false;
@@ -91,8 +98,10 @@ export async function flushOutbox(): Promise<void> {
   try {
     const report = await desktop.outboxFlush(api.serverUrl(), token);
     if (report.sent.length) shell.lastSent = report.sent.map(([, reply]) => reply.reference);
+    shell.rejected = Object.fromEntries(report.rejected.map(([key, why]) => [key, desktop.rejectionError(why)]));
+    shell.sendError = null;
   } catch (e) {
-    console.warn('outbox', e);
+    shell.sendError = e;
   } finally {
     flushing = false;
     await refreshOutbox();

@@ -9,8 +9,11 @@ export const app = $state({
   user: null as User | null,
   lang: (localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'ms') as Lang,
   conn: 'offline' as ConnState,
-  /** Set when a 401 ends the session, shown on the sign-in screen. */
-  notice: '',
+  /**
+   * Why the sign-in screen is showing: the error that ended the session (a 401) or
+   * stopped a saved one from being resumed; null after a plain logout.
+   */
+  notice: null as unknown,
 });
 
 /** The interface string for `key` in the current language (reactive in templates). */

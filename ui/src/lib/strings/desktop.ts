@@ -24,4 +24,22 @@ export const DESKTOP_STRINGS = {
   pdf_prev: ['Halaman sebelumnya', 'Previous page'],
   pdf_next: ['Halaman seterusnya', 'Next page'],
   pdf_failed: ['PDF ini tidak dapat dipaparkan; muat turun untuk membukanya.', 'This PDF cannot be shown; download it to open it.'],
+  err_outbox: [
+    'Aduan yang disimpan di komputer ini tidak dapat dibaca atau diubah. Cuba lagi; jika berterusan, hubungi pentadbir.',
+    'The complaints saved on this computer could not be read or changed. Try again; if it keeps happening, call the administrator.',
+  ],
+  err_keyring: [
+    'Log masuk yang disimpan di komputer ini tidak dapat dibaca. Sila log masuk semula; jika berulang, hubungi pentadbir.',
+    'The sign-in saved on this computer could not be read. Please sign in again; if this keeps happening, call the administrator.',
+  ],
+  err_file: [
+    'Fail tidak dapat dibaca dari komputer ini. Pastikan fail masih wujud dan tidak dibuka dalam program lain, kemudian cuba lagi.',
+    'A file could not be read from this computer. Check that it still exists and is not open in another program, then try again.',
+  ],
+  outbox_remove_failed: ['Aduan itu tidak dibuang. {reason}', 'That complaint was not removed. {reason}'],
+  outbox_send_failed: ['Aduan yang disimpan tidak dapat dihantar. {reason}', 'The saved complaints could not be sent. {reason}'],
+  outbox_rejected: [
+    'Tidak dihantar — pelayan menolaknya: {reason} Untuk menghantarnya, masukkan aduan ini semula sebagai aduan baharu, kemudian buang salinan ini.',
+    'Not sent — the server refused it: {reason} To send it, enter the complaint again as a new one, then remove this copy.',
+  ],
 } satisfies Record<string, [string, string]>;
