@@ -1,4 +1,6 @@
-//! End to end: the outbox against a REAL Aduan server. Ignored by default; run with
+//! End to end: the outbox against a REAL Aduan server. Ignored by plain `cargo test`;
+//! `desktop/tests/e2e/run.sh` (step "desktop end-to-end" of `./test.sh`) runs it with
+//! `--ignored` against the server it starts. By hand:
 //!
 //! ```sh
 //! ADUAN_E2E_SERVER=http://127.0.0.1:18080 ADUAN_E2E_USER=intake ADUAN_E2E_PASSWORD=... \
@@ -14,7 +16,7 @@ fn env(name: &str) -> String {
 }
 
 #[tokio::test]
-#[ignore = "needs a running Aduan server"]
+#[ignore = "needs a running Aduan server: run by desktop/tests/e2e/run.sh"]
 async fn queued_complaints_are_sent_once_even_when_sent_twice() {
     let server = env("ADUAN_E2E_SERVER");
     let reply: Value = reqwest::Client::new()

@@ -365,6 +365,32 @@ return await ipc.invoke('intake_submit', {
     check("logging out clears the keyring; reopening asks to sign in", logout_forgets)
     nonlocal_app[0].quit()
 
+    check("the desktop crate's watcher and outbox tests pass against this server",
+          lambda: crate_tests(server))
+
+
+def crate_tests(server):
+    """Run the crate's end-to-end test binaries (run.sh lists them in ADUAN_E2E_TESTS) with
+    their ignored tests, against `server` and this session's dunst, one test at a time
+    (the watcher tests read dunst's shared history)."""
+    binaries = os.environ["ADUAN_E2E_TESTS"].split()
+    assert binaries, "no test binaries given"
+    env = {**os.environ,
+           "ADUAN_E2E_SERVER": server.url,
+           "ADUAN_E2E_USER": "intake", "ADUAN_E2E_PASSWORD": server.passwords["intake"],
+           "ADUAN_E2E_OFFICER": "officer",
+           "ADUAN_E2E_OFFICER_PASSWORD": server.passwords["officer"]}
+    for binary in binaries:
+        run = subprocess.run([binary, "--ignored", "--test-threads", "1"], env=env,
+                             capture_output=True, text=True, timeout=600)
+        if run.returncode != 0:
+            print(run.stdout + run.stderr, flush=True)
+        assert run.returncode == 0, f"{os.path.basename(binary)} failed"
+        print("".join(f"     {line}\n" for line in run.stdout.splitlines()
+                      if line.startswith("test ")), end="", flush=True)
+        assert re.search(r"test result: ok\. [1-9]\d* passed", run.stdout), \
+            f"{os.path.basename(binary)} ran no test"
+
 
 def free_port():
     import socket

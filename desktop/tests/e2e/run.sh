@@ -3,11 +3,27 @@
 # notification it shows), a fresh HOME (so a fresh app data dir), and a new session
 # keyring. Needs target/debug/aduan-desktop and aduan-server built, and apt: xvfb xauth
 # dbus-x11 dunst keyutils webkit2gtk-driver (WebKitWebDriver, which drives the app).
+# desktop_e2e.py ends by running the desktop crate's own end-to-end tests (watcher_e2e,
+# outbox_e2e: ignored by plain `cargo test`) against its server and this session's dunst.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 command -v WebKitWebDriver >/dev/null ||
     { echo "WebKitWebDriver not found: apt-get install webkit2gtk-driver" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$here/../../.." && pwd)/target}"
+
+# The crate's test binaries, found (and built if stale) out here: the session's HOME is a
+# fresh one, without the Rust toolchain. `--workspace` as in test.sh, so nothing is
+# compiled again with other features.
+ADUAN_E2E_TESTS=$(cd "$here/../../.." && cargo test --workspace --locked --no-run \
+    --test watcher_e2e --test outbox_e2e --message-format json |
+    python3 -c 'import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["profile"]["test"]:
+        print(m["executable"])')
+[ "$(wc -l <<<"$ADUAN_E2E_TESTS")" -eq 2 ] ||
+    { echo "expected two test binaries, got: $ADUAN_E2E_TESTS" >&2; exit 2; }
+export ADUAN_E2E_TESTS
 
 tmp=$(mktemp -d /tmp/aduan-desktop-run-XXXXXX)
 export ADUAN_NOTIFY_LOG="$tmp/notifications.log"
@@ -37,7 +53,14 @@ for id in \$(keyctl rlist "\$persistent" 2>/dev/null); do
     keyctl rdescribe "\$id" | grep -q 'my.gov.aduan.desktop' && keyctl unlink "\$id" "\$persistent" >/dev/null
 done
 dunst -config '$tmp/dunstrc' >'$tmp/dunst.log' 2>&1 &
-sleep 1
+# Wait until dunst owns the notification service. Asked of the bus itself: a call to the
+# service before then would have D-Bus start a second dunst, without this configuration.
+owned() {
+    dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications | grep -q true
+}
+for _ in \$(seq 100); do owned && break; sleep 0.1; done
+owned || { echo "dunst did not start" >&2; exit 1; }
 exec python3 '$here/desktop_e2e.py'
 SH
 
