@@ -11,7 +11,6 @@ pub mod devtools;
 pub mod domain;
 pub mod enrich;
 pub mod events;
-pub mod group_commit;
 pub mod http;
 pub mod metrics;
 pub mod queue;
@@ -67,9 +66,13 @@ impl Application {
         let control = queue.control();
         let sessions = Arc::new(auth::cache::SessionCache::default());
         let cache = sessions.clone();
+        let tail = events::Tail::start(&db.pool)
+            .await
+            .context("reading the event log")?;
         let listener_task = tokio::spawn(events::run(
             db.pool.clone(),
             hub.clone(),
+            tail,
             move |row| {
                 // New or re-queued work: claim now instead of at the next poll.
                 let queued = row.event.complaint().map(|c| c.status);
@@ -82,8 +85,8 @@ impl Application {
         ));
         tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
-        let intake = group_commit::IntakeWriter::start(
-            db.generic_plan_pool(group_commit::IN_FLIGHT as u32),
+        let intake = service::group_commit::IntakeWriter::start(
+            db.generic_plan_pool(service::group_commit::IN_FLIGHT as u32),
             args.max_attempts as i32,
         );
         tokio::spawn(db::search_index::tidy_pending_list(
@@ -99,6 +102,7 @@ impl Application {
             pool: db.pool.clone(),
             events: hub.clone(),
             queue: Some(queue.control()),
+            intake,
             case_sla: args.case_sla(),
             sessions: sessions.clone(),
             max_attempts: args.max_attempts as i32,
@@ -112,7 +116,6 @@ impl Application {
                 max_files: args.max_files,
             },
             max_attempts: args.max_attempts as i32,
-            intake,
             events: hub,
             queue: queue.control(),
             shutdown,

@@ -20,6 +20,7 @@ pub const UNKNOWN: &str = "unknown";
     Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS, IntoParams,
 )]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 #[ts(export)]
 pub struct DashboardQuery {
     /// First day, `YYYY-MM-DD`.

@@ -4,7 +4,7 @@ use aduan_api::complaint::AttachmentInfo;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgArguments;
 use sqlx::query::QueryAs;
-use sqlx::{PgPool, Postgres};
+use sqlx::{PgConnection, PgPool, Postgres};
 use uuid::Uuid;
 
 use super::intake::NewAttachment;
@@ -76,7 +76,7 @@ pub async fn get(
 
 /// Add attachments to an existing complaint in one statement.
 pub async fn add(
-    pool: &PgPool,
+    db: &mut PgConnection,
     complaint_id: Uuid,
     files: &[NewAttachment],
     uploaded_by: Option<Uuid>,
@@ -92,7 +92,7 @@ pub async fn add(
     let query = sqlx::query_as(&sql).bind(complaint_id);
     let rows: Vec<Row> = bind_files(query, files)
         .bind(uploaded_by)
-        .fetch_all(pool)
+        .fetch_all(db)
         .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }

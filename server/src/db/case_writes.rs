@@ -41,17 +41,20 @@ pub async fn lock(db: &mut PgConnection, id: Uuid) -> Result<Option<Locked>, sql
     .bind(id)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(
-        |(id, reference, title, status, priority, assignee_id, name, version)| Locked {
-            id,
-            reference,
-            title,
-            status: CaseStatus::parse(&status).unwrap_or(CaseStatus::Evaluation),
-            priority: CasePriority::parse(&priority).unwrap_or(CasePriority::Normal),
-            assignee: assignee_id.zip(name).map(|(id, name)| UserRef { id, name }),
-            version,
+    row.map(
+        |(id, reference, title, status, priority, assignee_id, name, version)| {
+            Ok(Locked {
+                id,
+                reference,
+                title,
+                status: super::known(&status, "case status", CaseStatus::parse)?,
+                priority: super::known(&priority, "case priority", CasePriority::parse)?,
+                assignee: assignee_id.zip(name).map(|(id, name)| UserRef { id, name }),
+                version,
+            })
         },
-    ))
+    )
+    .transpose()
 }
 
 /// A user who may be assigned a case: exists, is not disabled, and is an officer or admin.

@@ -67,15 +67,16 @@ struct SummaryRow {
     version: i64,
 }
 
-impl From<SummaryRow> for CaseSummary {
-    fn from(r: SummaryRow) -> Self {
-        CaseSummary {
+impl TryFrom<SummaryRow> for CaseSummary {
+    type Error = sqlx::Error;
+
+    fn try_from(r: SummaryRow) -> Result<Self, sqlx::Error> {
+        Ok(CaseSummary {
             id: r.id,
             reference: r.reference,
             title: r.title,
-            // CHECK constraints admit only known values.
-            status: CaseStatus::parse(&r.status).unwrap_or(CaseStatus::Evaluation),
-            priority: CasePriority::parse(&r.priority).unwrap_or(CasePriority::Normal),
+            status: super::known(&r.status, "case status", CaseStatus::parse)?,
+            priority: super::known(&r.priority, "case priority", CasePriority::parse)?,
             assignee: r
                 .assignee_id
                 .zip(r.assignee_name)
@@ -89,7 +90,7 @@ impl From<SummaryRow> for CaseSummary {
             idle_days: r.idle_days,
             overdue: r.overdue,
             version: r.version,
-        }
+        })
     }
 }
 
@@ -163,7 +164,7 @@ pub async fn list(
     qb.push(" ORDER BY c.created_at DESC, c.id DESC LIMIT ")
         .push_bind(filter.limit + 1);
     let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(db).await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// One case as listed, or `None`.
@@ -175,7 +176,7 @@ pub async fn summary(
     let mut qb = summary_query(sla);
     qb.push(" AND c.id = ").push_bind(id);
     let row: Option<SummaryRow> = qb.build_query_as().fetch_optional(db).await?;
-    Ok(row.map(Into::into))
+    row.map(TryInto::try_into).transpose()
 }
 
 /// One case with its complaints, notes and timeline, or `None`.

@@ -9,19 +9,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-/// A status column. The CHECK constraint admits only known statuses, so an unknown one is
-/// a schema this binary does not know: an error, never a guess.
+/// A status column (see [`super::known`]).
 pub fn parse_status(s: &str) -> Result<ComplaintStatus, sqlx::Error> {
-    ComplaintStatus::parse(s).ok_or_else(|| unknown("complaint status", s))
+    super::known(s, "complaint status", ComplaintStatus::parse)
 }
 
-/// A channel column; as [`parse_status`].
+/// A channel column (see [`super::known`]).
 pub fn parse_channel(s: &str) -> Result<Channel, sqlx::Error> {
-    Channel::parse(s).ok_or_else(|| unknown("channel", s))
-}
-
-fn unknown(what: &str, value: &str) -> sqlx::Error {
-    sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
+    super::known(s, "channel", Channel::parse)
 }
 
 #[derive(sqlx::FromRow)]

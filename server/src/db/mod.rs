@@ -179,3 +179,11 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
         _ => false,
     }
 }
+
+/// A value of a column whose CHECK constraint admits only the values `parse` knows. An
+/// unknown one means a schema this binary does not know: an error, never a guess.
+pub fn known<T>(value: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    parse(value).ok_or_else(|| {
+        sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
+    })
+}

@@ -15,17 +15,18 @@ struct Row {
     created_at: DateTime<Utc>,
 }
 
-impl From<Row> for User {
-    fn from(r: Row) -> Self {
-        User {
+impl TryFrom<Row> for User {
+    type Error = sqlx::Error;
+
+    fn try_from(r: Row) -> Result<Self, sqlx::Error> {
+        Ok(User {
             id: r.id,
             username: r.username,
             display_name: r.display_name,
-            // The CHECK constraint admits only known roles.
-            role: Role::parse(&r.role).unwrap_or(Role::Intake),
+            role: super::known(&r.role, "role", Role::parse)?,
             disabled: r.disabled,
             created_at: r.created_at,
-        }
+        })
     }
 }
 
@@ -48,7 +49,8 @@ pub async fn credentials(
     .bind(username)
     .fetch_optional(pool)
     .await?;
-    Ok(r.map(|r| (r.row.into(), r.password_hash)))
+    r.map(|r| Ok((r.row.try_into()?, r.password_hash)))
+        .transpose()
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
@@ -56,14 +58,14 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
         .bind(id)
         .fetch_optional(pool)
         .await?;
-    Ok(r.map(Into::into))
+    r.map(TryInto::try_into).transpose()
 }
 
 pub async fn list(pool: &PgPool) -> Result<Vec<User>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
         .fetch_all(pool)
         .await?;
-    Ok(rows.into_iter().map(Into::into).collect())
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// The active officers and admins, who may be assigned cases, by display name (case
@@ -76,16 +78,16 @@ pub async fn assignable(pool: &PgPool) -> Result<Vec<AssignableUser>, sqlx::Erro
     )
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, display_name, username, role)| AssignableUser {
-            id,
-            display_name,
-            username,
-            // Only officers and admins are selected.
-            role: Role::parse(&role).unwrap_or(Role::Officer),
+    rows.into_iter()
+        .map(|(id, display_name, username, role)| {
+            Ok(AssignableUser {
+                id,
+                display_name,
+                username,
+                role: super::known(&role, "role", Role::parse)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Insert a user; `Ok(None)` when the username is taken.
@@ -107,7 +109,7 @@ pub async fn create(
     .bind(password_hash)
     .fetch_optional(db)
     .await?;
-    Ok(r.map(Into::into))
+    r.map(TryInto::try_into).transpose()
 }
 
 /// Apply the given changes; `None` when the user does not exist.
@@ -132,5 +134,5 @@ pub async fn update(
     .bind(password_hash)
     .fetch_optional(db)
     .await?;
-    Ok(r.map(Into::into))
+    r.map(TryInto::try_into).transpose()
 }

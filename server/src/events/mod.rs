@@ -6,6 +6,8 @@
 
 mod tail;
 
+pub use tail::Tail;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,12 +80,14 @@ impl EventHub {
     }
 }
 
-/// Run the notifier and the tail until `stop`. `on_event` runs for each new event before
-/// it is broadcast (the queue uses it as a wake-up hint); `on_session` gets the payloads of
-/// session revocations (the session cache drops them).
+/// Run the notifier and `tail` until `stop`. `on_event` runs for each new event before it
+/// is broadcast (the queue uses it as a wake-up hint); `on_session` gets the payloads of
+/// session revocations (the session cache drops them). The tail is started by the caller
+/// before it serves, so no event committed after the first request is missed.
 pub async fn run(
     pool: PgPool,
     hub: EventHub,
+    mut tail: Tail,
     on_event: impl Fn(&EventRow) + Send + 'static,
     on_session: impl Fn(&str) + Send + 'static,
     stop: CancellationToken,
@@ -93,18 +97,6 @@ pub async fn run(
         hub.changed.clone(),
         stop.clone(),
     ));
-    let mut tail = loop {
-        match tail::Tail::start(&pool).await {
-            Ok(t) => break t,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading the event log failed; retrying");
-                tokio::select! {
-                    _ = stop.cancelled() => return,
-                    _ = tokio::time::sleep(POLL) => {},
-                }
-            }
-        }
-    };
     loop {
         let mut listener = match connect(&pool).await {
             Ok(l) => Some(l),

@@ -20,6 +20,7 @@ pub fn routes() -> Routes {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     actor_id: Option<Uuid>,
     action: Option<AuditAction>,
@@ -33,7 +34,7 @@ pub struct AuditQuery {
 }
 
 /// Audit entries, newest first.
-#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditQuery),
+#[utoipa::path(get, path = "/api/v1/admin/audit", operation_id = "list_audit", tag = "admin", params(AuditQuery),
     responses((status = 200, body = Page<AuditEntry>)))]
 pub async fn list(
     State(state): State<AppState>,

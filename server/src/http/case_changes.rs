@@ -32,7 +32,7 @@ pub fn routes() -> Routes {
 
 /// Change status, assignee, priority or title. Fields left out stay as they are;
 /// `assignee_id: null` unassigns.
-#[utoipa::path(patch, path = "/api/v1/cases/{id}", tag = "cases", request_body = CaseChange,
+#[utoipa::path(patch, path = "/api/v1/cases/{id}", operation_id = "change_case", tag = "cases", request_body = CaseChange,
     params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\" as last read")),
     responses((status = 200, body = CaseDetail), (status = 404, body = aduan_api::error::ErrorBody),
         (status = 409, body = aduan_api::error::ErrorBody, description = "invalid_transition, case_closed"),

@@ -40,6 +40,7 @@ pub fn routes() -> Routes {
 
 /// Query string of the list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     priority: Option<String>,
@@ -54,7 +55,7 @@ pub struct ListQuery {
 }
 
 /// List cases, newest first.
-#[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/cases", operation_id = "list_cases", tag = "cases", params(ListQuery),
     responses((status = 200, body = Page<CaseSummary>), (status = 400, body = aduan_api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -106,7 +107,7 @@ fn list_filter(q: ListQuery, user: &AuthUser) -> ApiResult<ListFilter> {
 }
 
 /// Open a case from one or more complaints. Replies 201 with the case and its `ETag`.
-#[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCase,
+#[utoipa::path(post, path = "/api/v1/cases", operation_id = "open_case", tag = "cases", request_body = NewCase,
     responses((status = 201, body = CaseDetail), (status = 409, body = aduan_api::error::ErrorBody,
         description = "complaint_in_other_case"), (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn create(
@@ -125,7 +126,7 @@ pub async fn create(
 }
 
 /// One case with its complaints, notes and timeline; its version is the `ETag`.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/cases/{id}", operation_id = "get_case", tag = "cases", params(("id" = Uuid, Path)),
     responses((status = 200, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\""))),
         (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn detail(

@@ -20,9 +20,10 @@ use super::intake::{self, BodyKind};
 use super::paging::{self, decode_cursor, encode_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
+use crate::db::audit;
 use crate::db::complaints::{self, ListFilter, Visibility};
-use crate::db::intake::{Idempotency, InsertOutcome, Submission};
-use crate::db::{attachments, audit};
+use crate::db::intake::Idempotency;
+use crate::service::intake::Accepted;
 
 pub fn routes() -> Routes {
     // Uploads are limited while streaming (see `intake`), not by a blanket body cap.
@@ -58,7 +59,7 @@ pub fn may_see(user: &AuthUser, owner: Option<Uuid>) -> bool {
 }
 
 /// Submit a complaint (JSON `ComplaintInput`, or multipart `complaint` + `file` parts).
-#[utoipa::path(post, path = "/api/v1/complaints", tag = "complaints",
+#[utoipa::path(post, path = "/api/v1/complaints", operation_id = "submit_complaint", tag = "complaints",
     request_body(content = aduan_api::complaint::ComplaintInput, description = "JSON, or multipart/form-data with a `complaint` part (JSON) and `file` parts"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission return the first result")),
     responses(
@@ -93,31 +94,14 @@ pub async fn create(
         content_hash: intake::content_hash(&complaint, &files),
         key,
     });
-    let submission = Submission {
-        complaint,
-        files,
-        actor: meta.actor(&user),
-        idempotency,
-    };
-    let outcome = state
-        .intake
-        .submit(submission)
-        .await
-        .map_err(|e| ApiError::from_db(&e))?;
-    let (status, accepted) = match outcome {
-        InsertOutcome::Created(a) => {
-            state.events.changed();
-            state.queue.wake();
-            (StatusCode::ACCEPTED, a)
-        }
-        InsertOutcome::Repeated(a) => (StatusCode::OK, a),
-        InsertOutcome::KeyReused => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
-                "This Idempotency-Key was already used for a different complaint.",
-            ))
-        }
+    let actor = meta.actor(&user);
+    let services = &state.services;
+    let (status, accepted) = match services
+        .submit_complaint(actor, complaint, files, idempotency)
+        .await?
+    {
+        Accepted::New(a) => (StatusCode::ACCEPTED, a),
+        Accepted::Repeat(a) => (StatusCode::OK, a),
     };
     let location = format!("/api/v1/complaints/{}", accepted.id);
     Ok((status, [(header::LOCATION, location)], Json(accepted)).into_response())
@@ -125,6 +109,7 @@ pub async fn create(
 
 /// Query string of the list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     status: Option<String>,
     channel: Option<String>,
@@ -143,7 +128,7 @@ pub struct ListQuery {
 }
 
 /// List complaints, newest first.
-#[utoipa::path(get, path = "/api/v1/complaints", tag = "complaints", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/complaints", operation_id = "list_complaints", tag = "complaints", params(ListQuery),
     responses((status = 200, body = Page<ComplaintSummary>), (status = 400, body = aduan_api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -214,7 +199,7 @@ pub fn parse_instant(s: &str) -> Result<DateTime<Utc>, InvalidDate> {
 }
 
 /// One complaint with attachments and status history.
-#[utoipa::path(get, path = "/api/v1/complaints/{id}", tag = "complaints",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}", operation_id = "get_complaint", tag = "complaints",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = ComplaintDetail), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn detail(
@@ -279,16 +264,10 @@ pub async fn add_attachments(
             "The request has no `file` part.",
         ));
     }
-    let added = attachments::add(&state.pool, id, &sub.files, Some(user.id)).await?;
-    let details =
-        serde_json::json!({ "attachments": added.iter().map(|a| a.id).collect::<Vec<_>>() });
-    audit::record(
-        &state.pool,
-        &meta.actor(&user),
-        AuditAction::AttachmentAdd,
-        Some(("complaint", id.to_string())),
-        Some(details),
-    )
-    .await?;
+    let caller = meta.caller(&user);
+    let added = state
+        .services
+        .add_attachments(&caller, id, &sub.files)
+        .await?;
     Ok((StatusCode::CREATED, Json(added)))
 }

@@ -160,7 +160,11 @@ impl From<crate::service::Error> for ApiError {
                 ),
             )
             .with_details(json!({ "current_version": current })),
+            Error::Refused { code, message } => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
             Error::Database(e) => ApiError::from_db(&e),
+            Error::Batch(e) => ApiError::from_db(&e),
         }
     }
 }

@@ -50,8 +50,6 @@ pub struct StateInner {
     pub limits: UploadLimits,
     /// Attempts given to each new enrichment job.
     pub max_attempts: i32,
-    /// Writes new complaints, batching those that arrive together.
-    pub intake: crate::group_commit::IntakeWriter,
     pub events: crate::events::EventHub,
     pub queue: crate::queue::QueueControl,
     /// Cancelled when the server starts shutting down: long-lived streams end.

@@ -15,6 +15,7 @@ use super::access::{Access, Routes};
         description = "Complaint intake and case management for an anti-corruption agency."
     ),
     paths(
+        document,
         super::health::healthz,
         super::health::readyz,
         super::metrics::metrics,
@@ -109,24 +110,49 @@ use super::access::{Access, Routes};
 pub struct ApiDoc;
 
 pub fn routes() -> Routes {
-    Routes::default().add(
-        Method::GET,
-        "/openapi.json",
-        Access::Public,
-        get(|| async { Json(ApiDoc::openapi()) }),
-    )
+    Routes::default().add(Method::GET, "/openapi.json", Access::Public, get(document))
 }
 
-/// Declares the bearer token scheme every non-public route uses.
+/// This document.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+/// Declares the bearer token scheme, and requires it on every route that is not public,
+/// as the route table (the one source of access rules) says.
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        for route in super::route_table() {
+            if matches!(route.access, Access::Public) {
+                continue;
+            }
+            let Some(item) = openapi.paths.paths.get_mut(route.path) else {
+                continue;
+            };
+            let operation = match route.method {
+                Method::GET => item.get.as_mut(),
+                Method::POST => item.post.as_mut(),
+                Method::PUT => item.put.as_mut(),
+                Method::PATCH => item.patch.as_mut(),
+                Method::DELETE => item.delete.as_mut(),
+                _ => None,
+            };
+            if let Some(op) = operation {
+                let bearer: [&str; 0] = [];
+                op.security = Some(vec![SecurityRequirement::new("bearer", bearer)]);
+            }
+        }
     }
 }

@@ -78,7 +78,7 @@ pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
 }
 
 /// Change the bound and/or pause or resume, live, for every instance.
-#[utoipa::path(patch, path = "/api/v1/admin/processing", tag = "processing",
+#[utoipa::path(patch, path = "/api/v1/admin/processing", operation_id = "change_processing", tag = "processing",
     request_body = ProcessingChange,
     responses((status = 200, body = ProcessingStatus), (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn change(

@@ -18,7 +18,7 @@ pub fn routes() -> Routes {
 }
 
 /// Up to ten complaints sharing people, agencies, amounts or places, or similar wording.
-#[utoipa::path(get, path = "/api/v1/complaints/{id}/related", tag = "complaints",
+#[utoipa::path(get, path = "/api/v1/complaints/{id}/related", operation_id = "list_related", tag = "complaints",
     params(("id" = Uuid, Path)),
     responses((status = 200, body = Vec<RelatedComplaint>), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn list(

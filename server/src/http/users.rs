@@ -37,13 +37,13 @@ pub async fn assignable(State(state): State<AppState>) -> ApiResult<Json<Vec<Ass
 }
 
 /// Every account.
-#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", responses((status = 200, body = Vec<User>)))]
+#[utoipa::path(get, path = "/api/v1/admin/users", operation_id = "list_users", tag = "admin", responses((status = 200, body = Vec<User>)))]
 pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<User>>> {
     Ok(Json(db::users::list(&state.pool).await?))
 }
 
 /// Create an account.
-#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = NewUser,
+#[utoipa::path(post, path = "/api/v1/admin/users", operation_id = "create_user", tag = "admin", request_body = NewUser,
     responses((status = 201, body = User), (status = 409, body = aduan_api::error::ErrorBody),
         (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn create(
@@ -68,7 +68,7 @@ pub async fn create(
 
 /// Change role, name, disabled state or password. Disabling, a role change or a new
 /// password ends the user's sessions at once, on every instance.
-#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", request_body = UserChange,
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", operation_id = "change_user", tag = "admin", request_body = UserChange,
     params(("id" = Uuid, Path)),
     responses((status = 200, body = User), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn change(

@@ -26,8 +26,17 @@ pub enum Error {
         current: i64,
         sent: i64,
     },
+    /// Input the rules refuse as a whole, not field by field (422).
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A batch written together failed: every submission in it gets the same error.
+    #[error(transparent)]
+    Batch(std::sync::Arc<sqlx::Error>),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -6,6 +6,8 @@ pub mod case_changes;
 pub mod cases;
 pub mod corrections;
 mod error;
+pub mod group_commit;
+pub mod intake;
 pub mod processing;
 pub mod users;
 
@@ -22,6 +24,8 @@ pub use error::{Error, Result};
 pub struct Services {
     pub pool: PgPool,
     pub events: EventHub,
+    /// Writes new complaints, batching those that arrive together.
+    pub intake: group_commit::IntakeWriter,
     /// This instance's workers; none in the command-line tools.
     pub queue: Option<crate::queue::QueueControl>,
     pub case_sla: crate::db::cases::Sla,
@@ -34,13 +38,15 @@ pub struct Services {
 impl Services {
     /// For a command-line tool: no workers, no other subscribers of this process's events.
     pub fn for_tool(pool: PgPool) -> Self {
+        let max_attempts = crate::config::DEFAULT_MAX_ATTEMPTS as i32;
         Services {
+            intake: group_commit::IntakeWriter::start(pool.clone(), max_attempts),
             pool,
             events: EventHub::default(),
             queue: None,
             case_sla: Default::default(),
             sessions: Default::default(),
-            max_attempts: crate::config::DEFAULT_MAX_ATTEMPTS as i32,
+            max_attempts,
         }
     }
 }

@@ -5,7 +5,7 @@ use aduan_api::complaint::Channel;
 use aduan_server::db::audit::Actor;
 use aduan_server::db::intake::{Idempotency, InsertOutcome, Submission};
 use aduan_server::domain::complaint::NewComplaint;
-use aduan_server::group_commit::IntakeWriter;
+use aduan_server::service::group_commit::IntakeWriter;
 
 use crate::helpers::spawn_app;
 

@@ -4,6 +4,7 @@ mod accounts;
 mod analytics;
 mod attachments;
 mod audit;
+mod audit_atomic;
 mod case_list;
 mod case_refs;
 mod cases;

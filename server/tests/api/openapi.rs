@@ -13,28 +13,6 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// What is wrong with the document today; each needs a change to the server's annotations.
-/// The test fails on a defect missing from this list AND on an entry that no longer
-/// applies, so fixing one means deleting its line here.
-const KNOWN_DEFECTS: &[&str] = &[
-    // The document's own route is a closure without `#[utoipa::path]`.
-    "GET /api/v1/openapi.json: served, not in the document",
-    // Query structs deriving `IntoParams` default to path parameters (required ones):
-    // they need `#[into_params(parameter_in = Query)]`.
-    "GET /api/v1/admin/audit: path parameters [\"action\", \"actor_id\", \"cursor\", \"from\", \"limit\", \"target_id\", \"target_type\", \"to\"], the path has []",
-    "GET /api/v1/analytics/dashboard: path parameters [\"from\", \"to\"], the path has []",
-    "GET /api/v1/cases: path parameters [\"assignee\", \"cursor\", \"limit\", \"overdue\", \"priority\", \"q\", \"status\"], the path has []",
-    "GET /api/v1/complaints: path parameters [\"category\", \"channel\", \"cursor\", \"from\", \"limit\", \"q\", \"sector\", \"status\", \"to\"], the path has []",
-    // Operation ids default to the handler's name, which modules share; OpenAPI wants
-    // them unique (clients generated from the document name their methods by them).
-    "operationId `change` is shared by [\"PATCH /api/v1/admin/processing\", \"PATCH /api/v1/admin/users/{id}\", \"PATCH /api/v1/cases/{id}\"]",
-    "operationId `create` is shared by [\"POST /api/v1/admin/users\", \"POST /api/v1/cases\", \"POST /api/v1/complaints\"]",
-    "operationId `detail` is shared by [\"GET /api/v1/cases/{id}\", \"GET /api/v1/complaints/{id}\"]",
-    "operationId `list` is shared by [\"GET /api/v1/admin/audit\", \"GET /api/v1/admin/users\", \"GET /api/v1/cases\", \"GET /api/v1/complaints\", \"GET /api/v1/complaints/{id}/related\"]",
-    // The `bearer` scheme is declared, but no operation (nor the document) requires it.
-    "no signed-in operation requires the bearer scheme",
-];
-
 #[tokio::test]
 async fn openapi_document_describes_every_route_as_served() {
     let app = spawn_app().await;
@@ -46,14 +24,7 @@ async fn openapi_document_describes_every_route_as_served() {
     defects.extend(security_defects(&doc, &table));
     defects.extend(reference_defects(&doc));
     defects.sort();
-    let mut known: Vec<String> = KNOWN_DEFECTS.iter().map(|d| d.to_string()).collect();
-    known.sort();
-    let new: Vec<_> = defects.iter().filter(|d| !known.contains(d)).collect();
-    let fixed: Vec<_> = known.iter().filter(|k| !defects.contains(k)).collect();
-    assert!(
-        new.is_empty() && fixed.is_empty(),
-        "new defects in openapi.json: {new:#?}\nfixed (delete from KNOWN_DEFECTS): {fixed:#?}"
-    );
+    assert!(defects.is_empty(), "defects in openapi.json: {defects:#?}");
     every_operation_is_routed(&app, &doc).await;
     app.stop().await;
 }
