@@ -52,5 +52,8 @@ step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbo
 install_desktop_e2e_deps
 desktop/tests/e2e/run.sh
 
+step "packages: built from the debug builds, installed into a clean Debian 12 root"
+installers/test-packages.sh
+
 stop_test_cluster
 step "all tests passed"

@@ -64,3 +64,10 @@ install_desktop_deps() {
 install_desktop_e2e_deps() {
     apt_install xvfb xauth dbus-x11 dunst keyutils webkit2gtk-driver
 }
+
+# Packaging: cargo-deb and cargo-generate-rpm from crates.io, and what checks the packages.
+install_packaging_tools() {
+    apt_install dpkg-dev lintian rpm desktop-file-utils mmdebstrap
+    command -v cargo-deb >/dev/null || cargo install --locked cargo-deb
+    command -v cargo-generate-rpm >/dev/null || cargo install --locked cargo-generate-rpm
+}

@@ -35,6 +35,19 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
+    /// with its help and default, commented out.
+    EnvTemplate {
+        /// Set a variable instead of leaving its default commented out: KEY=VALUE.
+        #[arg(long = "set", value_parser = parse_key_value)]
+        set: Vec<(String, String)>,
+    },
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .ok_or_else(|| "expected KEY=VALUE".to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +113,9 @@ pub struct ServeArgs {
     /// Model name sent to the provider.
     #[arg(long, env = "ADUAN_LLM_MODEL")]
     pub llm_model: Option<String>,
-    /// Bearer key for the provider (never logged).
+    /// Bearer key for the provider (never logged). Without it, the systemd credential
+    /// `llm-api-key` is read when the service has one (`LoadCredential=`), so the key need
+    /// not stand in the configuration file.
     #[arg(long, env = "ADUAN_LLM_API_KEY", hide_env_values = true)]
     pub llm_api_key: Option<SecretString>,
     /// Seconds to wait for one provider reply.
@@ -171,7 +186,7 @@ impl ServeArgs {
         Ok(crate::enrich::LlmConfig {
             url: self.llm_url.clone(),
             model: self.llm_model.clone(),
-            api_key: self.llm_api_key.clone(),
+            api_key: self.llm_api_key.clone().or_else(credential_api_key),
             timeout: std::time::Duration::from_secs(self.llm_timeout_s),
             extra,
         })
@@ -195,4 +210,16 @@ impl ServeArgs {
             ..Default::default()
         }
     }
+}
+
+/// The name of the LLM key among the service's systemd credentials.
+pub const LLM_KEY_CREDENTIAL: &str = "llm-api-key";
+
+/// The LLM key from `$CREDENTIALS_DIRECTORY/llm-api-key`, where systemd puts the
+/// credentials it loaded for the service (readable by the service only).
+fn credential_api_key() -> Option<SecretString> {
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")?;
+    let key = std::fs::read_to_string(std::path::Path::new(&dir).join(LLM_KEY_CREDENTIAL)).ok()?;
+    let key = key.trim();
+    (!key.is_empty()).then(|| SecretString::from(key.to_string()))
 }

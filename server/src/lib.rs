@@ -12,6 +12,7 @@ pub mod domain;
 pub mod enrich;
 pub mod events;
 pub mod http;
+pub mod installed;
 pub mod metrics;
 pub mod queue;
 pub mod service;

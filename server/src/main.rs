@@ -2,7 +2,7 @@ use clap::Parser;
 use tokio::net::TcpListener;
 
 use aduan_server::config::{AuditCommand, Cli, Command, UserCommand};
-use aduan_server::{db, telemetry, Application};
+use aduan_server::{db, installed, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
 // buffers across the runtime's threads; mimalloc's per-thread free lists cost less CPU
@@ -10,9 +10,32 @@ use aduan_server::{db, telemetry, Application};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // The environment is set, and the user changed, before the runtime starts any thread.
+    if let Some(path) = installed::env_file() {
+        installed::load_env_file(&path)?;
+    }
     let cli = Cli::parse();
+    if let Some(dir) = data_dir(&cli) {
+        installed::become_owner_of(&dir)?;
+    }
+    tokio::runtime::Runtime::new()?.block_on(run(cli))
+}
+
+/// The data dir the command works on, if it has one.
+fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
+    let db = match &cli.command {
+        None => &cli.serve.db,
+        Some(Command::Serve(args)) => &args.db,
+        Some(Command::Migrate(db)) => db,
+        Some(Command::User(UserCommand::Add { db, .. })) => db,
+        Some(Command::Audit(AuditCommand::Verify { db })) => db,
+        Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
+    };
+    Some(db.data_dir.clone())
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
@@ -33,6 +56,10 @@ async fn main() -> anyhow::Result<()> {
             if !aduan_server::cli::audit_verify(&db).await? {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Some(Command::EnvTemplate { set }) => {
+            print!("{}", installed::env_template(&set));
             Ok(())
         }
         Some(Command::LlmSim(cfg)) => {

@@ -149,7 +149,10 @@ impl EmbeddedPostgres {
              listen_addresses = ''\nunix_socket_directories = '{}'\n\
              unix_socket_permissions = 0700\nmax_connections = 200\nshared_buffers = 256MB\n\
              # Intake writes WAL steadily: fewer checkpoints mean fewer full-page images.\n\
-             max_wal_size = 4GB\ncheckpoint_timeout = 15min\n",
+             max_wal_size = 4GB\ncheckpoint_timeout = 15min\n\
+             # The packaged service forbids writable executable memory, which JIT needs;\n\
+             # Aduan's queries are short, so JIT gains nothing anyway.\n\
+             jit = off\n",
             self.socket_dir.display()
         );
         let path = self.data_dir.join("aduan.conf");

@@ -63,7 +63,7 @@ impl Database {
             .connect_with(options.clone())
             .await
             .context("connecting to PostgreSQL")?;
-        MIGRATOR.run(&pool).await.context("applying migrations")?;
+        MIGRATOR.run(&pool).await.map_err(explain_migration_error)?;
         let writeback = match &embedded {
             Some(pg) => Some(
                 writeback::Writeback::spawn(pg.data_dir())
@@ -186,4 +186,19 @@ pub fn known<T>(value: &str, what: &str, parse: fn(&str) -> Option<T>) -> Result
     parse(value).ok_or_else(|| {
         sqlx::Error::Decode(format!("unknown {what} {value:?} in the database").into())
     })
+}
+
+/// A database migrated by a newer version must not be touched by an older binary (after a
+/// downgrade of the package, say): sqlx checks that before applying anything, and the
+/// message says what happened and what to do.
+fn explain_migration_error(e: sqlx::migrate::MigrateError) -> anyhow::Error {
+    match e {
+        sqlx::migrate::MigrateError::VersionMissing(v) => anyhow::anyhow!(
+            "the database was upgraded by a newer version of Aduan: its migration {v} is \
+             unknown to this version ({}). Nothing was changed. Install the newer version \
+             again, or restore a backup made with this one.",
+            env!("CARGO_PKG_VERSION")
+        ),
+        other => anyhow::Error::new(other).context("applying migrations"),
+    }
 }

@@ -14,6 +14,7 @@ mod fake_llm;
 mod group_commit;
 mod health;
 mod helpers;
+mod installed;
 mod intake;
 mod listing;
 mod metrics;
