@@ -155,6 +155,15 @@ pub struct ServeArgs {
     /// origins (comma-separated), e.g. https://aduan.example.gov.my.
     #[arg(long, env = "ADUAN_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Reverse proxies (CIDR list, comma-separated, e.g. 127.0.0.1/32,10.0.0.0/8) whose
+    /// X-Forwarded-For / Forwarded header names the client. From anyone else the header is
+    /// ignored: the TCP peer is the client.
+    #[arg(long, env = "ADUAN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Password checks (argon2id, about 19 MiB of memory each) run at once on this
+    /// instance; sign-ins beyond wait a moment, then get 429.
+    #[arg(long, env = "ADUAN_PASSWORD_CHECKS", default_value_t = 4)]
+    pub password_checks: usize,
     /// Directory of the built web UI to serve at `/` (default: ./ui/dist when it exists).
     #[arg(long, env = "ADUAN_UI_DIR")]
     pub ui_dir: Option<PathBuf>,

@@ -122,6 +122,8 @@ impl Application {
             shutdown,
             sessions,
             cors_origins: args.cors_origins.clone(),
+            trusted_proxies: args.trusted_proxies.clone(),
+            password_checks: auth::throttle::PasswordChecks::new(args.password_checks),
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
             analytics,
             http_metrics,

@@ -1,6 +1,7 @@
 //! Passwords, session tokens and the authenticated user.
 
 pub mod cache;
+pub mod throttle;
 
 use aduan_api::account::Role;
 use argon2::password_hash::rand_core::{OsRng, RngCore};

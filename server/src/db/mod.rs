@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod enrichments;
 pub mod events;
 pub mod intake;
+pub mod login_attempts;
 pub mod processing;
 pub mod related;
 pub mod search_index;

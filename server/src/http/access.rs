@@ -226,15 +226,20 @@ pub struct ClientMeta {
     pub user_agent: Option<String>,
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ip = match parts.extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
+            Some(peer) => {
+                let trusted = &state.trusted_proxies;
+                super::client_addr::client_ip(peer.0.ip(), &parts.headers, trusted).to_string()
+            }
+            None => "unknown".into(),
+        };
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

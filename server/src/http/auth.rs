@@ -10,13 +10,9 @@ use axum::Json;
 
 use super::access::{unauthorized, Access, ClientMeta, Routes};
 use super::{ApiError, ApiResult, AppState};
-use crate::auth::{self, AuthUser};
+use crate::auth::{self, throttle, AuthUser};
 use crate::db::{self, audit::Actor};
-
-/// Failed logins allowed per username, and per IP, within [`THROTTLE_WINDOW`].
-const MAX_FAILURES_PER_USER: i64 = 5;
-const MAX_FAILURES_PER_IP: i64 = 30;
-const THROTTLE_WINDOW: chrono::Duration = chrono::Duration::minutes(15);
+use crate::service::users::check_username;
 
 pub fn routes() -> Routes {
     Routes::default()
@@ -42,8 +38,34 @@ pub async fn login(
 ) -> ApiResult<Json<LoginResponse>> {
     let Json(req) = body.map_err(|e| ApiError::bad_request("malformed_json", e.body_text()))?;
     let username = req.username.trim().to_lowercase();
-    throttle(&state, &username, &meta.ip).await?;
-    let found = db::users::credentials(&state.pool, &username).await?;
+    let account = throttle::account_key(&username);
+    // Counted before the password is checked: parallel guesses each see the ones before.
+    let now = chrono::Utc::now();
+    let (seen, attempt) =
+        db::login_attempts::admit(&state.pool, &account, &meta.ip, throttle::WINDOW, |seen| {
+            throttle::wait(seen, now).is_none()
+        })
+        .await?;
+    let Some(attempt) = attempt else {
+        let wait = throttle::wait(&seen, now).unwrap_or(chrono::Duration::seconds(1));
+        return Err(too_many_attempts(wait));
+    };
+    let Some(_slot) = state.password_checks.slot().await else {
+        db::login_attempts::forget(&state.pool, attempt).await?;
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "busy",
+            "The server is busy signing others in. Please try again in a moment.",
+        );
+        e.retry_after = Some(1);
+        return Err(e);
+    };
+    // A name no account can have (a NUL, a password typed in the wrong field) is not
+    // looked up; it costs the same password check as an unknown account.
+    let found = match check_username(&username) {
+        Ok(name) => db::users::credentials(&state.pool, &name).await?,
+        Err(_) => None,
+    };
     let phc = found
         .as_ref()
         .map(|(_, h)| h.clone())
@@ -52,16 +74,16 @@ pub async fn login(
     let ok = tokio::task::spawn_blocking(move || auth::verify_password(&password, &phc))
         .await
         .map_err(ApiError::internal)?;
+    // The audit log names the account only when it exists: what was typed may be a secret.
     let actor = Actor {
         id: found.as_ref().map(|(u, _)| u.id),
-        name: Some(username.clone()),
+        name: found.as_ref().map(|(u, _)| u.username.clone()),
         ip: Some(meta.ip.clone()),
         user_agent: meta.user_agent.clone(),
     };
     let user = match found {
         Some((user, _)) if ok && !user.disabled => user,
         _ => {
-            db::sessions::record_failure(&state.pool, &username, &meta.ip).await?;
             db::audit::record(&state.pool, &actor, AuditAction::LoginFailure, None, None).await?;
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
@@ -70,7 +92,7 @@ pub async fn login(
             ));
         }
     };
-    db::sessions::clear_failures(&state.pool, &username).await?;
+    db::login_attempts::succeeded(&state.pool, &account, &meta.ip).await?;
     let (token, hash) = auth::new_token();
     let expires_at = db::sessions::create(
         &state.pool,
@@ -95,34 +117,21 @@ pub async fn login(
     }))
 }
 
-/// 429 with `Retry-After` once a username or an IP has too many recent failures.
-async fn throttle(state: &AppState, username: &str, ip: &str) -> ApiResult<()> {
-    let (by_user, by_ip, oldest_user, oldest_ip) =
-        db::sessions::recent_failures(&state.pool, username, ip, THROTTLE_WINDOW).await?;
-    let oldest = if by_user >= MAX_FAILURES_PER_USER {
-        oldest_user
-    } else if by_ip >= MAX_FAILURES_PER_IP {
-        oldest_ip
+/// 429 with `Retry-After`: this address has made too many attempts for now.
+fn too_many_attempts(wait: chrono::Duration) -> ApiError {
+    let secs = wait.num_seconds().max(1);
+    let when = if secs < 90 {
+        format!("{secs} seconds")
     } else {
-        return Ok(());
+        format!("{} minutes", (secs + 59) / 60)
     };
-    let wait = oldest
-        .map(|t| {
-            (t + THROTTLE_WINDOW - chrono::Utc::now())
-                .num_seconds()
-                .max(1)
-        })
-        .unwrap_or(60);
     let mut e = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         "too_many_attempts",
-        format!(
-            "Too many failed sign-ins. Please wait {} minutes and try again.",
-            (wait + 59) / 60
-        ),
+        format!("Too many failed sign-ins from this address. Please wait {when} and try again."),
     );
-    e.retry_after = Some(wait as u64);
-    Err(e)
+    e.retry_after = Some(secs as u64);
+    e
 }
 
 /// End this session.

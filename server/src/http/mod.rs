@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod case_changes;
 pub mod cases;
+pub mod client_addr;
 pub mod complaints;
 pub mod enrichment;
 pub mod error;
@@ -64,6 +65,10 @@ pub struct StateInner {
     pub http_metrics: Arc<crate::metrics::http::HttpMetrics>,
     /// When a case counts as overdue.
     pub case_sla: crate::db::cases::Sla,
+    /// Peers whose `X-Forwarded-For`/`Forwarded` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bounds the password checks running at once.
+    pub password_checks: crate::auth::throttle::PasswordChecks,
     /// The domain operations (case work, corrections, users, processing controls).
     pub services: crate::service::Services,
 }

@@ -113,6 +113,8 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_request_bytes: 10 * 1024 * 1024,
         max_files: 5,
         cors_origins: Vec::new(),
+        trusted_proxies: Vec::new(),
+        password_checks: 4,
         ui_dir: None,
         case_idle_days: 14,
         case_age_days: 90,

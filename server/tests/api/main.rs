@@ -22,3 +22,4 @@ mod openapi;
 mod queue;
 mod related;
 mod roles;
+mod sign_in_abuse;
