@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server and the enrichment workers (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate(DbArgs),
     /// Run an OpenAI-compatible LLM simulator for demos and load tests.
@@ -160,6 +160,17 @@ pub struct ServeArgs {
     /// ignored: the TCP peer is the client.
     #[arg(long, env = "ADUAN_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Connections open at once; more wait to be accepted.
+    #[arg(long, env = "ADUAN_MAX_CONNECTIONS", default_value_t = 2048)]
+    pub max_connections: usize,
+    /// Seconds a client has to send a request's headers; also how long a kept-alive
+    /// connection may wait idle for its next request.
+    #[arg(long, env = "ADUAN_HEADER_TIMEOUT_S", default_value_t = 30)]
+    pub header_timeout_s: u64,
+    /// Seconds a connection may move no byte either way (a stalled upload) before it is
+    /// closed. Event streams send a keep-alive every 15 s, so keep this above that.
+    #[arg(long, env = "ADUAN_IDLE_TIMEOUT_S", default_value_t = 60)]
+    pub idle_timeout_s: u64,
     /// Password checks (argon2id, about 19 MiB of memory each) run at once on this
     /// instance; sign-ins beyond wait a moment, then get 429.
     #[arg(long, env = "ADUAN_PASSWORD_CHECKS", default_value_t = 4)]
@@ -183,6 +194,15 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// The HTTP connection limits.
+    pub fn connection_limits(&self) -> crate::http::serve::ConnectionLimits {
+        crate::http::serve::ConnectionLimits {
+            max_connections: self.max_connections,
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_s.max(1)),
+            idle_timeout: std::time::Duration::from_secs(self.idle_timeout_s.max(1)),
+        }
+    }
+
     /// The LLM settings as the enrichment layer takes them.
     pub fn llm_config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
         let extra = match &self.llm_extra {

@@ -41,6 +41,7 @@ pub struct Application {
     state: AppState,
     queue: queue::Queue,
     listener_task: tokio::task::JoinHandle<()>,
+    limits: http::serve::ConnectionLimits,
 }
 
 impl Application {
@@ -123,6 +124,7 @@ impl Application {
             sessions,
             cors_origins: args.cors_origins.clone(),
             trusted_proxies: args.trusted_proxies.clone(),
+            previews: Arc::new(tokio::sync::Semaphore::new(http::preview::DECODES_AT_ONCE)),
             password_checks: auth::throttle::PasswordChecks::new(args.password_checks),
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
             analytics,
@@ -136,6 +138,7 @@ impl Application {
             state,
             queue,
             listener_task,
+            limits: args.connection_limits(),
         })
     }
 
@@ -157,11 +160,7 @@ impl Application {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.local_addr(), "listening");
         let cancel = self.state.shutdown.clone();
-        let served = axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let served = http::serve::serve(self.listener, router, self.limits, async move {
             shutdown.await;
             // End event streams so the graceful shutdown does not wait on them.
             cancel.cancel();

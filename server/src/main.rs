@@ -38,7 +38,7 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => {
             telemetry::init(Default::default());
             let db = db::Database::open(&args).await?;

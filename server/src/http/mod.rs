@@ -21,6 +21,7 @@ pub mod preview;
 pub mod processing;
 pub mod reference;
 pub mod related;
+pub mod serve;
 pub mod ui;
 pub mod users;
 
@@ -67,6 +68,8 @@ pub struct StateInner {
     pub case_sla: crate::db::cases::Sla,
     /// Peers whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bounds the image previews decoded at once.
+    pub previews: std::sync::Arc<tokio::sync::Semaphore>,
     /// Bounds the password checks running at once.
     pub password_checks: crate::auth::throttle::PasswordChecks,
     /// The domain operations (case work, corrections, users, processing controls).

@@ -356,3 +356,81 @@ async fn taxonomy_and_processing_summary_for_every_user() {
     assert!(s["eta_s_for_new_complaint"].as_f64().unwrap() > 0.0);
     app.stop().await;
 }
+
+/// A PNG that declares `width` × `height` pixels: its header is valid, its pixels are not
+/// there. Small on disk, it would take gigabytes to decode.
+fn declared_png(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend(width.to_be_bytes());
+    ihdr.extend(height.to_be_bytes());
+    ihdr.extend([8, 6, 0, 0, 0]); // 8-bit RGBA
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    // The pixel data is not a valid stream: only the header is ever to be read.
+    for (kind, data) in [
+        (&b"IHDR"[..], ihdr),
+        (b"IDAT", vec![0u8; 490_000]),
+        (b"IEND", vec![]),
+    ] {
+        let mut chunk = kind.to_vec();
+        chunk.extend(&data);
+        png.extend((data.len() as u32).to_be_bytes());
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+#[tokio::test]
+async fn an_image_bomb_is_refused_without_decoding_and_stays_downloadable() {
+    let app = spawn_app().await;
+    let bomb = declared_png(13_000, 13_000);
+    let id = submit(&app, form_with(vec![("bom.png", bomb.clone())]))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail: Value = get_json(&app.client, app.url(&format!("/api/v1/complaints/{id}"))).await;
+    let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_string();
+    let preview = app.url(&format!("/api/v1/attachments/{attachment}/preview"));
+    let replies = futures::future::join_all((0..16).map(|_| app.client.get(&preview).send())).await;
+    for r in replies {
+        let r = r.unwrap();
+        assert_eq!(r.status(), 422);
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], "image_too_large");
+        assert!(
+            body["message"].as_str().unwrap().contains("13000 × 13000"),
+            "{body}"
+        );
+    }
+    let original = app
+        .client
+        .get(app.url(&format!("/api/v1/attachments/{attachment}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(original.status(), 200);
+    assert_eq!(
+        original.bytes().await.unwrap().to_vec(),
+        bomb,
+        "the original stays as it came"
+    );
+    app.stop().await;
+}

@@ -23,3 +23,4 @@ mod queue;
 mod related;
 mod roles;
 mod sign_in_abuse;
+mod slow_clients;
