@@ -160,6 +160,10 @@ pub struct ServeArgs {
     /// ignored: the TCP peer is the client.
     #[arg(long, env = "ADUAN_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Bearer token a Prometheus scrape of /metrics must send. Without it, /metrics is
+    /// served only when the server listens on loopback.
+    #[arg(long, env = "ADUAN_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<SecretString>,
     /// Connections open at once; more wait to be accepted.
     #[arg(long, env = "ADUAN_MAX_CONNECTIONS", default_value_t = 2048)]
     pub max_connections: usize,

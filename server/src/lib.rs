@@ -124,6 +124,8 @@ impl Application {
             sessions,
             cors_origins: args.cors_origins.clone(),
             trusted_proxies: args.trusted_proxies.clone(),
+            metrics_token: args.metrics_token.clone(),
+            listens_on_loopback: args.listen.ip().is_loopback(),
             previews: Arc::new(tokio::sync::Semaphore::new(http::preview::DECODES_AT_ONCE)),
             password_checks: auth::throttle::PasswordChecks::new(args.password_checks),
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),

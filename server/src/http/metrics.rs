@@ -1,6 +1,8 @@
-//! `GET /metrics`: Prometheus text. Public, like the health routes, so a scraper needs no
-//! account: it holds counts, durations and queue figures only — no complaint, person or
-//! user data. Restrict it at the reverse proxy where even those should stay inside.
+//! `GET /metrics`: Prometheus text. A scraper needs no account: the figures are counts,
+//! durations and queue depths only, no complaint, person or user data. Still, they are not
+//! for anyone on the network: with `--metrics-token` a scrape must bring that bearer token,
+//! and without one the figures are served only when the server listens on loopback (where
+//! the reverse proxy decides who reaches them).
 
 use std::fmt::Write;
 
@@ -10,7 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 
 use super::access::{Access, Routes};
-use super::AppState;
+use super::{ApiError, AppState};
 use crate::metrics::{header as help, single};
 
 pub fn routes() -> Routes {
@@ -20,8 +22,14 @@ pub fn routes() -> Routes {
 /// HTTP traffic, the queue (all instances), this instance's worker pool and provider calls,
 /// and the dashboard cache.
 #[utoipa::path(get, path = "/metrics", tag = "health",
-    responses((status = 200, content_type = "text/plain", description = "Prometheus text format")))]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    responses((status = 200, content_type = "text/plain", description = "Prometheus text format"),
+        (status = 401, body = aduan_api::error::ErrorBody, description = "a token is configured and was not sent"),
+        (status = 403, body = aduan_api::error::ErrorBody, description = "no token is configured and the server listens beyond loopback")))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, ApiError> {
+    scrape_allowed(&state, &headers)?;
     let mut out = String::with_capacity(16 * 1024);
     state.http_metrics.render(&mut out);
     pool(&state, &mut out);
@@ -107,13 +115,50 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         "Dashboard computations that failed.",
         stats.failures.load(Relaxed),
     );
-    (
+    Ok((
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
         out,
-    )
+    ))
+}
+
+/// A scrape is allowed with the configured token, or, without one, on a loopback listener.
+fn scrape_allowed(state: &AppState, headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    use secrecy::ExposeSecret;
+    let Some(token) = &state.metrics_token else {
+        if state.listens_on_loopback {
+            return Ok(());
+        }
+        return Err(ApiError::new(
+            axum::http::StatusCode::FORBIDDEN,
+            "metrics_need_token",
+            "This server listens beyond loopback: set ADUAN_METRICS_TOKEN and scrape with it.",
+        ));
+    };
+    let sent = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let expected = token.expose_secret().as_bytes();
+    // Compared in constant time: the token guards every scrape.
+    let same = sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Scrape /metrics with Authorization: Bearer <ADUAN_METRICS_TOKEN>.",
+        ))
+    }
 }
 
 /// This instance's pool and provider calls, from memory.

@@ -68,6 +68,10 @@ pub struct StateInner {
     pub case_sla: crate::db::cases::Sla,
     /// Peers whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The bearer token a `/metrics` scrape must bring, if one is set.
+    pub metrics_token: Option<secrecy::SecretString>,
+    /// Whether the server listens on a loopback address only.
+    pub listens_on_loopback: bool,
     /// Bounds the image previews decoded at once.
     pub previews: std::sync::Arc<tokio::sync::Semaphore>,
     /// Bounds the password checks running at once.

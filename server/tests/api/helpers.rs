@@ -114,6 +114,7 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_files: 5,
         cors_origins: Vec::new(),
         trusted_proxies: Vec::new(),
+        metrics_token: None,
         max_connections: 2048,
         header_timeout_s: 30,
         idle_timeout_s: 60,

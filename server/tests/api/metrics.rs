@@ -131,3 +131,43 @@ async fn metrics_count_requests_queue_and_provider_calls() {
     assert_eq!(computes + get(&m, "aduan_dashboard_cache_hits_total"), 3.0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn metrics_need_the_token_when_one_is_set() {
+    let app = crate::helpers::spawn_app_with(|a| {
+        a.metrics_token = Some(secrecy::SecretString::from("scrape-token-for-the-test"))
+    })
+    .await;
+    let url = app.url("/metrics");
+    let anonymous = reqwest::get(&url).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth("guess")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let right = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth("scrape-token-for-the-test")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(right.status(), 200);
+    assert!(right.text().await.unwrap().contains("aduan_database_up 1"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_are_not_served_anonymously_beyond_loopback() {
+    let app = crate::helpers::spawn_app_with(|a| a.listen = "0.0.0.0:0".parse().unwrap()).await;
+    let port = app.base.rsplit(':').next().unwrap().to_string();
+    let r = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "metrics_need_token");
+    app.stop().await;
+}
