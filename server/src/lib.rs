@@ -47,7 +47,9 @@ pub struct Application {
 impl Application {
     /// Open the database (or start the private cluster), migrate, and prepare the router.
     pub async fn build(args: ServeArgs, listener: TcpListener) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&args.db.data_dir)
+        // Complaint evidence and the private database: the server's user alone.
+        std::os::unix::fs::DirBuilderExt::mode(std::fs::DirBuilder::new().recursive(true), 0o700)
+            .create(&args.db.data_dir)
             .with_context(|| format!("creating data dir {}", args.db.data_dir.display()))?;
         let db = Database::open(&args.db).await?;
         if args.demo {

@@ -43,7 +43,7 @@ pub struct BlobStore {
 impl BlobStore {
     pub fn new(root: impl Into<PathBuf>) -> std::io::Result<Self> {
         let root = root.into();
-        std::fs::create_dir_all(root.join("tmp"))?;
+        private_dirs().create(root.join("tmp"))?;
         Ok(BlobStore { root })
     }
 
@@ -75,7 +75,10 @@ impl BlobStore {
             }
         };
         let dest = self.path_of(&blob.sha256).expect("hex digest");
-        tokio::fs::create_dir_all(dest.parent().expect("blob dir")).await?;
+        let dir = dest.parent().expect("blob dir").to_path_buf();
+        tokio::task::spawn_blocking(move || private_dirs().create(dir))
+            .await
+            .map_err(std::io::Error::other)??;
         // Same content already stored: keep the existing blob.
         if tokio::fs::try_exists(&dest).await? {
             tokio::fs::remove_file(&tmp).await?;
@@ -96,7 +99,13 @@ impl BlobStore {
         S: Stream<Item = Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let mut file = tokio::fs::File::create(tmp).await?;
+        // Evidence is for the server's user alone, whatever its umask.
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(tmp)
+            .await?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut head = Vec::with_capacity(SNIFF_BYTES);
@@ -204,4 +213,12 @@ mod tests {
             0
         );
     }
+}
+
+/// Directories of stored evidence: created for the server's user alone (0700).
+fn private_dirs() -> std::fs::DirBuilder {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true).mode(0o700);
+    dirs
 }

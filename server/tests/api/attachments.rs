@@ -434,3 +434,31 @@ async fn an_image_bomb_is_refused_without_decoding_and_stays_downloadable() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn stored_evidence_is_readable_by_the_server_user_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = spawn_app().await;
+    let r = submit(
+        &app,
+        form_with(vec![("resit.bin", pseudo_random(5_000, 9))]),
+    )
+    .await;
+    assert_eq!(r.status(), 202);
+    let blobs = app.data_dir.join("blobs");
+    let mut files = Vec::new();
+    for dir in std::fs::read_dir(&blobs).unwrap() {
+        let dir = dir.unwrap().path();
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+        if dir.file_name().unwrap() != "tmp" {
+            for f in std::fs::read_dir(&dir).unwrap() {
+                files.push(f.unwrap().path());
+            }
+        }
+    }
+    assert_eq!(files.len(), 1);
+    let mode = std::fs::metadata(&files[0]).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    app.stop().await;
+}
