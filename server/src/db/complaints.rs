@@ -48,6 +48,8 @@ pub struct Visibility {
     pub only_created_by: Option<Uuid>,
     pub raw_replies: bool,
     pub cases: bool,
+    /// Officers' corrections and their notes: internal work, not for intake staff.
+    pub corrections: bool,
 }
 
 impl Visibility {
@@ -57,6 +59,7 @@ impl Visibility {
             only_created_by: user.only_own(),
             raw_replies: user.role == aduan_api::account::Role::Admin,
             cases: user.role != aduan_api::account::Role::Intake,
+            corrections: user.role != aduan_api::account::Role::Intake,
         }
     }
 }
@@ -86,7 +89,14 @@ pub async fn get(
     let Some(r) = row else { return Ok(None) };
     let attachments = super::attachments::list_for(pool, id).await?;
     let history = history(pool, id, r.created_at).await?;
-    let enrichment = enrichment(pool, id, vis.raw_replies).await?;
+    let enrichment = enrichment(pool, id, vis.raw_replies).await?.map(|mut e| {
+        if !vis.corrections {
+            e.corrections = None;
+            e.corrected_by = None;
+            e.corrected_at = None;
+        }
+        e
+    });
     Ok(Some(ComplaintDetail {
         id: r.id,
         reference: r.reference,

@@ -18,6 +18,7 @@ mod installed;
 mod intake;
 mod listing;
 mod metrics;
+mod need_to_know;
 mod openapi;
 mod queue;
 mod related;
