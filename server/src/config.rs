@@ -164,6 +164,12 @@ pub struct ServeArgs {
     /// served only when the server listens on loopback.
     #[arg(long, env = "ADUAN_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<SecretString>,
+    /// Hours a session lasts after its last use.
+    #[arg(long, env = "ADUAN_SESSION_IDLE_HOURS", default_value_t = 12)]
+    pub session_idle_hours: u32,
+    /// Days a session lasts at most, however much it is used.
+    #[arg(long, env = "ADUAN_SESSION_MAX_DAYS", default_value_t = 7)]
+    pub session_max_days: u32,
     /// Connections open at once; more wait to be accepted.
     #[arg(long, env = "ADUAN_MAX_CONNECTIONS", default_value_t = 2048)]
     pub max_connections: usize,
@@ -198,6 +204,14 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
+    /// How long sessions last.
+    pub fn session_policy(&self) -> crate::auth::SessionPolicy {
+        crate::auth::SessionPolicy {
+            idle: chrono::Duration::hours(self.session_idle_hours.max(1).into()),
+            lifetime: chrono::Duration::days(self.session_max_days.max(1).into()),
+        }
+    }
+
     /// The HTTP connection limits.
     pub fn connection_limits(&self) -> crate::http::serve::ConnectionLimits {
         crate::http::serve::ConnectionLimits {

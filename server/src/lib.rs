@@ -88,6 +88,7 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
+        tokio::spawn(prune_sessions(db.pool.clone(), shutdown.clone()));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
         let intake = service::group_commit::IntakeWriter::start(
             db.generic_plan_pool(service::group_commit::IN_FLIGHT as u32),
@@ -127,6 +128,7 @@ impl Application {
             cors_origins: args.cors_origins.clone(),
             trusted_proxies: args.trusted_proxies.clone(),
             metrics_token: args.metrics_token.clone(),
+            session_policy: args.session_policy(),
             listens_on_loopback: args.listen.ip().is_loopback(),
             previews: Arc::new(tokio::sync::Semaphore::new(http::preview::DECODES_AT_ONCE)),
             password_checks: auth::throttle::PasswordChecks::new(args.password_checks),
@@ -190,6 +192,23 @@ async fn seal_audit_log(pool: sqlx::PgPool, stop: CancellationToken) {
         }
         if let Err(e) = db::audit::seal(&pool).await {
             tracing::warn!(error = %e, "sealing the audit log failed");
+        }
+    }
+}
+
+/// Forget ended sessions, used tickets and old sign-in attempts every few minutes.
+async fn prune_sessions(pool: sqlx::PgPool, stop: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(300)) => {},
+        }
+        let pruned = async {
+            let n = db::sessions::prune(&pool).await?;
+            Ok::<_, sqlx::Error>(n + db::login_attempts::prune(&pool).await?)
+        };
+        if let Err(e) = pruned.await {
+            tracing::warn!(error = %e, "pruning ended sessions failed");
         }
     }
 }

@@ -33,9 +33,37 @@ pub enum Lookup {
     Miss,
 }
 
-#[derive(Default)]
 pub struct SessionCache {
     map: Mutex<HashMap<[u8; 32], Entry>>,
+    /// Every revocation this instance learns of, for what must end with a session (event
+    /// streams).
+    revoked: tokio::sync::broadcast::Sender<Revoked>,
+}
+
+impl Default for SessionCache {
+    fn default() -> Self {
+        SessionCache {
+            map: Mutex::default(),
+            revoked: tokio::sync::broadcast::channel(256).0,
+        }
+    }
+}
+
+/// A session, or all of a user's sessions, ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Revoked {
+    User(Uuid),
+    Session([u8; 32]),
+}
+
+impl Revoked {
+    /// Whether this ends `user`'s session.
+    pub fn ends(&self, user: &AuthUser) -> bool {
+        match self {
+            Revoked::User(id) => *id == user.id,
+            Revoked::Session(hash) => *hash == user.session,
+        }
+    }
 }
 
 impl SessionCache {
@@ -79,6 +107,12 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(hash);
+        let _ = self.revoked.send(Revoked::Session(*hash));
+    }
+
+    /// Revocations from now on.
+    pub fn revocations(&self) -> tokio::sync::broadcast::Receiver<Revoked> {
+        self.revoked.subscribe()
     }
 
     /// Apply a revocation notice: `user:<uuid>` or `session:<hex sha256>`.
@@ -100,6 +134,7 @@ impl SessionCache {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .retain(|_, e| e.user.id != user);
+        let _ = self.revoked.send(Revoked::User(user));
     }
 }
 

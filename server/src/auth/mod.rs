@@ -11,8 +11,25 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Sessions last this long after their last use (sliding).
-pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(12);
+/// How long sessions last: `idle` after their last use (sliding), `lifetime` at most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionPolicy {
+    pub idle: chrono::Duration,
+    pub lifetime: chrono::Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy {
+            idle: chrono::Duration::hours(12),
+            lifetime: chrono::Duration::days(7),
+        }
+    }
+}
+
+/// Event tickets one session may ask for in a minute (a reconnecting stream needs one
+/// each time).
+pub const TICKETS_PER_MINUTE: i64 = 20;
 /// EventSource tickets are good for one connection within this time.
 pub const TICKET_TTL: chrono::Duration = chrono::Duration::seconds(60);
 pub const MIN_PASSWORD_CHARS: usize = 10;

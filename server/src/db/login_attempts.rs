@@ -67,16 +67,13 @@ pub async fn admit(
 }
 
 /// A successful sign-in: this account's attempts from this address are forgiven (those
-/// from other addresses are not), and attempts older than a day are dropped.
+/// from other addresses are not).
 pub async fn succeeded(pool: &PgPool, account: &str, ip: &str) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM login_attempts
-         WHERE (account = $1 AND ip = $2) OR at < now() - interval '1 day'",
-    )
-    .bind(account)
-    .bind(ip)
-    .execute(pool)
-    .await?;
+    sqlx::query("DELETE FROM login_attempts WHERE account = $1 AND ip = $2")
+        .bind(account)
+        .bind(ip)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -87,4 +84,14 @@ pub async fn forget(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
         .execute(pool)
         .await?;
     Ok(())
+}
+
+/// Attempts older than a day matter to no window: forget them.
+pub async fn prune(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM login_attempts WHERE at < now() - interval '1 day'")
+            .execute(pool)
+            .await?
+            .rows_affected(),
+    )
 }

@@ -144,7 +144,7 @@ async fn resolve_session(
     state: &AppState,
     hash: [u8; 32],
 ) -> Result<Option<AuthUser>, sqlx::Error> {
-    let user = db::sessions::resolve(&state.pool, &hash).await?;
+    let user = db::sessions::resolve(&state.pool, &hash, state.session_policy).await?;
     match &user {
         Some(u) => state.sessions.put(u.clone()),
         None => state.sessions.forget_session(&hash),
@@ -182,13 +182,14 @@ async fn caller(
     }
     if let Some(ticket) = ticket {
         let hash = auth::token_hash(&ticket);
+        // The stream then lives as long as the session that asked for the ticket.
         let user = db::sessions::consume_ticket(&state.pool, &hash).await?;
-        return Ok(user.map(|u| AuthUser {
+        return Ok(user.map(|(u, session)| AuthUser {
             id: u.id,
             username: u.username,
             display_name: u.display_name,
             role: u.role,
-            session: hash,
+            session,
         }));
     }
     Ok(None)

@@ -100,6 +100,7 @@ pub async fn login(
         user.id,
         Some(&meta.ip),
         meta.user_agent.as_deref(),
+        state.session_policy,
     )
     .await?;
     db::audit::record(
@@ -164,9 +165,21 @@ pub async fn me(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json
 }
 
 /// A single-use ticket for the event stream, valid for a minute.
-#[utoipa::path(post, path = "/api/v1/events/ticket", tag = "events", responses((status = 200, body = EventTicket)))]
+#[utoipa::path(post, path = "/api/v1/events/ticket", tag = "events", responses((status = 200, body = EventTicket),
+    (status = 429, body = aduan_api::error::ErrorBody, description = "too_many_tickets")))]
 pub async fn ticket(State(state): State<AppState>, user: AuthUser) -> ApiResult<Json<EventTicket>> {
     let (ticket, hash) = auth::new_token();
-    let expires_at = db::sessions::create_ticket(&state.pool, &hash, user.id).await?;
+    let per_minute = auth::TICKETS_PER_MINUTE;
+    let issued =
+        db::sessions::create_ticket(&state.pool, &hash, user.id, &user.session, per_minute).await?;
+    let Some(expires_at) = issued else {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_tickets",
+            "Too many event-stream connections from this session; wait a minute.",
+        );
+        e.retry_after = Some(60);
+        return Err(e);
+    };
     Ok(Json(EventTicket { ticket, expires_at }))
 }

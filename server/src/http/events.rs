@@ -22,6 +22,9 @@ use aduan_api::event::{Event as ApiEvent, ProcessingStatsEvent};
 /// How often admins get `processing.stats`.
 const STATS_EVERY: Duration = Duration::from_secs(5);
 
+/// How often a stream checks that its session has not expired.
+const SESSION_CHECK: Duration = Duration::from_secs(10);
+
 /// Most missed events replayed on resume; older ones are gone (pruned) anyway.
 const REPLAY_LIMIT: i64 = 10_000;
 
@@ -88,8 +91,10 @@ pub async fn stream(
     } else {
         futures::stream::empty().right_stream()
     };
+    let ended = session_ended(state.clone(), user);
     let body = futures::stream::select(changes, stats)
-        .take_until(async move { shutdown.cancelled().await });
+        .take_until(async move { shutdown.cancelled().await })
+        .take_until(ended);
     Ok(Sse::new(body).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -108,6 +113,34 @@ fn processing_stats(state: AppState) -> impl Stream<Item = Result<Event, Infalli
             }
         }
     })
+}
+
+/// Resolves when the session behind a stream ends: at once on a revocation (logout,
+/// disabling, a role change, a new password; on any instance), and by expiry within
+/// [`SESSION_CHECK`], so nobody keeps receiving complaints after losing the right to.
+async fn session_ended(state: AppState, user: AuthUser) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut revoked = state.sessions.revocations();
+    let mut check = tokio::time::interval(SESSION_CHECK);
+    check.tick().await;
+    loop {
+        tokio::select! {
+            notice = revoked.recv() => match notice {
+                Ok(r) if r.ends(&user) => return,
+                Ok(_) | Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => return,
+            },
+            _ = check.tick() => {
+                if let Ok(false) = events_session_live(&state, &user).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn events_session_live(state: &AppState, user: &AuthUser) -> Result<bool, sqlx::Error> {
+    crate::db::sessions::is_live(&state.pool, &user.session).await
 }
 
 fn to_sse(e: EventRow) -> Event {

@@ -68,6 +68,8 @@ pub struct StateInner {
     pub case_sla: crate::db::cases::Sla,
     /// Peers whose `X-Forwarded-For`/`Forwarded` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// How long sessions last.
+    pub session_policy: crate::auth::SessionPolicy,
     /// The bearer token a `/metrics` scrape must bring, if one is set.
     pub metrics_token: Option<secrecy::SecretString>,
     /// Whether the server listens on a loopback address only.

@@ -115,6 +115,8 @@ pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
         cors_origins: Vec::new(),
         trusted_proxies: Vec::new(),
         metrics_token: None,
+        session_idle_hours: 12,
+        session_max_days: 7,
         max_connections: 2048,
         header_timeout_s: 30,
         idle_timeout_s: 60,

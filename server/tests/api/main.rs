@@ -23,5 +23,6 @@ mod openapi;
 mod queue;
 mod related;
 mod roles;
+mod session_end;
 mod sign_in_abuse;
 mod slow_clients;
