@@ -157,6 +157,14 @@ pub fn sniff(head: &[u8], size: u64) -> String {
     }
 }
 
+/// Directories of stored evidence: created for the server's user alone (0700).
+fn private_dirs() -> std::fs::DirBuilder {
+    use std::os::unix::fs::DirBuilderExt;
+    let mut dirs = std::fs::DirBuilder::new();
+    dirs.recursive(true).mode(0o700);
+    dirs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,10 +223,3 @@ mod tests {
     }
 }
 
-/// Directories of stored evidence: created for the server's user alone (0700).
-fn private_dirs() -> std::fs::DirBuilder {
-    use std::os::unix::fs::DirBuilderExt;
-    let mut dirs = std::fs::DirBuilder::new();
-    dirs.recursive(true).mode(0o700);
-    dirs
-}
