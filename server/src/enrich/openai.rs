@@ -157,7 +157,7 @@ impl OpenAiProvider {
                 other => other,
             };
         }
-        let reason = match content {
+        let (kind, reason) = match content {
             Content::Valid(e) => {
                 let needs_review = repaired || builtin::needs_review(&e);
                 let provenance = self.provenance(&log, started);
@@ -168,11 +168,11 @@ impl OpenAiProvider {
                     raw_reply: Some(log.raw_reply()),
                 });
             }
-            Content::Truncated => "reply truncated even with more tokens".to_owned(),
-            Content::Invalid(_, errors) => format!("invalid: {}", errors.join("; ")),
-            Content::Fatal(reason) => reason,
+            Content::Truncated => ("truncated", "reply truncated even with more tokens".to_owned()),
+            Content::Invalid(_, errors) => ("invalid", format!("invalid: {}", errors.join("; "))),
+            Content::Fatal(reason) => ("unusable", reason),
         };
-        Ok(self.fallback_after(req, reason, log, started))
+        Ok(self.fallback_after(req, kind, reason, log, started))
     }
 
     /// One call and the reading of its reply.
@@ -316,14 +316,17 @@ impl OpenAiProvider {
     }
 
     /// The builtin result standing in, with the LLM's calls, tokens and replies recorded.
+    /// The reason is stored with the result; the log gets its `kind` only, since the
+    /// reason may quote the complaint or the model's reply.
     fn fallback_after(
         &self,
         req: &EnrichRequest,
+        kind: &'static str,
         reason: String,
         log: Log,
         started: Instant,
     ) -> EnrichOutcome {
-        tracing::warn!(%reason, calls = log.calls, "LLM result unusable; using the builtin fallback");
+        tracing::warn!(kind, calls = log.calls, "LLM result unusable; using the builtin fallback");
         let mut out = super::builtin_outcome(req, Some(reason));
         let p = &mut out.provenance;
         (p.calls, p.prompt_tokens, p.completion_tokens) =
