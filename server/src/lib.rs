@@ -110,6 +110,7 @@ impl Application {
             intake,
             case_sla: args.case_sla(),
             sessions: sessions.clone(),
+            recent_reads: Default::default(),
             max_attempts: args.max_attempts as i32,
         };
         let state = AppState::new(StateInner {

@@ -151,6 +151,12 @@ pub enum AuditAction {
     ComplaintCreate,
     #[serde(rename = "complaint.view")]
     ComplaintView,
+    /// A list or search of complaints: the query and the ids returned.
+    #[serde(rename = "complaint.list")]
+    ComplaintList,
+    /// A related-complaint lookup: the complaint and the ids returned.
+    #[serde(rename = "complaint.related")]
+    ComplaintRelated,
     #[serde(rename = "complaint.reprocess")]
     ComplaintReprocess,
     #[serde(rename = "enrichment.correct")]
@@ -167,6 +173,9 @@ pub enum AuditAction {
     CaseCreate,
     #[serde(rename = "case.view")]
     CaseView,
+    /// A list or search of cases: the query and the ids returned.
+    #[serde(rename = "case.list")]
+    CaseList,
     #[serde(rename = "case.update")]
     CaseUpdate,
     #[serde(rename = "case.note")]
@@ -178,7 +187,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 22] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -186,6 +195,8 @@ impl AuditAction {
         AuditAction::UserUpdate,
         AuditAction::ComplaintCreate,
         AuditAction::ComplaintView,
+        AuditAction::ComplaintList,
+        AuditAction::ComplaintRelated,
         AuditAction::ComplaintReprocess,
         AuditAction::EnrichmentCorrect,
         AuditAction::AttachmentAdd,
@@ -194,6 +205,7 @@ impl AuditAction {
         AuditAction::ProcessingUpdate,
         AuditAction::CaseCreate,
         AuditAction::CaseView,
+        AuditAction::CaseList,
         AuditAction::CaseUpdate,
         AuditAction::CaseNote,
         AuditAction::CaseLink,
@@ -209,6 +221,8 @@ impl AuditAction {
             AuditAction::UserUpdate => "user.update",
             AuditAction::ComplaintCreate => "complaint.create",
             AuditAction::ComplaintView => "complaint.view",
+            AuditAction::ComplaintList => "complaint.list",
+            AuditAction::ComplaintRelated => "complaint.related",
             AuditAction::ComplaintReprocess => "complaint.reprocess",
             AuditAction::EnrichmentCorrect => "enrichment.correct",
             AuditAction::AttachmentAdd => "attachment.add",
@@ -217,6 +231,7 @@ impl AuditAction {
             AuditAction::ProcessingUpdate => "processing.update",
             AuditAction::CaseCreate => "case.create",
             AuditAction::CaseView => "case.view",
+            AuditAction::CaseList => "case.list",
             AuditAction::CaseUpdate => "case.update",
             AuditAction::CaseNote => "case.note",
             AuditAction::CaseLink => "case.link",

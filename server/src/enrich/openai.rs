@@ -168,7 +168,10 @@ impl OpenAiProvider {
                     raw_reply: Some(log.raw_reply()),
                 });
             }
-            Content::Truncated => ("truncated", "reply truncated even with more tokens".to_owned()),
+            Content::Truncated => (
+                "truncated",
+                "reply truncated even with more tokens".to_owned(),
+            ),
             Content::Invalid(_, errors) => ("invalid", format!("invalid: {}", errors.join("; "))),
             Content::Fatal(reason) => ("unusable", reason),
         };
@@ -326,7 +329,11 @@ impl OpenAiProvider {
         log: Log,
         started: Instant,
     ) -> EnrichOutcome {
-        tracing::warn!(kind, calls = log.calls, "LLM result unusable; using the builtin fallback");
+        tracing::warn!(
+            kind,
+            calls = log.calls,
+            "LLM result unusable; using the builtin fallback"
+        );
         let mut out = super::builtin_outcome(req, Some(reason));
         let p = &mut out.provenance;
         (p.calls, p.prompt_tokens, p.completion_tokens) =

@@ -10,7 +10,7 @@ use aduan_api::account::AuditAction;
 use aduan_api::case::{CaseDetail, CasePriority, CaseStatus, CaseSummary, NewCase};
 use aduan_api::page::Page;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,7 +22,6 @@ use super::access::{ClientMeta, Routes, OFFICERS};
 use super::paging::{self, decode_cursor, encode_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
-use crate::db::audit;
 use crate::db::cases::{self, AssigneeFilter, ListFilter};
 
 pub fn routes() -> Routes {
@@ -60,13 +59,24 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
+    RawQuery(raw): RawQuery,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> ApiResult<Json<Page<CaseSummary>>> {
     let Query(q) = query?;
     let filter = list_filter(q, &user)?;
     let mut conn = state.pool.acquire().await?;
     let rows = cases::list(&mut conn, &filter, state.case_sla).await?;
+    drop(conn);
     let page = paging::page(rows, filter.limit, |c| encode_cursor(c.created_at, c.id));
+    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+    let details = serde_json::json!({ "query": raw.unwrap_or_default(), "ids": ids });
+    let caller = meta.caller(&user);
+    let action = AuditAction::CaseList;
+    state
+        .services
+        .record_read(&caller, action, None, Some(details))
+        .await?;
     Ok(Json(page))
 }
 
@@ -138,14 +148,13 @@ pub async fn detail(
     let id = case_id(id)?;
     let mut conn = state.pool.acquire().await?;
     let case = state.services.read_case(&mut conn, id).await?;
-    audit::record(
-        &mut *conn,
-        &meta.actor(&user),
-        AuditAction::CaseView,
-        Some(("case", id.to_string())),
-        None,
-    )
-    .await?;
+    drop(conn);
+    let target = Some(("case", id.to_string()));
+    let caller = meta.caller(&user);
+    state
+        .services
+        .record_read(&caller, AuditAction::CaseView, target, None)
+        .await?;
     Ok(with_etag(StatusCode::OK, case))
 }
 

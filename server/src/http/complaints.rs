@@ -6,7 +6,7 @@ use aduan_api::complaint::{
     IntakeLimits,
 };
 use aduan_api::page::Page;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, RawQuery, Request, State};
 use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,7 +20,6 @@ use super::intake::{self, BodyKind};
 use super::paging::{self, decode_cursor, encode_cursor};
 use super::{ApiError, ApiResult, AppState};
 use crate::auth::AuthUser;
-use crate::db::audit;
 use crate::db::complaints::{self, ListFilter, Visibility};
 use crate::db::intake::Idempotency;
 use crate::service::intake::Accepted;
@@ -133,12 +132,22 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     user: AuthUser,
+    meta: ClientMeta,
+    RawQuery(raw): RawQuery,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<Page<ComplaintSummary>>> {
     let Query(q) = query?;
     let filter = list_filter(q)?;
     let rows = complaints::list(&state.pool, &filter, Visibility::for_user(&user)).await?;
     let page = paging::page(rows, filter.limit, |c| encode_cursor(c.created_at, c.id));
+    let ids: Vec<Uuid> = page.items.iter().map(|c| c.id).collect();
+    let details = serde_json::json!({ "query": raw.unwrap_or_default(), "ids": ids });
+    let caller = meta.caller(&user);
+    let action = AuditAction::ComplaintList;
+    state
+        .services
+        .record_read(&caller, action, None, Some(details))
+        .await?;
     Ok(Json(page))
 }
 
@@ -215,14 +224,13 @@ pub async fn detail(
     let detail = complaints::get(&state.pool, id, vis)
         .await?
         .ok_or_else(|| ApiError::not_found("complaint"))?;
-    audit::record(
-        &state.pool,
-        &meta.actor(&user),
-        AuditAction::ComplaintView,
-        Some(("complaint", id.to_string())),
-        None,
-    )
-    .await?;
+    let target = Some(("complaint", id.to_string()));
+    let caller = meta.caller(&user);
+    let action = AuditAction::ComplaintView;
+    state
+        .services
+        .record_read(&caller, action, target, None)
+        .await?;
     Ok(Json(detail))
 }
 

@@ -1,6 +1,9 @@
 //! `GET /api/v1/complaints/{id}/related`: complaints that look related, best first, with
 //! the reasons (see [`crate::db::related`]).
 
+use super::access::ClientMeta;
+use crate::auth::AuthUser;
+use aduan_api::account::AuditAction;
 use aduan_api::case::RelatedComplaint;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
@@ -23,12 +26,24 @@ pub fn routes() -> Routes {
     responses((status = 200, body = Vec<RelatedComplaint>), (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
+    user: AuthUser,
+    meta: ClientMeta,
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Json<Vec<RelatedComplaint>>> {
     let Path(id) = id.map_err(|_| ApiError::not_found("complaint"))?;
     let mut conn = state.pool.acquire().await?;
-    related::related(&mut conn, id)
+    let found = related::related(&mut conn, id)
         .await?
-        .map(Json)
-        .ok_or_else(|| ApiError::not_found("complaint"))
+        .ok_or_else(|| ApiError::not_found("complaint"))?;
+    drop(conn);
+    let ids: Vec<Uuid> = found.iter().map(|r| r.complaint.id).collect();
+    let details = serde_json::json!({ "ids": ids });
+    let target = Some(("complaint", id.to_string()));
+    let action = AuditAction::ComplaintRelated;
+    let caller = meta.caller(&user);
+    state
+        .services
+        .record_read(&caller, action, target, Some(details))
+        .await?;
+    Ok(Json(found))
 }

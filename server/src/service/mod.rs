@@ -9,6 +9,7 @@ mod error;
 pub mod group_commit;
 pub mod intake;
 pub mod processing;
+pub mod reads;
 pub mod users;
 
 use sqlx::PgPool;
@@ -31,6 +32,8 @@ pub struct Services {
     pub case_sla: crate::db::cases::Sla,
     /// Verified sessions of this instance, dropped at once when a user's sessions end.
     pub sessions: std::sync::Arc<crate::auth::cache::SessionCache>,
+    /// Reads recorded lately, so a refresh is not audited as a new look.
+    pub recent_reads: reads::RecentReads,
     /// Attempts given to each (re-)queued enrichment job.
     pub max_attempts: i32,
 }
@@ -46,6 +49,7 @@ impl Services {
             queue: None,
             case_sla: Default::default(),
             sessions: Default::default(),
+            recent_reads: Default::default(),
             max_attempts,
         }
     }

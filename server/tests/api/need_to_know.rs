@@ -44,3 +44,67 @@ async fn intake_staff_do_not_see_officers_corrections() {
     assert_eq!(enrichment["corrected_at"], Value::Null);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn reads_leave_a_trace_once_per_look() {
+    let app = spawn_app().await;
+    let ids = app.submit_many("jejak", 2).await;
+    let officer = app.as_role(Role::Officer);
+    let entries = |action: &'static str| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, Value>(
+                "SELECT coalesce(details, 'null'::jsonb) FROM audit_log a
+                 JOIN users u ON u.id = a.actor_id
+                 WHERE a.action = $1 AND u.username = 'officer' ORDER BY a.id",
+            )
+            .bind(action)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    // A search: who, the query and the ids returned; a refresh of it is the same look.
+    for _ in 0..3 {
+        let page = get_json(&officer, app.url("/api/v1/complaints?q=kastam")).await;
+        assert_eq!(page["items"].as_array().unwrap().len(), 2);
+    }
+    let lists = entries("complaint.list").await;
+    assert_eq!(lists.len(), 1, "{lists:?}");
+    assert_eq!(lists[0]["query"], "q=kastam");
+    let mut returned: Vec<String> = lists[0]["ids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect();
+    returned.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(returned, expected);
+    // Another query is another look.
+    get_json(&officer, app.url("/api/v1/complaints?status=queued")).await;
+    assert_eq!(entries("complaint.list").await.len(), 2);
+
+    // Opening a complaint is recorded once, however often the open window refreshes it.
+    for _ in 0..3 {
+        get_json(&officer, app.url(&format!("/api/v1/complaints/{}", ids[0]))).await;
+    }
+    assert_eq!(entries("complaint.view").await.len(), 1);
+
+    let related = officer
+        .get(app.url(&format!("/api/v1/complaints/{}/related", ids[0])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(related.status(), 200);
+    let lookups = entries("complaint.related").await;
+    assert_eq!(lookups.len(), 1);
+    assert!(lookups[0]["ids"].is_array());
+
+    get_json(&officer, app.url("/api/v1/cases?q=x")).await;
+    let cases = entries("case.list").await;
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0]["query"], "q=x");
+    app.stop().await;
+}
