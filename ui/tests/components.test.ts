@@ -96,7 +96,7 @@ describe('Intake form', () => {
 
 describe('Complaints list, live', () => {
   const row = { id: 'c1', reference: 'ADU-2026-000001', channel: 'walk_in', status: 'queued', needs_review: false, anonymous: true, excerpt: 'Rasuah', created_at: '2026-11-01T00:00:00Z', updated_at: '2026-11-01T00:00:00Z' };
-  const detail = { ...row, description: 'Rasuah', complainant: null, incident_date: null, location: null, subject_agency: null, created_by: null, attachments: [], history: [], last_error: null, enrichment: null, case: null };
+  const detail = { ...row, description: 'Rasuah', complainant: null, complainant_withheld: false, incident_date: null, location: null, subject_agency: null, created_by: null, attachments: [], history: [], last_error: null, enrichment: null, case: null };
   const news = (kind: 'complaint.status_changed' | 'complaint.enriched' | 'complaint.corrected', status: 'processing' | 'enriched') =>
     publish({ kind, data: { id: 'c1', complaint_id: 'c1', status, at: '2026-11-01T00:01:00Z' } });
 
@@ -137,6 +137,7 @@ describe('ComplaintDetail and its case', () => {
     description: 'Pegawai meminta wang kopi.',
     anonymous: true,
     complainant: null,
+    complainant_withheld: false,
     incident_date: null,
     location: null,
     subject_agency: null,

@@ -157,6 +157,9 @@ pub enum AuditAction {
     /// A related-complaint lookup: the complaint and the ids returned.
     #[serde(rename = "complaint.related")]
     ComplaintRelated,
+    /// A complainant's withheld identity revealed, with the reason given.
+    #[serde(rename = "complainant.reveal")]
+    ComplainantReveal,
     #[serde(rename = "complaint.reprocess")]
     ComplaintReprocess,
     #[serde(rename = "enrichment.correct")]
@@ -187,7 +190,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -197,6 +200,7 @@ impl AuditAction {
         AuditAction::ComplaintView,
         AuditAction::ComplaintList,
         AuditAction::ComplaintRelated,
+        AuditAction::ComplainantReveal,
         AuditAction::ComplaintReprocess,
         AuditAction::EnrichmentCorrect,
         AuditAction::AttachmentAdd,
@@ -223,6 +227,7 @@ impl AuditAction {
             AuditAction::ComplaintView => "complaint.view",
             AuditAction::ComplaintList => "complaint.list",
             AuditAction::ComplaintRelated => "complaint.related",
+            AuditAction::ComplainantReveal => "complainant.reveal",
             AuditAction::ComplaintReprocess => "complaint.reprocess",
             AuditAction::EnrichmentCorrect => "enrichment.correct",
             AuditAction::AttachmentAdd => "attachment.add",

@@ -190,7 +190,12 @@ pub struct ComplaintDetail {
     pub needs_review: bool,
     pub description: String,
     pub anonymous: bool,
+    /// Who complained, for those who need to know: the intake user who entered it, the
+    /// officer assigned to its case, admins. `null` for others (see `complainant_withheld`).
     pub complainant: Option<Complainant>,
+    /// True when the complaint names its complainant but this reader is not one who needs
+    /// to know; `POST …/identity` with a reason reveals it (audited).
+    pub complainant_withheld: bool,
     pub incident_date: Option<NaiveDate>,
     pub location: Option<String>,
     pub subject_agency: Option<String>,
@@ -279,4 +284,14 @@ pub struct IntakeLimits {
     pub max_request_bytes: u64,
     /// Most files in one submission.
     pub max_files: u32,
+}
+
+/// `POST /api/v1/complaints/{id}/identity`: why the reader needs the complainant's
+/// identity, recorded in the audit log with the reveal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[serde(deny_unknown_fields)]
+#[ts(export)]
+pub struct IdentityReveal {
+    /// 10–500 characters.
+    pub reason: String,
 }

@@ -38,6 +38,7 @@ struct DetailRow {
     last_error: Option<String>,
     case_id: Option<Uuid>,
     case_reference: Option<String>,
+    case_assignee: Option<Uuid>,
 }
 
 /// Who may see what: `Some(user)` limits the lookup to complaints that user entered;
@@ -50,6 +51,11 @@ pub struct Visibility {
     pub cases: bool,
     /// Officers' corrections and their notes: internal work, not for intake staff.
     pub corrections: bool,
+    /// The reader, for need-to-know: the complainant's identity is shown to the intake
+    /// user who entered the complaint and to the officer assigned to its case.
+    pub reader: Uuid,
+    /// Every complainant's identity (admins).
+    pub all_identities: bool,
 }
 
 impl Visibility {
@@ -60,6 +66,8 @@ impl Visibility {
             raw_replies: user.role == aduan_api::account::Role::Admin,
             cases: user.role != aduan_api::account::Role::Intake,
             corrections: user.role != aduan_api::account::Role::Intake,
+            reader: user.id,
+            all_identities: user.role == aduan_api::account::Role::Admin,
         }
     }
 }
@@ -75,7 +83,7 @@ pub async fn get(
         "SELECT c.id, c.reference, c.channel, c.status, c.needs_review, c.description,
                 c.anonymous, c.complainant, c.incident_date, c.location, c.subject_agency,
                 c.created_by, c.created_at, c.updated_at, c.last_error,
-                k.id AS case_id, k.reference AS case_reference
+                k.id AS case_id, k.reference AS case_reference, k.assignee_id AS case_assignee
          FROM complaints c
          LEFT JOIN case_complaints cc ON $3 AND cc.complaint_id = c.id
          LEFT JOIN cases k ON k.id = cc.case_id
@@ -97,6 +105,13 @@ pub async fn get(
         }
         e
     });
+    let complainant = r
+        .complainant
+        .and_then(|v| serde_json::from_value::<Complainant>(v).ok());
+    let needs_to_know = vis.all_identities
+        || r.created_by == Some(vis.reader)
+        || r.case_assignee == Some(vis.reader);
+    let complainant_withheld = complainant.is_some() && !needs_to_know;
     Ok(Some(ComplaintDetail {
         id: r.id,
         reference: r.reference,
@@ -105,9 +120,8 @@ pub async fn get(
         needs_review: r.needs_review,
         description: r.description,
         anonymous: r.anonymous,
-        complainant: r
-            .complainant
-            .and_then(|v| serde_json::from_value::<Complainant>(v).ok()),
+        complainant: complainant.filter(|_| needs_to_know),
+        complainant_withheld,
         incident_date: r.incident_date,
         location: r.location,
         subject_agency: r.subject_agency,
@@ -310,4 +324,22 @@ pub async fn owner(pool: &PgPool, id: Uuid) -> Result<Option<Option<Uuid>>, sqlx
         .bind(id)
         .fetch_optional(pool)
         .await
+}
+
+/// The complainant of a complaint visible under `vis`, whoever needs to know: for a reveal.
+/// `Ok(None)` when the complaint is not visible; `Ok(Some(None))` when it names nobody.
+pub async fn complainant(
+    pool: &PgPool,
+    id: Uuid,
+    vis: Visibility,
+) -> Result<Option<Option<Complainant>>, sqlx::Error> {
+    let row: Option<Option<serde_json::Value>> = sqlx::query_scalar(
+        "SELECT complainant FROM complaints
+         WHERE id = $1 AND ($2::uuid IS NULL OR created_by = $2)",
+    )
+    .bind(id)
+    .bind(vis.only_created_by)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|c| c.and_then(|v| serde_json::from_value(v).ok())))
 }

@@ -13,6 +13,7 @@ pub mod enrichment;
 pub mod error;
 pub mod events;
 pub mod health;
+pub mod identity;
 pub mod intake;
 pub mod metrics;
 pub mod openapi;
@@ -100,6 +101,7 @@ pub fn api_routes() -> access::Routes {
     access::Routes::default()
         .merge(auth::routes())
         .merge(complaints::routes())
+        .merge(identity::routes())
         .merge(enrichment::routes())
         .merge(attachments::routes())
         .merge(preview::routes())

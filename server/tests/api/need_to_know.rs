@@ -108,3 +108,75 @@ async fn reads_leave_a_trace_once_per_look() {
     assert_eq!(cases[0]["query"], "q=x");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn identities_are_shown_to_those_who_need_to_know_and_revealed_with_a_reason() {
+    let app = spawn_app().await;
+    let intake = app.as_role(Role::Intake);
+    let accepted: Value = intake
+        .post(app.url("/api/v1/complaints"))
+        .json(&sample_complaint())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = accepted["id"].as_str().unwrap().to_string();
+    let url = app.url(&format!("/api/v1/complaints/{id}"));
+    let officer = app.as_role(Role::Officer);
+
+    // The intake user who entered it and admins see who complained; another officer not.
+    let by_intake: Value = get_json(&intake, url.clone()).await;
+    assert_eq!(by_intake["complainant"]["name"], "Ahmad bin Ali");
+    let by_admin: Value = get_json(&app.client, url.clone()).await;
+    assert_eq!(by_admin["complainant"]["name"], "Ahmad bin Ali");
+    let by_officer: Value = get_json(&officer, url.clone()).await;
+    assert_eq!(by_officer["complainant"], Value::Null);
+    assert_eq!(by_officer["complainant_withheld"], true);
+
+    // Break-glass: a reason is required, and the reveal is audited with it.
+    let reveal = app.url(&format!("/api/v1/complaints/{id}/identity"));
+    let short = officer
+        .post(&reveal)
+        .json(&json!({"reason": "need"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(short.status(), 422);
+    let reason = "Witness statement needed for investigation KES-2026-000001";
+    let r = officer
+        .post(&reveal)
+        .json(&json!({ "reason": reason }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let revealed: Value = r.json().await.unwrap();
+    assert_eq!(revealed["name"], "Ahmad bin Ali");
+    let logged: Vec<Value> = sqlx::query_scalar(
+        "SELECT details FROM audit_log WHERE action = 'complainant.reveal' AND target_id = $1",
+    )
+    .bind(&id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(logged, vec![json!({ "reason": reason })]);
+
+    // The officer assigned to a case holding the complaint needs to know.
+    let officer_id = crate::cases::user_id(&app, "officer").await;
+    let case: Value = officer
+        .post(app.url("/api/v1/cases"))
+        .json(&json!({"title": "JPJ Shah Alam", "complaint_ids": [id], "assignee_id": officer_id}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(case["id"].is_string(), "{case}");
+    let assigned: Value = get_json(&officer, url).await;
+    assert_eq!(assigned["complainant"]["name"], "Ahmad bin Ali");
+    assert_eq!(assigned["complainant_withheld"], false);
+    app.stop().await;
+}

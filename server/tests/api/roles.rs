@@ -22,6 +22,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/complaints", "staff"),
     ("GET", "/api/v1/complaints", "staff"),
     ("GET", "/api/v1/intake/limits", "staff"),
+    ("POST", "/api/v1/complaints/{id}/identity", "officers"),
     ("GET", "/api/v1/complaints/{id}", "staff"),
     ("POST", "/api/v1/complaints/{id}/attachments", "staff"),
     ("GET", "/api/v1/attachments/{id}", "staff"),

@@ -53,6 +53,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'complaint.view': 'aud_a_complaint_view',
   'complaint.list': 'aud_a_complaint_list',
   'complaint.related': 'aud_a_complaint_related',
+  'complainant.reveal': 'aud_a_complainant_reveal',
   'complaint.reprocess': 'aud_a_complaint_reprocess',
   'enrichment.correct': 'aud_a_enrichment_correct',
   'attachment.add': 'aud_a_attachment_add',

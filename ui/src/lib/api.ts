@@ -3,6 +3,8 @@
  * turned into {@link ApiError} (`{status, code, message, details}`), which
  * {@link describeError} makes into a sentence a counter clerk understands.
  */
+import type { Complainant } from './gen/Complainant';
+import type { IdentityReveal } from './gen/IdentityReveal';
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
 import type { ComplaintDetail } from './gen/ComplaintDetail';
 import type { ComplaintInput } from './gen/ComplaintInput';
@@ -196,6 +198,10 @@ export const listComplaints = (f: ComplaintFilter, cursor?: string, limit = 50) 
   json<Page<ComplaintSummary>>('GET', `/complaints${query({ ...f, cursor, limit: String(limit) })}`);
 
 export const getComplaint = (id: string) => json<ComplaintDetail>('GET', `/complaints/${encodeURIComponent(id)}`);
+
+/** Reveal a withheld complainant identity, saying why (the server audits it). */
+export const revealIdentity = (id: string, reason: string) =>
+  json<Complainant>('POST', `/complaints/${encodeURIComponent(id)}/identity`, { reason } satisfies IdentityReveal);
 
 export const reprocess = (id: string) => send('POST', `/complaints/${encodeURIComponent(id)}/reprocess`).then(() => {});
 

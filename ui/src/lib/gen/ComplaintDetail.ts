@@ -10,7 +10,17 @@ import type { StatusChange } from "./StatusChange";
 /**
  * A complaint with everything an officer needs to read it.
  */
-export type ComplaintDetail = { id: string, reference: string, channel: Channel, status: ComplaintStatus, needs_review: boolean, description: string, anonymous: boolean, complainant: Complainant | null, incident_date: string | null, location: string | null, subject_agency: string | null, created_by: string | null, created_at: string, updated_at: string, attachments: Array<AttachmentInfo>, history: Array<StatusChange>, 
+export type ComplaintDetail = { id: string, reference: string, channel: Channel, status: ComplaintStatus, needs_review: boolean, description: string, anonymous: boolean, 
+/**
+ * Who complained, for those who need to know: the intake user who entered it, the
+ * officer assigned to its case, admins. `null` for others (see `complainant_withheld`).
+ */
+complainant: Complainant | null, 
+/**
+ * True when the complaint names its complainant but this reader is not one who needs
+ * to know; `POST …/identity` with a reason reveals it (audited).
+ */
+complainant_withheld: boolean, incident_date: string | null, location: string | null, subject_agency: string | null, created_by: string | null, created_at: string, updated_at: string, attachments: Array<AttachmentInfo>, history: Array<StatusChange>, 
 /**
  * The last processing error, when enrichment failed or is being retried.
  */

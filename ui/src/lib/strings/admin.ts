@@ -89,6 +89,7 @@ export const ADMIN_STRINGS = {
   aud_a_complaint_view: ['Aduan dilihat', 'Complaint viewed'],
   aud_a_complaint_list: ['Senarai aduan dibaca', 'Complaints listed or searched'],
   aud_a_complaint_related: ['Aduan berkaitan dicari', 'Related complaints looked up'],
+  aud_a_complainant_reveal: ['Identiti pengadu didedahkan', 'Complainant identity revealed'],
   aud_a_complaint_reprocess: ['Aduan diproses semula', 'Complaint reprocessed'],
   aud_a_enrichment_correct: ['Analisis dibetulkan', 'Analysis corrected'],
   aud_a_attachment_add: ['Lampiran ditambah', 'Attachment added'],
