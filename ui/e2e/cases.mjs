@@ -81,6 +81,31 @@ try {
     expect((await nav.getByRole('button', { name: 'Admin' }).count()) === 0, 'an officer sees Admin');
   });
 
+  await check("a complainant's identity is withheld from an officer until revealed with a reason", async () => {
+    const intake = await apiClient(server, 'intake');
+    const admin = await apiClient(server, 'admin');
+    const r = await intake('POST', '/complaints', {
+      channel: 'walk_in',
+      description: 'Pegawai kaunter meminta RM200 untuk mempercepatkan permohonan lesen saya.',
+      complainant: { name: 'Siti binti Ahmad', phone: '012-345 6789' },
+    });
+    await waitUntil(async () => (await admin('GET', `/complaints/${r.id}`)).status === 'enriched', 'the complaint enriched');
+    await page.getByRole('navigation').getByRole('button', { name: 'Complaints' }).click();
+    await page.locator(`.row[data-reference="${r.reference}"]`).click();
+    await page.getByText('Identity withheld (need to know)').waitFor();
+    expect(!(await page.getByText('Siti binti Ahmad').isVisible()), 'the name is shown before a reveal');
+    await page.getByRole('button', { name: 'Reveal…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Reason').fill('Statement needed for the investigation');
+    await extraShot('identity-reveal-dialog');
+    await dialog.getByRole('button', { name: 'Reveal', exact: true }).click();
+    await page.getByText('Siti binti Ahmad · 012-345 6789').waitFor();
+    await extraShot('identity-revealed');
+    const entries = await admin('GET', '/admin/audit?action=complainant.reveal');
+    expect(entries.items.length === 1, `reveals audited: ${entries.items.length}`);
+    expect(entries.items[0].details.reason === 'Statement needed for the investigation', 'the reason is audited');
+  });
+
   await check('the officer opens a case from two complaints chosen in the list', async () => {
     await page.getByRole('navigation').getByRole('button', { name: 'Complaints' }).click();
     for (const ref of refs.slice(0, 2)) await page.getByRole('checkbox', { name: `Select ${ref}` }).check();
