@@ -41,6 +41,9 @@ fi
 step "web UI: type check, unit and component tests"
 (cd ui && npm run check && npm test)
 
+step "API fuzzing: every operation, a token of each role, no server error"
+scripts/fuzz-api.sh
+
 step "web UI end-to-end (real server, Debian's Chromium)"
 # The e2e script starts target/debug/aduan-server; make sure it is current (built with
 # the workspace's features, so nothing is compiled again).

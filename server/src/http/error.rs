@@ -111,12 +111,19 @@ impl ApiError {
         e
     }
 
-    /// A database error as the client sees it: 503 when the database is down, else 500.
+    /// A database error as the client sees it: 503 when the database is down, 400 when
+    /// the input holds what PostgreSQL cannot store as text (a NUL), else 500.
     pub fn from_db(err: &sqlx::Error) -> Self {
         if is_unavailable(err) {
             let mut e = ApiError::database_unavailable();
             e.internal = Some(err.to_string());
             return e;
+        }
+        if is_unstorable_text(err) {
+            return ApiError::bad_request(
+                "invalid_characters",
+                "The request holds characters that cannot be stored, such as NUL.",
+            );
         }
         ApiError::internal(err)
     }
@@ -129,6 +136,13 @@ impl From<sqlx::Error> for ApiError {
 }
 
 pub use crate::db::is_unavailable;
+
+/// PostgreSQL refused a value the client sent: a NUL in text (22021) or in JSON (22P05).
+/// Input fields are checked for it where they are parsed; this catches the rest, so such
+/// input is a 400 wherever it arrives.
+fn is_unstorable_text(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22021" | "22P05")))
+}
 
 impl From<crate::service::Error> for ApiError {
     fn from(err: crate::service::Error) -> Self {

@@ -122,3 +122,32 @@ async fn filters_and_full_text_search_in_malay_and_english() {
     assert_eq!(r.status(), 404);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_nul_in_any_filter_is_a_bad_request_not_a_server_error() {
+    let app = crate::helpers::spawn_app().await;
+    for query in ["sector=a%00b", "category=%00", "q=rasuah%00", "channel=%00"] {
+        let r = app
+            .client
+            .get(app.url(&format!("/api/v1/complaints?{query}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{query}");
+    }
+    let r = app
+        .client
+        .get(app.url("/api/v1/cases?q=%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let r = app
+        .client
+        .get(app.url("/api/v1/admin/audit?target_id=%00"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    app.stop().await;
+}
