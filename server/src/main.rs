@@ -1,7 +1,7 @@
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aduan_server::config::{AuditCommand, Cli, Command, UserCommand};
+use aduan_server::config::{AuditCommand, Cli, Command, DesktopCommand, UserCommand};
 use aduan_server::{db, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
@@ -34,6 +34,23 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
             Ok(())
+        }
+        Some(Command::Desktop(DesktopCommand::Publish {
+            file,
+            signature,
+            version,
+            target,
+            notes,
+            db,
+        })) => {
+            let release = aduan_server::cli::DesktopRelease {
+                file: &file,
+                signature: &signature,
+                version: &version,
+                target: &target,
+                notes: &notes,
+            };
+            aduan_server::cli::desktop_publish(&db, release).await
         }
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());

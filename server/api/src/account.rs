@@ -175,10 +175,12 @@ pub enum AuditAction {
     CaseLink,
     #[serde(rename = "case.unlink")]
     CaseUnlink,
+    #[serde(rename = "desktop.publish")]
+    DesktopPublish,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 20] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -198,6 +200,7 @@ impl AuditAction {
         AuditAction::CaseNote,
         AuditAction::CaseLink,
         AuditAction::CaseUnlink,
+        AuditAction::DesktopPublish,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -221,6 +224,7 @@ impl AuditAction {
             AuditAction::CaseNote => "case.note",
             AuditAction::CaseLink => "case.link",
             AuditAction::CaseUnlink => "case.unlink",
+            AuditAction::DesktopPublish => "desktop.publish",
         }
     }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod case_changes;
 pub mod cases;
 pub mod complaints;
+pub mod desktop;
 pub mod enrichment;
 pub mod error;
 pub mod events;
@@ -97,6 +98,7 @@ pub fn api_routes() -> access::Routes {
         .merge(analytics::routes())
         .merge(cases::routes())
         .merge(related::routes())
+        .merge(desktop::routes())
         .merge(openapi::routes())
 }
 
