@@ -16,6 +16,10 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 install_server_deps
 install_ui_deps
 install_desktop_deps
+# Every build below has the suite's update key built in (made under target/ on first use,
+# never committed), so the desktop end-to-end run finds its binary current.
+source desktop/tests/e2e/update-key.sh
+use_test_update_key
 
 # The desktop crate embeds ui/dist at compile time: build the UI before any cargo step.
 step "web UI build"
