@@ -52,9 +52,13 @@ apt_install chromium
 cargo build --workspace --locked
 (cd ui && npm run e2e)
 
-step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbox)"
+step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbox, updates)"
 install_desktop_e2e_deps
 desktop/tests/e2e/run.sh
+
+step "desktop packages: built from the debug build, checked, installed into a clean Debian 12 root"
+installers/desktop/build.sh --debug --out target/installers/desktop
+installers/desktop/check.sh target/installers/desktop
 
 stop_test_cluster
 step "all tests passed"
