@@ -16,6 +16,10 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 install_server_deps
 install_ui_deps
 install_desktop_deps
+# Every build below has the suite's update key built in (made under target/ on first use,
+# never committed), so the desktop end-to-end run finds its binary current.
+source desktop/tests/e2e/update-key.sh
+use_test_update_key
 
 # The desktop crate embeds ui/dist at compile time: build the UI before any cargo step.
 step "web UI build"
@@ -51,11 +55,15 @@ apt_install chromium
 cargo build --workspace --locked
 (cd ui && npm run e2e)
 
-step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbox)"
+step "desktop end-to-end (the real app under Xvfb: keyring, notifications, outbox, updates)"
 install_desktop_e2e_deps
 desktop/tests/e2e/run.sh
 
-step "packages: built from the debug builds, installed into a clean Debian 12 root"
+step "desktop packages: built from the debug build, checked, installed into a clean Debian 12 root"
+installers/desktop/build.sh --debug --out target/installers/desktop
+installers/desktop/check.sh target/installers/desktop
+
+step "server packages: built from the debug builds, installed into a clean Debian 12 root"
 installers/test-packages.sh
 
 stop_test_cluster

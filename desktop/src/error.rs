@@ -74,6 +74,27 @@ impl From<crate::outbox::OutboxError> for CommandError {
     }
 }
 
+impl From<crate::update::UpdateError> for CommandError {
+    fn from(e: crate::update::UpdateError) -> Self {
+        use crate::update::UpdateError as U;
+        let code = match &e {
+            U::NotConfigured => "update_not_configured",
+            U::NothingOffered => "no_update",
+            U::Refused(_) => "update_refused",
+            U::Unreachable(_) => "unreachable",
+            U::InvalidUrl(_) => "invalid_url",
+            U::Install(_) => "update_install",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<crate::managed::ManagedError> for CommandError {
+    fn from(e: crate::managed::ManagedError) -> Self {
+        Self::new("managed_config", e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,18 +2,21 @@
 //!
 //! The UI does its own HTTP; the Rust core adds what a web page cannot do well: the session
 //! in the OS keyring ([`session`]), an event watcher that raises native notifications
-//! while the window is in the background ([`watcher`], [`notify`]), and the offline intake
-//! outbox ([`outbox`]).
+//! while the window is in the background ([`watcher`], [`notify`]), the offline intake
+//! outbox ([`outbox`]), the server address IT set for the computer ([`managed`]) and
+//! updates from the agency's own server ([`update`]).
 
 #![forbid(unsafe_code)]
 
 pub mod client;
 pub mod commands;
 pub mod error;
+pub mod managed;
 pub mod notify;
 pub mod outbox;
 pub mod session;
 pub mod sse;
+pub mod update;
 pub mod watcher;
 
 use tauri::Manager;
@@ -22,7 +25,9 @@ use tauri::Manager;
 pub fn run() {
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .manage(watcher::Watcher::default())
+        .manage(update::Updates::default())
         .setup(|app| {
             // The outbox lives with the app's data, per OS user, e.g.
             // ~/.local/share/my.gov.aduan.desktop on Linux.
@@ -43,6 +48,10 @@ pub fn run() {
             commands::outbox::outbox_list,
             commands::outbox::outbox_remove,
             commands::outbox::outbox_flush,
+            commands::update::update_check,
+            commands::update::update_install,
+            commands::update::app_restart,
+            commands::update::managed_config,
         ])
         .run(tauri::generate_context!())
         .expect("error while running the Aduan desktop app");

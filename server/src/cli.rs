@@ -1,14 +1,18 @@
-//! The administrative sub-commands: `user add` and `audit verify`.
+//! The administrative sub-commands: `user add`, `audit verify` and `desktop publish`.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
+use std::path::Path;
 
 use aduan_api::account::Role;
 use anyhow::{bail, Context};
 
 use crate::config::DbArgs;
 use crate::db::{self, audit::Verdict, Database};
+use crate::domain::desktop::MAX_SIGNATURE_BYTES;
+use crate::service::desktop::NewRelease;
 use crate::service::users::NewAccount;
 use crate::service::{Error as ServiceError, Services};
+use crate::storage::{BlobStore, StoreError};
 
 /// `aduan-server user add NAME --role ROLE`, password from stdin.
 pub async fn user_add(
@@ -46,16 +50,82 @@ pub async fn user_add(
             println!("created {} ({})", u.username, u.role.as_str());
             Ok(())
         }
-        Err(ServiceError::Invalid(fields)) => {
+        Err(ServiceError::Conflict { .. }) => bail!("a user named {name} already exists"),
+        Err(e) => Err(refusal(e)),
+    }
+}
+
+/// A refused operation as the command line says it: each invalid field with its reason.
+fn refusal(e: ServiceError) -> anyhow::Error {
+    match e {
+        ServiceError::Invalid(fields) => {
             let why: Vec<String> = fields
                 .iter()
                 .map(|f| format!("{} {}", f.field, f.message))
                 .collect();
-            bail!("{}", why.join("; "))
+            anyhow::anyhow!("{}", why.join("; "))
         }
-        Err(ServiceError::Conflict { .. }) => bail!("a user named {name} already exists"),
-        Err(e) => Err(e.into()),
+        ServiceError::Conflict { message, .. } => anyhow::anyhow!("{message}"),
+        e => e.into(),
     }
+}
+
+/// What `aduan-server desktop publish` was given.
+pub struct DesktopRelease<'a> {
+    pub file: &'a Path,
+    pub signature: &'a Path,
+    pub version: &'a str,
+    pub target: &'a str,
+    pub notes: &'a str,
+}
+
+/// The largest desktop bundle accepted (an installer is tens of megabytes).
+pub const MAX_BUNDLE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// `aduan-server desktop publish FILE --signature SIG --version V --target T`: the bundle
+/// into the blob store beside the attachments, then its row and audit entry.
+pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow::Result<()> {
+    let mut signature = String::new();
+    std::fs::File::open(r.signature)
+        .with_context(|| format!("opening the signature {}", r.signature.display()))?
+        .take(MAX_SIGNATURE_BYTES as u64 + 1)
+        .read_to_string(&mut signature)
+        .with_context(|| format!("reading the signature {}", r.signature.display()))?;
+    let new = NewRelease::parse(r.target, r.version, &signature, r.notes).map_err(refusal)?;
+    let name = r.file.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let filename = crate::domain::filename::sanitise(name)
+        .map_err(|_| anyhow::anyhow!("the file's name has control characters"))?;
+    let file = tokio::fs::File::open(r.file)
+        .await
+        .with_context(|| format!("opening {}", r.file.display()))?;
+    let blobs = BlobStore::new(db_args.data_dir.join("blobs")).context("preparing storage")?;
+    let stored = match blobs
+        .put(tokio_util::io::ReaderStream::new(file), MAX_BUNDLE_BYTES)
+        .await
+    {
+        Ok(blob) => blob,
+        Err(StoreError::Empty) => bail!("{} is empty", r.file.display()),
+        Err(e) => return Err(e).with_context(|| format!("storing {}", r.file.display())),
+    };
+    let db = Database::open(db_args).await?;
+    let services = Services::for_tool(db.pool.clone());
+    let actor = db::audit::Actor {
+        name: Some("command line".into()),
+        ..Default::default()
+    };
+    let published = services
+        .publish_desktop_release(&actor, new, &stored, &filename)
+        .await;
+    if published.is_ok() {
+        db::audit::seal(&db.pool).await?;
+    }
+    db.close_tool().await;
+    let release = published.map_err(refusal)?;
+    println!(
+        "published {} {} for {} ({} bytes, sha256 {})",
+        release.filename, release.version, release.target, release.size_bytes, release.sha256
+    );
+    Ok(())
 }
 
 /// `aduan-server audit verify`: seals what is pending, then walks the chain.

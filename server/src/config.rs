@@ -35,6 +35,9 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Desktop app builds for the app's own updater.
+    #[command(subcommand)]
+    Desktop(DesktopCommand),
     /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
     /// with its help and default, commented out.
     EnvTemplate {
@@ -70,6 +73,33 @@ pub enum UserCommand {
 pub enum AuditCommand {
     /// Walk the audit log's hash chain and report the first broken link (exit code 1).
     Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DesktopCommand {
+    /// Publish a signed desktop build: signed-in desktops of that target running an older
+    /// version are offered it. The bundle is stored with the attachments.
+    Publish {
+        /// The bundle the app installs: the `.deb` or `.rpm` (Linux), `.msi` or `-setup.exe`
+        /// (Windows), `.app.tar.gz` (macOS).
+        file: PathBuf,
+        /// The signature `tauri signer sign --app-version VERSION FILE` wrote (FILE.sig).
+        #[arg(long)]
+        signature: PathBuf,
+        /// The build's version, as in its tauri.conf.json (e.g. 0.2.0).
+        #[arg(long)]
+        version: String,
+        /// Which desktops it is for: `{os}-{arch}` (linux-x86_64, windows-x86_64,
+        /// darwin-aarch64), optionally with the bundle type they were installed from
+        /// (linux-x86_64-deb, linux-x86_64-rpm, windows-x86_64-msi, windows-x86_64-nsis).
+        #[arg(long)]
+        target: String,
+        /// Release notes shown to the user before installing.
+        #[arg(long, default_value = "")]
+        notes: String,
         #[command(flatten)]
         db: DbArgs,
     },

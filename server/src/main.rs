@@ -1,7 +1,7 @@
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aduan_server::config::{AuditCommand, Cli, Command, UserCommand};
+use aduan_server::config::{AuditCommand, Cli, Command, DesktopCommand, UserCommand};
 use aduan_server::{db, installed, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
@@ -30,6 +30,7 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Migrate(db)) => db,
         Some(Command::User(UserCommand::Add { db, .. })) => db,
         Some(Command::Audit(AuditCommand::Verify { db })) => db,
+        Some(Command::Desktop(DesktopCommand::Publish { db, .. })) => db,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
     };
     Some(db.data_dir.clone())
@@ -61,6 +62,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::EnvTemplate { set }) => {
             print!("{}", installed::env_template(&set));
             Ok(())
+        }
+        Some(Command::Desktop(DesktopCommand::Publish {
+            file,
+            signature,
+            version,
+            target,
+            notes,
+            db,
+        })) => {
+            let release = aduan_server::cli::DesktopRelease {
+                file: &file,
+                signature: &signature,
+                version: &version,
+                target: &target,
+                notes: &notes,
+            };
+            aduan_server::cli::desktop_publish(&db, release).await
         }
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());

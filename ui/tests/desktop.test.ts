@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import * as api from '../src/lib/api';
 import { ApiError, describeError } from '../src/lib/api';
 import { isDesktop, toApiError } from '../src/lib/desktop';
 import { attachmentType, isLocalFile } from '../src/lib/intake';
 import { restoreSession, resumeUser, sessionEnded, sessionStarted, shell } from '../src/lib/shell.svelte';
+import { checkForUpdate, percent, putOff, update, updateVisible } from '../src/lib/update.svelte';
 
 describe('attachments chosen in the desktop app or the browser', () => {
   const local = { path: '/home/kaunter/Scan 01.PDF', name: 'Scan 01.PDF', size: 1234 };
@@ -62,5 +64,66 @@ describe('the shell in a browser', () => {
     await expect(resumeUser()).resolves.toMatchObject({ id: 'u1' });
     localStorage.removeItem('aduan.user');
     await expect(resumeUser()).rejects.toBeInstanceOf(ApiError);
+  });
+});
+
+describe('the server address', () => {
+  afterEach(() => {
+    localStorage.clear();
+    api.setPresetServer('');
+  });
+
+  it('is the preset (set by IT, or the default) until the user enters another', () => {
+    api.setPresetServer('https://aduan.agency.gov.my/');
+    expect(api.serverUrl()).toBe('https://aduan.agency.gov.my');
+    api.setServerUrl('https://aduan.agency.gov.my');
+    expect(localStorage.getItem('aduan.server')).toBeNull();
+    api.setServerUrl('http://10.0.0.5:8080/');
+    expect(api.serverUrl()).toBe('http://10.0.0.5:8080');
+    api.setPresetServer('https://aduan2.agency.gov.my');
+    expect(api.serverUrl()).toBe('http://10.0.0.5:8080');
+  });
+  it('follows a changed preset when the user only ever had the old one', () => {
+    api.setPresetServer('https://old.agency.gov.my');
+    api.setServerUrl('https://old.agency.gov.my');
+    api.setPresetServer('https://new.agency.gov.my');
+    expect(api.serverUrl()).toBe('https://new.agency.gov.my');
+    api.setServerUrl('');
+    expect(api.serverUrl()).toBe('https://new.agency.gov.my');
+  });
+});
+
+describe('update offers', () => {
+  const offer = { version: '0.2.0', current_version: '0.1.0', notes: 'Fixes', date: null };
+  afterEach(() => {
+    update.offer = null;
+    update.phase = 'offered';
+    update.dismissed = null;
+  });
+
+  it('show until put off, and a newer version shows again', () => {
+    update.offer = offer;
+    expect(updateVisible()).toBe(true);
+    putOff();
+    expect(updateVisible()).toBe(false);
+    update.offer = { ...offer, version: '0.3.0' };
+    expect(updateVisible()).toBe(true);
+  });
+  it('keep showing the download while it runs', () => {
+    update.offer = offer;
+    update.dismissed = '0.2.0';
+    update.phase = 'downloading';
+    expect(updateVisible()).toBe(true);
+  });
+  it('report the downloaded share only when the size is known', () => {
+    expect(percent({ downloaded: 512, total: 1024 })).toBe(50);
+    expect(percent({ downloaded: 512, total: null })).toBeNull();
+    expect(percent(null)).toBeNull();
+  });
+  it('are not looked for in a browser', async () => {
+    sessionStorage.setItem('aduan.token', 't');
+    await checkForUpdate();
+    expect(update.offer).toBeNull();
+    sessionStorage.clear();
   });
 });

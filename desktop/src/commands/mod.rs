@@ -4,4 +4,5 @@
 pub mod intake;
 pub mod outbox;
 pub mod session;
+pub mod update;
 pub mod watcher;

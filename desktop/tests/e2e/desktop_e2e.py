@@ -1,11 +1,15 @@
 """End-to-end test of the REAL desktop app against the REAL server.
 
 Drives the debug binary over WebDriver (WebKitGTK's own driver) the way a counter
-clerk would: first start (server address + sign-in), the session kept in the kernel
-keyring and resumed on reopening, a walk-in complaint submitted and seen `enriched`, the
-native notification received by dunst and clicked to open the complaint, then the outbox:
-server stopped -> submit (form, and a file through the same command the file picker
-uses) -> app restarted -> server started -> each complaint exactly once.
+clerk would: first start (the server address IT set for the computer, sign-in), the
+session kept in the kernel keyring and resumed on reopening, a walk-in complaint
+submitted and seen `enriched`, the native notification received by dunst and clicked to
+open the complaint, then the outbox: server stopped -> submit (form, and a file through
+the same command the file picker uses) -> app restarted -> server started -> each
+complaint exactly once. Then updates: a build signed with the key the app was built with
+(run.sh: update-key.sh) is published with `aduan-server desktop publish` and offered with
+its notes, downloaded and its signature checked; one signed with another key is refused.
+Last, an address the user enters wins over the one IT set.
 
 Run it through run.sh (Xvfb, a private D-Bus with dunst, a session keyring); it prints
 one line per check and exits non-zero on the first failure.
@@ -28,6 +32,10 @@ APP_BIN = os.path.join(TARGET, "debug", "aduan-desktop")
 SERVER_BIN = os.path.join(TARGET, "debug", "aduan-server")
 SHOTS = os.path.join(REPO, "desktop", "tests", "screenshots")
 NOTIFY_LOG = os.environ["ADUAN_NOTIFY_LOG"]  # written by dunst's script rule (run.sh)
+# The private half of the key whose public half the app under test was built with.
+UPDATE_KEY = os.environ["ADUAN_TEST_UPDATE_KEY"]
+# Where the app looks for the settings IT makes for every user (run.sh points it here).
+MANAGED_DIR = os.environ["XDG_CONFIG_DIRS"].split(":")[0]
 # WebKitWebDriver is spoken to directly, on a port of its own (set in main), with a fresh
 # connection per request: a proxy in front of it (tauri-driver) forwards requests over a
 # kept-alive connection that the driver now and then resets, and then drops the request
@@ -215,6 +223,34 @@ def keyring():
     return subprocess.run(["keyctl", "show", "@s"], capture_output=True, text=True).stdout
 
 
+def tauri_signer(*args):
+    """`tauri signer ...` (the npm cache is the one run.sh passed in: no download here)."""
+    run = subprocess.run(["npx", "--yes", "@tauri-apps/cli@2", "signer", *args],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+NOTES_020 = "Versi 0.2.0: borang aduan lebih pantas.\nVersion 0.2.0: a faster intake form."
+
+
+def publish(server, workdir, version, key, notes):
+    """Sign a "newer" build with `key`, bound to `version`, and publish it on `server` with
+    the server's own command. Its bytes are no real package: this copy of the app was
+    not installed from one, so it only downloads and checks what it is offered."""
+    bundle = os.path.join(workdir, f"aduan-desktop_{version}_amd64.deb")
+    with open(bundle, "wb") as f:
+        f.write(hashlib.sha256(version.encode()).digest() * 65536)  # 2 MiB
+    tauri_signer("sign", "--private-key-path", key, "--password", "",
+                 "--app-version", version, bundle)
+    run = subprocess.run(
+        [SERVER_BIN, "desktop", "publish", bundle, "--signature", bundle + ".sig",
+         "--version", version, "--target", "linux-x86_64", "--notes", notes,
+         "--data-dir", server.data_dir],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "RUST_LOG": "warn"})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert f"published aduan-desktop_{version}_amd64.deb {version}" in run.stdout, run.stdout
+
+
 # ---- the checks -------------------------------------------------------------------------
 
 passed = 0
@@ -233,9 +269,10 @@ def first_start_and_sign_in(app, server):
     if app.text("#login-title") != "Sign in to Aduan":
         app.click(".card .lang button")
     wait_for("English labels", lambda: app.text("#login-title") == "Sign in to Aduan", 10)
-    assert app.js("return document.querySelector('#server').value") == "http://127.0.0.1:8080"
+    # The address IT set for this computer (managed_settings), not typed by the clerk.
+    assert app.js("return document.querySelector('#server').value") == server.url
+    assert app.js("return !document.querySelector('form details').open"), "Advanced is open"
     app.shot("login")
-    app.type("#server", server.url)
     app.type("#username", "intake")
     app.type("#password", server.passwords["intake"])
     app.click("form button.primary")
@@ -255,7 +292,7 @@ def run(server, workdir):
     app = App()
     refs = {}
 
-    check("first start asks for the server, signs in, keeps the session in the keyring",
+    check("first start offers the server IT set, signs in, keeps the session in the keyring",
           lambda: first_start_and_sign_in(app, server))
 
     def enriched_with_notification():
@@ -306,16 +343,16 @@ def run(server, workdir):
                  lambda: app.exists(".intake .banner.ok"), 60)
         # A file, through the same command the file picker and drops lead to.
         out = app.js_once("__offlineSubmit", """
-const [path, size] = arguments;
+const [path, size, server] = arguments;
 const ipc = window.__TAURI_INTERNALS__;
 const channel = '__CHANNEL__:' + ipc.transformCallback(() => {});
 return await ipc.invoke('intake_submit', {
-  server: localStorage.getItem('aduan.server'), token: sessionStorage.getItem('aduan.token'),
+  server, token: sessionStorage.getItem('aduan.token'),
   complaint: { channel: 'walk_in', anonymous: true,
                description: 'Resit rasuah dilampirkan. Kod ujian desktoptiga.' },
   files: [{ path, name: 'resit.txt', size }], idempotencyKey: crypto.randomUUID(),
   onProgress: channel,
-});""", attachment, os.path.getsize(attachment))
+});""", attachment, os.path.getsize(attachment), server.url)
         assert out.get("outcome") == "queued", out
         assert out["item"]["files"] == [{"name": "resit.txt", "size": os.path.getsize(attachment)}]
         app.click(".intake button.primary")  # "New complaint": the form and the pending list
@@ -352,10 +389,60 @@ return await ipc.invoke('intake_submit', {
 
     check("each offline complaint exists exactly once, the file byte-exact", exactly_once)
 
+    # ---- updates from the server ---------------------------------------------------------
+    def reopen():
+        nonlocal_app[0].quit()
+        nonlocal_app[0] = App()
+        return nonlocal_app[0]
+
+    def newer_build_offered():
+        publish(server, workdir, "0.2.0", UPDATE_KEY, NOTES_020)
+        a = reopen()  # the resumed session looks for updates
+        wait_for("the update offer",
+                 lambda: a.text("#update-title") == "Update available: 0.2.0", 60)
+        assert a.text("[data-testid=update-notes]") == NOTES_020, a.text("[data-testid=update-notes]")
+        assert "You have version 0.1.0" in a.text("[data-testid=update]")
+        a.shot("update")
+
+    check("a signed newer build published on the server is offered with its notes",
+          newer_build_offered)
+
+    def newer_build_verified():
+        a = nonlocal_app[0]
+        a.click("[data-testid=update-install]")
+        wait_for("the download and signature check",
+                 lambda: a.exists("[data-testid=update][data-phase=not_packaged]"), 120)
+        said = a.text("[data-testid=update-result]")
+        assert "downloaded and its signature checked" in said, said
+
+    check("installing it downloads it and accepts its signature (this copy, not installed "
+          "from a package, then says it cannot replace itself)", newer_build_verified)
+
+    def wrong_signature_refused():
+        other_key = os.path.join(workdir, "other.key")
+        tauri_signer("generate", "--ci", "--password", "", "--write-keys", other_key, "--force")
+        publish(server, workdir, "0.3.0", other_key, "Versi 0.3.0.\nVersion 0.3.0.")
+        a = reopen()
+        wait_for("the offer of the build signed with another key",
+                 lambda: a.text("#update-title") == "Update available: 0.3.0", 60)
+        a.click("[data-testid=update-install]")
+        wait_for("the refusal",
+                 lambda: a.exists("[data-testid=update][data-phase=refused]"), 120)
+        said = a.text("[data-testid=update-result]")
+        assert "was refused" in said and "Nothing was installed" in said, said
+        a.shot("update-refused")
+
+    check("a build whose signature does not match the app's key is refused, and the user told",
+          wrong_signature_refused)
+    app = nonlocal_app[0]
+
+    def log_out(a):
+        a.js("[...document.querySelectorAll('header button')]"
+             ".find((b) => b.textContent.trim() === 'Log out').click()")
+        wait_for("the sign-in screen", lambda: a.exists("#username"), 20)
+
     def logout_forgets():
-        app.js("[...document.querySelectorAll('header button')]"
-               ".find((b) => b.textContent.trim() === 'Log out').click()")
-        wait_for("the sign-in screen", lambda: app.exists("#username"), 20)
+        log_out(app)
         wait_for("the keyring to be empty", lambda: "aduan" not in keyring(), 10)
         app.quit()
         nonlocal_app[0] = App()
@@ -363,6 +450,25 @@ return await ipc.invoke('intake_submit', {
                  lambda: nonlocal_app[0].exists("#username"), 60)
 
     check("logging out clears the keyring; reopening asks to sign in", logout_forgets)
+
+    def own_address_wins():
+        # The same server by another name, entered under "Advanced".
+        own = f"http://localhost:{server.port}"
+        a = nonlocal_app[0]
+        a.js("document.querySelector('form details').open = true")
+        a.type("#server", own)
+        a.type("#username", "intake")
+        a.type("#password", server.passwords["intake"])
+        a.click("form button.primary")
+        wait_for("the intake form", lambda: a.exists("#description"), 30)
+        log_out(a)
+        a = reopen()
+        wait_for("the sign-in screen", lambda: a.exists("#server"), 60)
+        got = a.js("return document.querySelector('#server').value")
+        assert got == own, f"the address entered was {own}, the sign-in screen shows {got}"
+        assert a.js("return document.querySelector('form details').open")
+
+    check("an address the user enters wins over the one IT set", own_address_wins)
     nonlocal_app[0].quit()
 
     check("the desktop crate's watcher and outbox tests pass against this server",
@@ -411,6 +517,11 @@ def main():
                               env={**os.environ, "TAURI_WEBVIEW_AUTOMATION": "true"})
     server = Server(os.path.join(workdir, "server"), free_port())
     os.makedirs(server.data_dir)
+    # What the package's install script writes to /etc/aduan/desktop.json when IT gives
+    # ADUAN_SERVER_URL, here where the app's XDG_CONFIG_DIRS (run.sh) lead it.
+    os.makedirs(os.path.join(MANAGED_DIR, "aduan"), exist_ok=True)
+    with open(os.path.join(MANAGED_DIR, "aduan", "desktop.json"), "w") as f:
+        json.dump({"server": server.url}, f)
     try:
         wait_for("WebKitWebDriver", lambda: http("GET", f"{WEBDRIVER}/status", timeout=2), 30)
         server.start()

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Runs desktop_e2e.py headless: Xvfb, a private D-Bus session with dunst (a rule logs every
-# notification it shows), a fresh HOME (so a fresh app data dir), and a new session
-# keyring. Needs target/debug/aduan-desktop and aduan-server built, and apt: xvfb xauth
-# dbus-x11 dunst keyutils webkit2gtk-driver (WebKitWebDriver, which drives the app).
+# notification it shows), a fresh HOME (so a fresh app data dir), a new session keyring,
+# and XDG_CONFIG_DIRS leading to a directory of its own for the settings IT would make.
+# Builds the workspace with the test suite's update key (update-key.sh: the app checks
+# update signatures against it); test.sh has already done so, with the same key. Needs
+# Node.js (tauri signer) and apt: xvfb xauth dbus-x11 dunst keyutils webkit2gtk-driver
+# (WebKitWebDriver, which drives the app).
 # desktop_e2e.py ends by running the desktop crate's own end-to-end tests (watcher_e2e,
 # outbox_e2e: ignored by plain `cargo test`) against its server and this session's dunst.
 set -euo pipefail
@@ -10,6 +13,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v WebKitWebDriver >/dev/null ||
     { echo "WebKitWebDriver not found: apt-get install webkit2gtk-driver" >&2; exit 2; }
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$(cd "$here/../../.." && pwd)/target}"
+source "$here/update-key.sh"
+use_test_update_key
+(cd "$here/../../.." && cargo build --workspace --locked)
+# The session's HOME is a fresh one: npx (tauri signer) keeps using this user's cache.
+export npm_config_cache="${npm_config_cache:-$HOME/.npm}"
 
 # The crate's test binaries, found (and built if stale) out here: the session's HOME is a
 # fresh one, without the Rust toolchain. `--workspace` as in test.sh, so nothing is
@@ -64,7 +72,8 @@ owned || { echo "dunst did not start" >&2; exit 1; }
 exec python3 '$here/desktop_e2e.py'
 SH
 
-mkdir -p "$tmp/home"
+mkdir -p "$tmp/home" "$tmp/xdg"
 HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home/.cache" XDG_DATA_HOME="$tmp/home/.local/share" \
+    XDG_CONFIG_DIRS="$tmp/xdg:/etc/xdg" \
     xvfb-run -a -s "-screen 0 1280x900x24" dbus-run-session -- keyctl session - sh "$tmp/inner.sh" \
     2>"$tmp/session.log" || { tail -n 40 "$tmp/session.log"; exit 1; }

@@ -187,10 +187,12 @@ pub enum AuditAction {
     CaseLink,
     #[serde(rename = "case.unlink")]
     CaseUnlink,
+    #[serde(rename = "desktop.publish")]
+    DesktopPublish,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -214,6 +216,7 @@ impl AuditAction {
         AuditAction::CaseNote,
         AuditAction::CaseLink,
         AuditAction::CaseUnlink,
+        AuditAction::DesktopPublish,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -241,6 +244,7 @@ impl AuditAction {
             AuditAction::CaseNote => "case.note",
             AuditAction::CaseLink => "case.link",
             AuditAction::CaseUnlink => "case.unlink",
+            AuditAction::DesktopPublish => "desktop.publish",
         }
     }
 

@@ -7,6 +7,7 @@ pub mod account;
 pub mod analytics;
 pub mod case;
 pub mod complaint;
+pub mod desktop;
 pub mod enrichment;
 pub mod error;
 pub mod event;

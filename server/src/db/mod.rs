@@ -7,6 +7,7 @@ pub mod audit;
 pub mod case_writes;
 pub mod cases;
 pub mod complaints;
+pub mod desktop_releases;
 pub mod embedded;
 pub mod enrichments;
 pub mod events;

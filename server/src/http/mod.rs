@@ -9,6 +9,7 @@ pub mod case_changes;
 pub mod cases;
 pub mod client_addr;
 pub mod complaints;
+pub mod desktop;
 pub mod enrichment;
 pub mod error;
 pub mod events;
@@ -113,6 +114,7 @@ pub fn api_routes() -> access::Routes {
         .merge(analytics::routes())
         .merge(cases::routes())
         .merge(related::routes())
+        .merge(desktop::routes())
         .merge(openapi::routes())
 }
 

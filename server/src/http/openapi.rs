@@ -52,6 +52,8 @@ use super::access::{Access, Routes};
         super::case_changes::link_complaint,
         super::case_changes::unlink_complaint,
         super::related::list,
+        super::desktop::check,
+        super::desktop::bundle,
     ),
     components(schemas(
         aduan_api::complaint::ComplaintInput,
@@ -107,6 +109,7 @@ use super::access::{Access, Routes};
         aduan_api::case::RelatedKind,
         aduan_api::case::RelatedReason,
         aduan_api::case::RelatedComplaint,
+        aduan_api::desktop::DesktopUpdate,
     ))
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@
 pub mod case_changes;
 pub mod cases;
 pub mod corrections;
+pub mod desktop;
 mod error;
 pub mod group_commit;
 pub mod intake;

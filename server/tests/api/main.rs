@@ -8,6 +8,7 @@ mod audit_atomic;
 mod case_list;
 mod case_refs;
 mod cases;
+mod desktop;
 mod embedded;
 mod events;
 mod fake_llm;

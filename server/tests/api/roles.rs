@@ -55,6 +55,12 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "officers",
     ),
     ("GET", "/api/v1/complaints/{id}/related", "officers"),
+    (
+        "GET",
+        "/api/v1/desktop/update/{target}/{current_version}",
+        "any",
+    ),
+    ("GET", "/api/v1/desktop/bundles/{id}", "any"),
 ];
 
 fn rule_name(access: Access) -> &'static str {

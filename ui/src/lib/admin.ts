@@ -67,6 +67,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'case.note': 'aud_a_case_note',
   'case.link': 'aud_a_case_link',
   'case.unlink': 'aud_a_case_unlink',
+  'desktop.publish': 'aud_a_desktop_publish',
 };
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 

@@ -73,6 +73,7 @@ const LOCAL_ERRORS: Partial<Record<string, Key>> = {
   outbox: 'err_outbox',
   keyring: 'err_keyring',
   file: 'err_file',
+  update_install: 'err_update_install',
 };
 
 /** A sentence for the user, in their language, saying what happened and what to do. */
@@ -98,14 +99,31 @@ export function describeError(e: unknown, lang: Lang): string {
 
 // ---- configuration -------------------------------------------------------------------
 
-/** The server's base URL without a trailing slash; '' means this page's own origin. */
+/** The address used when the user has not entered one: see {@link setPresetServer}. */
+let preset = '';
+
+/**
+ * The server's base URL without a trailing slash: the one the user entered, else the
+ * preset; '' means this page's own origin.
+ */
 export function serverUrl(): string {
-  return (localStorage.getItem(SERVER_KEY) ?? '').replace(/\/+$/, '');
+  return (localStorage.getItem(SERVER_KEY) ?? preset).replace(/\/+$/, '');
 }
 
+/**
+ * The address to use when the user has entered none: in the desktop app, the one IT set
+ * for the computer, else {@link DEFAULT_SERVER}. Only what differs from it is kept as the
+ * user's own, so a later change of the preset reaches everyone who did not choose another.
+ */
+export function setPresetServer(url: string): void {
+  preset = url.trim().replace(/\/+$/, '');
+  if (localStorage.getItem(SERVER_KEY) === preset) localStorage.removeItem(SERVER_KEY);
+}
+
+/** The user's choice of server; '' (or the preset itself) returns to the preset. */
 export function setServerUrl(url: string): void {
   const clean = url.trim().replace(/\/+$/, '');
-  if (clean) localStorage.setItem(SERVER_KEY, clean);
+  if (clean && clean !== preset) localStorage.setItem(SERVER_KEY, clean);
   else localStorage.removeItem(SERVER_KEY);
 }
 

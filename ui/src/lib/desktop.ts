@@ -129,3 +129,40 @@ export function intakeSubmit(
 export const outboxList = () => call<Queued[]>('outbox_list');
 export const outboxRemove = (key: string) => call<void>('outbox_remove', { key });
 export const outboxFlush = (server: string, token: string) => call<FlushReport>('outbox_flush', { server, token });
+
+// ---- managed settings and updates ------------------------------------------------------
+
+/** What IT set for every user of this computer at install time. */
+export interface Managed {
+  server: string | null;
+}
+export const managedConfig = () => call<Managed>('managed_config');
+
+/** A newer build the agency's server offers ("Update available: 0.2.0"). */
+export interface UpdateOffer {
+  version: string;
+  current_version: string;
+  notes: string;
+  date: string | null;
+}
+
+/** How an installation ended (a refused signature is an error, `update_refused`). */
+export type Installed =
+  | { outcome: 'installed'; version: string }
+  | { outcome: 'not_packaged'; version: string };
+
+export interface DownloadProgress {
+  downloaded: number;
+  total: number | null;
+}
+
+export const updateCheck = (server: string, token: string) => call<UpdateOffer | null>('update_check', { server, token });
+
+/** Download, check the signature and install the offered update. */
+export function updateInstall(onProgress: (p: DownloadProgress) => void): Promise<Installed> {
+  const channel = new Channel<DownloadProgress>();
+  channel.onmessage = onProgress;
+  return call<Installed>('update_install', { onProgress: channel });
+}
+
+export const appRestart = () => call<void>('app_restart');

@@ -1,11 +1,13 @@
 /**
- * What the desktop app adds to a session: the token kept in the OS keyring, the Rust
- * core's notification watcher, and the offline outbox with its automatic sending. In a
- * browser every function here is a no-op, so the web UI behaves as before.
+ * What the desktop app adds to a session: the server address IT set for the computer, the
+ * token kept in the OS keyring, the Rust core's notification watcher, the offline outbox
+ * with its automatic sending, and updates from the server. In a browser every function
+ * here is a no-op, so the web UI behaves as before.
  */
 import * as api from './api';
 import * as desktop from './desktop';
 import type { User } from './gen/User';
+import { startUpdateChecks, stopUpdateChecks } from './update.svelte';
 
 const NOTIFY_KEY = 'aduan.notify';
 const USER_KEY = 'aduan.user';
@@ -23,6 +25,8 @@ export const shell = $state({
   sendError: null as unknown,
   /** Complaints the server refused on the last send, by idempotency key: they stay queued. */
   rejected: {} as Record<string, api.ApiError>,
+  /** The server address IT set for every user of this computer, if any. */
+  managedServer: null as string | null,
 });
 
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -34,13 +38,27 @@ let timer: ReturnType<typeof setInterval> | null = null;
  */
 export async function restoreSession(): Promise<boolean> {
   if (!desktop.isDesktop()) return api.hasToken();
-  if (!api.serverUrl()) api.setServerUrl(api.DEFAULT_SERVER);
+  await presetServer();
   if (api.hasToken()) return true;
   const saved = await desktop.sessionLoad();
   if (!saved) return false;
   api.setServerUrl(saved.server);
   api.setToken(saved.token);
   return true;
+}
+
+/**
+ * The address used until the user enters another: the one IT set for the computer at
+ * install time, else {@link api.DEFAULT_SERVER}. A settings file IT got wrong is logged and
+ * passed over, so the user can still enter the address.
+ */
+async function presetServer(): Promise<void> {
+  const managed = await desktop.managedConfig().catch((e: unknown) => {
+    console.warn('managed settings', e);
+    return { server: null };
+  });
+  shell.managedServer = managed.server;
+  api.setPresetServer(managed.server ?? api.DEFAULT_SERVER);
 }
 
 /**
@@ -69,6 +87,7 @@ export async function sessionStarted(user: User): Promise<void> {
   await desktop.notificationsSet(shell.notify).catch(() => {});
   await refreshOutbox();
   timer ??= setInterval(() => void flushOutbox(), RETRY_MS);
+  startUpdateChecks();
 }
 
 /** The session has ended (logout or expiry): forget it everywhere. */
@@ -77,6 +96,7 @@ export async function sessionEnded(): Promise<void> {
   if (!desktop.isDesktop()) return;
   if (timer) clearInterval(timer);
   timer = null;
+  stopUpdateChecks();
   await desktop.watcherStop().catch(() => {});
   await desktop.sessionClear().catch((e) => console.warn('keyring', e));
 }

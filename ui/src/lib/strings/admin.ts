@@ -103,6 +103,7 @@ export const ADMIN_STRINGS = {
   aud_a_case_note: ['Catatan kes ditambah', 'Case note added'],
   aud_a_case_link: ['Aduan dipautkan ke kes', 'Complaint linked to a case'],
   aud_a_case_unlink: ['Aduan dikeluarkan daripada kes', 'Complaint removed from a case'],
+  aud_a_desktop_publish: ['Versi aplikasi desktop diterbitkan', 'Desktop app version published'],
   provider_openai: ['Model bahasa', 'Language model'],
   provider_builtin: ['Peraturan terbina dalam', 'Built-in rules'],
 } satisfies Record<string, [string, string]>;

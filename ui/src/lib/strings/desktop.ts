@@ -18,6 +18,10 @@ export const DESKTOP_STRINGS = {
     'Alamat yang diberikan oleh pentadbir anda, contohnya https://aduan.example.gov.my.',
     'The address your administrator gave you, e.g. https://aduan.example.gov.my.',
   ],
+  server_url_managed: [
+    'Ditetapkan oleh pentadbir untuk komputer ini. Tukar hanya jika diminta.',
+    'Set by your administrator for this computer. Change it only if asked to.',
+  ],
   notify_on: ['Pemberitahuan dihidupkan', 'Notifications on'],
   notify_off: ['Pemberitahuan dimatikan', 'Notifications off'],
   pdf_page: ['Halaman {n} daripada {total}', 'Page {n} of {total}'],
@@ -41,5 +45,30 @@ export const DESKTOP_STRINGS = {
   outbox_rejected: [
     'Tidak dihantar — pelayan menolaknya: {reason} Untuk menghantarnya, masukkan aduan ini semula sebagai aduan baharu, kemudian buang salinan ini.',
     'Not sent — the server refused it: {reason} To send it, enter the complaint again as a new one, then remove this copy.',
+  ],
+  update_available: ['Kemas kini tersedia: {version}', 'Update available: {version}'],
+  update_current: ['Anda menggunakan versi {version}.', 'You have version {version}.'],
+  update_notes: ['Apa yang baharu', "What's new"],
+  update_install: ['Pasang', 'Install'],
+  update_later: ['Kemudian', 'Later'],
+  update_downloading: ['Memuat turun versi {version}…', 'Downloading version {version}…'],
+  update_installed: [
+    'Versi {version} telah dipasang. Mulakan semula Aduan untuk menggunakannya.',
+    'Version {version} is installed. Restart Aduan to use it.',
+  ],
+  update_restart: ['Mulakan semula sekarang', 'Restart now'],
+  update_not_packaged: [
+    'Versi {version} telah dimuat turun dan tandatangannya disemak, tetapi salinan Aduan ini tidak dipasang daripada pakej, jadi ia tidak boleh menggantikan dirinya sendiri. Minta pentadbir anda memasang versi {version}.',
+    'Version {version} was downloaded and its signature checked, but this copy of Aduan was not installed from a package, so it cannot replace itself. Ask your administrator to install version {version}.',
+  ],
+  update_refused: [
+    'Kemas kini ke versi {version} ditolak: tandatangannya tidak sepadan dengan penerbit aplikasi ini. Tiada apa-apa yang dipasang. Maklumkan kepada pentadbir anda.',
+    "The update to version {version} was refused: its signature does not match this app's publisher. Nothing was installed. Tell your administrator.",
+  ],
+  update_failed: ['Kemas kini tidak dapat dipasang. {reason}', 'The update could not be installed. {reason}'],
+  update_retry: ['Cuba lagi', 'Try again'],
+  err_update_install: [
+    'Pemasang tidak dapat diselesaikan, atau kebenaran pentadbir tidak diberi. Cuba lagi; jika berterusan, hubungi pentadbir.',
+    "The installer could not finish, or the administrator's permission was not given. Try again; if it keeps happening, call the administrator.",
   ],
 } satisfies Record<string, [string, string]>;
