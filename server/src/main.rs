@@ -35,6 +35,14 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some(Command::Backup(args)) => {
+            telemetry::init(Default::default());
+            aduan_server::backup::backup(&args).await.map(drop)
+        }
+        Some(Command::Restore(args)) => {
+            telemetry::init(Default::default());
+            aduan_server::backup::restore(&args).await.map(drop)
+        }
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());
             let listener = TcpListener::bind(cfg.listen).await?;

@@ -175,10 +175,16 @@ pub enum AuditAction {
     CaseLink,
     #[serde(rename = "case.unlink")]
     CaseUnlink,
+    /// `aduan-server backup` wrote a backup (from the command line, no user).
+    #[serde(rename = "backup.create")]
+    BackupCreate,
+    /// `aduan-server restore` loaded this installation from a backup.
+    #[serde(rename = "backup.restore")]
+    BackupRestore,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -198,6 +204,8 @@ impl AuditAction {
         AuditAction::CaseNote,
         AuditAction::CaseLink,
         AuditAction::CaseUnlink,
+        AuditAction::BackupCreate,
+        AuditAction::BackupRestore,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -221,6 +229,8 @@ impl AuditAction {
             AuditAction::CaseNote => "case.note",
             AuditAction::CaseLink => "case.link",
             AuditAction::CaseUnlink => "case.unlink",
+            AuditAction::BackupCreate => "backup.create",
+            AuditAction::BackupRestore => "backup.restore",
         }
     }
 
