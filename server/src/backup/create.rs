@@ -31,6 +31,14 @@ pub async fn backup(args: &BackupArgs) -> anyhow::Result<Taken> {
         .context("resolving the backup directory")?;
     if args.db.database_url.is_none() {
         super::refuse_foreign_data_dir(&args.db.data_dir)?;
+        // Starting a cluster would create one: a mistyped --data-dir must not.
+        if !args.db.data_dir.join("pg/data/PG_VERSION").is_file() {
+            bail!(
+                "{} holds no Aduan database (no private cluster under pg/, and no \
+                 DATABASE_URL): check --data-dir",
+                args.db.data_dir.display()
+            );
+        }
     }
     let partial = prepare(&target)?;
     let db = Database::connect(&args.db).await?;
@@ -158,23 +166,36 @@ async fn write(
         .arg("--no-sync")
         .arg("--file")
         .arg(&dump_path);
-    let dump = pgtools::run(cmd, "pg_dump");
+    let t = Instant::now();
+    let dump = async {
+        pgtools::run(cmd, "pg_dump").await?;
+        tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "database dumped");
+        anyhow::Ok(())
+    };
     let list = snap.blobs.clone();
     let (from, to) = (args.data_dir.join("blobs"), dir.join(manifest::BLOBS));
     let copy = tokio::task::spawn_blocking(move || blobs::copy_all(&list, &from, &to, 0o600));
     let copied = async {
-        copy.await?.map_err(|e| {
+        let bytes = copy.await?.map_err(|e| {
             anyhow::anyhow!(
                 "{e}: the data directory's attachments do not match the database, so this \
                  backup would be incomplete"
             )
-        })
+        })?;
+        tracing::info!(
+            elapsed_s = t.elapsed().as_secs_f64(),
+            bytes,
+            "attachments copied"
+        );
+        anyhow::Ok(())
     };
     tokio::try_join!(dump, copied)?;
     // The snapshot is released only now: pg_dump had to attach to it first.
     tx.commit().await?;
     let (sha256, size) = blobs::hash_file(&dump_path)?;
+    let t = Instant::now();
     super::sync_filesystem(dir).context("flushing the backup to disk")?;
+    tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "flushed to disk");
     let manifest = Manifest {
         format: manifest::FORMAT.into(),
         format_version: manifest::FORMAT_VERSION,

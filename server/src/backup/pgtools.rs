@@ -188,6 +188,16 @@ mod tests {
     }
 
     #[test]
+    fn a_missing_tool_is_named_with_how_to_install_it() {
+        let err = find("pg_dump", 99, None).unwrap_err().to_string();
+        assert!(err.contains("pg_dump of PostgreSQL 99 or newer"), "{err}");
+        assert!(
+            err.contains("apt-get install postgresql-client-99"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn the_password_leaves_the_url_and_sqlx_parameters_are_dropped() {
         let c = Connection::external(
             "postgres://aduan:s%40cret@db.example:5433/aduan?sslmode=require&statement-cache-capacity=10",

@@ -46,12 +46,25 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
             blob_dir.display()
         );
     }
+    let existed = args.db.data_dir.exists();
     std::fs::create_dir_all(&args.db.data_dir)
         .with_context(|| format!("creating {}", args.db.data_dir.display()))?;
     let db = Database::connect(&args.db).await?;
-    let result = restore_into(&db, args, &manifest).await;
+    let created = db.embedded.as_ref().is_some_and(|pg| pg.created);
+    if let Err(e) = load_checked(&db, args, &manifest).await {
+        db.close_tool().await;
+        // Nothing was kept: a private cluster made for this restore holds nothing either.
+        if created {
+            let _ = std::fs::remove_dir_all(args.db.data_dir.join("pg"));
+        }
+        if !existed {
+            let _ = std::fs::remove_dir(&args.db.data_dir);
+        }
+        return Err(e);
+    }
+    let finished = finish(&db, args, &manifest).await;
     db.close_tool().await;
-    let counts = result?;
+    let counts = finished?;
     println!(
         "restored {} from {} in {:.1} s ({} attachment files, {}); audit log verified",
         counts,
@@ -63,7 +76,9 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
     Ok(Restored { manifest, counts })
 }
 
-async fn restore_into(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Result<Counts> {
+/// Check the target and the backup, load the database, put the attachments in place. On
+/// an error nothing of the backup is left in the installation.
+async fn load_checked(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Result<()> {
     let mut conn = db.pool.acquire().await?;
     let target = inspect(&mut conn).await?;
     drop(conn);
@@ -92,8 +107,12 @@ async fn restore_into(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow
         return Err(e);
     }
     tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "database loaded");
-    put_in_place(&staging, &args.db.data_dir.join("blobs"))?;
+    put_in_place(&staging, &args.db.data_dir.join("blobs"))
+}
 
+/// Bring the restored installation to this version's schema and check it against the
+/// backup: row counts, the audit chain. Then record the restore.
+async fn finish(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Result<Counts> {
     // A backup from an older Aduan gets this version's schema, as a server start would.
     db::MIGRATOR
         .run(&db.pool)
@@ -223,7 +242,12 @@ async fn stage_blobs(from: &Path, staging: &Path, m: &Manifest) -> anyhow::Resul
     tokio::task::spawn_blocking(move || blobs::copy_all(&list, &src, &dest, 0o644))
         .await?
         .map_err(|e| anyhow::anyhow!("the backup is damaged: {e}; nothing was changed"))?;
+    let t = Instant::now();
     super::sync_filesystem(staging).context("flushing the restored attachments")?;
+    tracing::info!(
+        elapsed_s = t.elapsed().as_secs_f64(),
+        "attachments flushed to disk"
+    );
     Ok(())
 }
 

@@ -247,6 +247,26 @@ async fn a_restore_over_a_non_empty_or_running_installation_is_refused_and_chang
     let run = run_tool(&["backup", "--to", from], Some(&url), tmp.path()).await;
     assert!(!run.ok, "a backup never writes into an existing backup");
     assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+
+    let nowhere = tempfile::tempdir().unwrap();
+    let to = backups.path().join("from-nowhere");
+    let run = run_tool(
+        &["backup", "--to", to.to_str().unwrap()],
+        None,
+        nowhere.path(),
+    )
+    .await;
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("holds no Aduan database"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !nowhere.path().join("pg").exists(),
+        "no cluster was created"
+    );
+    assert!(!to.exists());
 }
 
 /// Restore `from` into a new installation, expecting a refusal that mentions `why`; the
@@ -312,6 +332,18 @@ async fn a_damaged_or_unfinished_backup_is_refused() {
     bytes[0] ^= 0xff;
     std::fs::write(blob_in(&altered), bytes).unwrap();
     refused(&altered, &format!("blob {blob} does not match its SHA-256")).await;
+    // Into a private cluster: the cluster made for the restore goes too.
+    let parent = tempfile::tempdir().unwrap();
+    let fresh = parent.path().join("aduan-data");
+    let from = altered.to_str().unwrap();
+    let run = run_tool(&["restore", "--from", from], None, &fresh).await;
+    assert!(!run.ok);
+    assert!(
+        run.stderr.contains("does not match its SHA-256"),
+        "{}",
+        run.stderr
+    );
+    assert!(!fresh.exists(), "nothing is left of the new installation");
 
     let missing = backups.path().join("missing");
     copy_tree(&good, &missing);
