@@ -35,6 +35,10 @@ pub enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Write a consistent backup of the database and the attachments while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty installation (a new data dir or an empty database).
+    Restore(RestoreArgs),
     /// Desktop app builds for the app's own updater.
     #[command(subcommand)]
     Desktop(DesktopCommand),
@@ -51,6 +55,33 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| "expected KEY=VALUE".to_string())
+}
+
+/// Options of `aduan-server backup`.
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// Directory to create for the backup; it must not exist yet (or be empty). `%Y`,
+    /// `%m`, `%d`, `%H`, `%M` and `%S` are replaced by the current UTC date and time, e.g.
+    /// /var/lib/aduan/backups/%Y%m%d-%H%M%S.
+    #[arg(long, env = "ADUAN_BACKUP_TO")]
+    pub to: String,
+    /// After a successful backup, keep only the newest N Aduan backups in the same parent
+    /// directory and delete the older ones (nothing else there is touched). Without it,
+    /// nothing is deleted.
+    #[arg(long, env = "ADUAN_BACKUP_KEEP", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Options of `aduan-server restore`.
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// A backup directory written by `aduan-server backup`.
+    #[arg(long, env = "ADUAN_RESTORE_FROM")]
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -31,6 +31,8 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::User(UserCommand::Add { db, .. })) => db,
         Some(Command::Audit(AuditCommand::Verify { db })) => db,
         Some(Command::Desktop(DesktopCommand::Publish { db, .. })) => db,
+        Some(Command::Backup(args)) => &args.db,
+        Some(Command::Restore(args)) => &args.db,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
     };
     Some(db.data_dir.clone())
@@ -79,6 +81,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 notes: &notes,
             };
             aduan_server::cli::desktop_publish(&db, release).await
+        }
+        Some(Command::Backup(args)) => {
+            telemetry::init(Default::default());
+            aduan_server::backup::backup(&args).await.map(drop)
+        }
+        Some(Command::Restore(args)) => {
+            telemetry::init(Default::default());
+            aduan_server::backup::restore(&args).await.map(drop)
         }
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());

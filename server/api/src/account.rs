@@ -189,10 +189,16 @@ pub enum AuditAction {
     CaseUnlink,
     #[serde(rename = "desktop.publish")]
     DesktopPublish,
+    /// `aduan-server backup` wrote a backup (from the command line, no user).
+    #[serde(rename = "backup.create")]
+    BackupCreate,
+    /// `aduan-server restore` loaded this installation from a backup.
+    #[serde(rename = "backup.restore")]
+    BackupRestore,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 24] = [
+    pub const ALL: [AuditAction; 26] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -217,6 +223,8 @@ impl AuditAction {
         AuditAction::CaseLink,
         AuditAction::CaseUnlink,
         AuditAction::DesktopPublish,
+        AuditAction::BackupCreate,
+        AuditAction::BackupRestore,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -245,6 +253,8 @@ impl AuditAction {
             AuditAction::CaseLink => "case.link",
             AuditAction::CaseUnlink => "case.unlink",
             AuditAction::DesktopPublish => "desktop.publish",
+            AuditAction::BackupCreate => "backup.create",
+            AuditAction::BackupRestore => "backup.restore",
         }
     }
 

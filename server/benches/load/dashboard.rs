@@ -16,7 +16,7 @@ const COMPLAINTS: i64 = 100_000;
 /// Complaints over the last 29 days (so the default 30-day range aggregates all of them), with
 /// channels, statuses, categories, sectors and states drawn from plausible weights, and an
 /// enrichment row (result JSON of a realistic size) for each analysed one.
-const SEED: &str = r#"
+pub const SEED: &str = r#"
 WITH s AS (
     SELECT g, gen_random_uuid() AS id, random() AS r, now() - random() * interval '29 days' AS at,
         (ARRAY['web','web','web','web','web','web','web','walk_in','walk_in','walk_in','walk_in',
@@ -34,7 +34,7 @@ SELECT id, 'BEN-' || lpad(g::text, 7, '0'), channel,
 FROM s
 "#;
 
-const SEED_ENRICHMENTS: &str = r#"
+pub const SEED_ENRICHMENTS: &str = r#"
 WITH p AS (
     SELECT id,
         (ARRAY['solicit_accept_bribe','solicit_accept_bribe','solicit_accept_bribe',

@@ -2,13 +2,14 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
 //! with durable commits, prints what it measured, and a Markdown table at the end. Intake
 //! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
 
+mod backup;
 mod dashboard;
 mod paced;
 mod procs;
@@ -29,6 +30,7 @@ async fn main() {
         "overhead",
         "memory",
         "dashboard",
+        "backup",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -48,6 +50,7 @@ async fn main() {
             "overhead" => scenarios::overhead().await,
             "memory" => scenarios::memory().await,
             "dashboard" => dashboard::dashboard().await,
+            "backup" => backup::backup().await,
             _ => unreachable!(),
         };
         for row in &r {

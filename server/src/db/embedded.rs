@@ -97,6 +97,16 @@ impl EmbeddedPostgres {
         &self.data_dir
     }
 
+    /// The directory of the PostgreSQL programs the cluster runs with.
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
+    /// The database role the server connects as.
+    pub fn user_name() -> &'static str {
+        DB_USER
+    }
+
     /// Name of the database the server uses inside the cluster.
     pub fn database_name() -> &'static str {
         DB_NAME

@@ -46,6 +46,23 @@ pub struct Database {
 impl Database {
     /// Connect to `--database-url`, or start the private cluster, then migrate.
     pub async fn open(args: &DbArgs) -> anyhow::Result<Self> {
+        let mut db = Self::connect(args).await?;
+        MIGRATOR
+            .run(&db.pool)
+            .await
+            .map_err(explain_migration_error)?;
+        if let Some(pg) = &db.embedded {
+            db.writeback = Some(
+                writeback::Writeback::spawn(pg.data_dir())
+                    .context("starting the cluster's writeback thread")?,
+            );
+        }
+        Ok(db)
+    }
+
+    /// Connect (starting the private cluster if needed) without touching the schema: for
+    /// tools that must see the database as it is (`backup`, `restore`).
+    pub async fn connect(args: &DbArgs) -> anyhow::Result<Self> {
         let (options, embedded) = match &args.database_url {
             Some(url) => (
                 PgConnectOptions::from_str(url.expose_secret())
@@ -65,19 +82,11 @@ impl Database {
             .connect_with(options.clone())
             .await
             .context("connecting to PostgreSQL")?;
-        MIGRATOR.run(&pool).await.map_err(explain_migration_error)?;
-        let writeback = match &embedded {
-            Some(pg) => Some(
-                writeback::Writeback::spawn(pg.data_dir())
-                    .context("starting the cluster's writeback thread")?,
-            ),
-            None => None,
-        };
         Ok(Database {
             pool,
             embedded,
             options,
-            writeback,
+            writeback: None,
         })
     }
 

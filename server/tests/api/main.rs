@@ -5,6 +5,7 @@ mod analytics;
 mod attachments;
 mod audit;
 mod audit_atomic;
+mod backup;
 mod case_list;
 mod case_refs;
 mod cases;

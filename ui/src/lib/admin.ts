@@ -68,6 +68,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'case.link': 'aud_a_case_link',
   'case.unlink': 'aud_a_case_unlink',
   'desktop.publish': 'aud_a_desktop_publish',
+  'backup.create': 'aud_a_backup_create',
+  'backup.restore': 'aud_a_backup_restore',
 };
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 

@@ -104,6 +104,8 @@ export const ADMIN_STRINGS = {
   aud_a_case_link: ['Aduan dipautkan ke kes', 'Complaint linked to a case'],
   aud_a_case_unlink: ['Aduan dikeluarkan daripada kes', 'Complaint removed from a case'],
   aud_a_desktop_publish: ['Versi aplikasi desktop diterbitkan', 'Desktop app version published'],
+  aud_a_backup_create: ['Sandaran dibuat', 'Backup taken'],
+  aud_a_backup_restore: ['Dipulihkan daripada sandaran', 'Restored from a backup'],
   provider_openai: ['Model bahasa', 'Language model'],
   provider_builtin: ['Peraturan terbina dalam', 'Built-in rules'],
 } satisfies Record<string, [string, string]>;
