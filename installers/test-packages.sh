@@ -103,6 +103,8 @@ echo 'an admin password for the test' | in_root aduan-server user add alice --ro
 token=$(curl -fsS "$base/api/v1/auth/login" -H 'content-type: application/json' \
     -d '{"username":"alice","password":"an admin password for the test"}' | json '["token"]')
 check "the installed CLI created a user who signs in" test -n "$token"
+check "the backup timer is shipped, disabled" \
+    test -f "$root/lib/systemd/system/aduan-backup.timer" -a ! -e "$root/etc/systemd/system/timers.target.wants/aduan-backup.timer"
 check "the CLI wrote nothing as root into the data" \
     test -z "$(find "$root/var/lib/aduan" -user root -print -quit)"
 
@@ -121,6 +123,12 @@ check "a complaint with an attachment is entered and enriched" test "$enriched" 
 attachment=$(curl -fsS "$base/api/v1/complaints/$id" -H "authorization: Bearer $token" | json '["attachments"][0]["id"]')
 got() { curl -fsS "$base/api/v1/attachments/$attachment" -H "authorization: Bearer $token" | sha256sum | cut -d' ' -f1; }
 check "the attachment reads back byte-identical" test "$(got)" = "$sum"
+
+backups=$root/var/lib/aduan/backups
+check "the installed CLI takes a backup while the server serves" \
+    in_root aduan-server backup --to /var/lib/aduan/backups/test
+check "the backup holds the attachment" \
+    test -n "$(find "$backups/test" -type f -size +190k -print -quit)"
 
 step "upgrade"
 stop_server
