@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds every package that can be built on this machine into DIR (default
 # target/installers/):
-#   aduan-server_<version>-<rev>_amd64.deb, aduan-server-<version>-<rev>.x86_64.rpm,
+#   aduan-server_<version>_amd64.deb, aduan-server-<version>-1.x86_64.rpm,
 #   aduan-desktop_<version>_amd64.deb, aduan-desktop-<version>-1.x86_64.rpm
+# (with --revision N other than 1: aduan-server_<version>-N_amd64.deb and …-N.x86_64.rpm)
 # --debug packages the debug builds the test suite already made instead of building
 # release ones; --revision N sets the server packages' revision (an upgrade of the same
 # version); --server-only skips the desktop app.
@@ -51,9 +52,11 @@ mkdir -p "$staging"
 "$bin" env-template --set ADUAN_DATA_DIR=/var/lib/aduan --set ADUAN_UI_DIR=/usr/share/aduan/ui \
     >"$staging/aduan.env"
 
+deb_name=aduan-server_${version}_amd64.deb
+[ "$revision" = 1 ] || deb_name=aduan-server_${version}-${revision}_amd64.deb
 step "aduan-server ${version}-${revision}: .deb"
 cargo deb -p aduan-server --profile "$profile" --no-build --locked \
-    --deb-version "${version}-${revision}" -o "$out/aduan-server_${version}-${revision}_amd64.deb"
+    --deb-version "${version}-${revision}" -o "$out/$deb_name"
 
 step "aduan-server ${version}-${revision}: .rpm"
 # The debug builds only feed the suite's checks: no time spent compressing them.

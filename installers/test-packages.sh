@@ -18,7 +18,7 @@ rm -rf "$out"
 installers/build.sh --debug --out "$out" --server-only >/dev/null
 installers/build.sh --debug --out "$out/upgrade" --revision 2 --server-only >/dev/null
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n1)
-deb1=$out/aduan-server_${version}-1_amd64.deb
+deb1=$out/aduan-server_${version}_amd64.deb
 deb2=$out/upgrade/aduan-server_${version}-2_amd64.deb
 rpm1=$out/aduan-server-${version}-1.x86_64.rpm
 
