@@ -17,17 +17,20 @@ pub struct Tool {
     pub major: u32,
 }
 
-/// Find `name` (`pg_dump`, `pg_restore`) of major version `min_major` or newer: first in
-/// `preferred` (the private cluster's own programs), then Debian's
-/// `/usr/lib/postgresql/<version>/bin` (the matching version before newer ones), then PATH.
+/// Find `name` (`pg_dump`, `pg_restore`) of major version `min_major` or newer: Debian's
+/// `/usr/lib/postgresql/<min_major>/bin` first (the server's own version), then
+/// `preferred` (the directory the private cluster runs from), then newer versions under
+/// `/usr/lib/postgresql`, then PATH.
 pub fn find(name: &str, min_major: u32, preferred: Option<&Path>) -> anyhow::Result<Tool> {
-    let mut candidates: Vec<PathBuf> = preferred.map(|d| d.join(name)).into_iter().collect();
-    let mut installed: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+    let debian = Path::new("/usr/lib/postgresql");
+    let mut candidates = vec![debian.join(min_major.to_string()).join("bin").join(name)];
+    candidates.extend(preferred.map(|d| d.join(name)));
+    let mut installed: Vec<(u32, PathBuf)> = std::fs::read_dir(debian)
         .into_iter()
         .flatten()
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path())))
-        .filter(|(v, _)| *v >= min_major)
+        .filter(|(v, _)| *v > min_major)
         .collect();
     installed.sort();
     candidates.extend(

@@ -106,11 +106,36 @@ impl Database {
         self.close_inner(true).await
     }
 
-    /// For one-off commands (`migrate`, `user add`…): stop the private cluster only if this
-    /// command started it, so a running server keeps its database.
+    /// For one-off commands (`migrate`, `user add`, `backup`…): stop the private cluster only
+    /// if this command started it and nobody else is connected, so a running server keeps
+    /// its database, also one that started while the command ran (a nightly backup at boot).
     pub async fn close_tool(self) {
         let started = self.embedded.as_ref().is_some_and(|pg| pg.started);
-        self.close_inner(started).await
+        let stop = started && !self.others_connected().await;
+        self.close_inner(stop).await
+    }
+
+    /// Whether client sessions other than this pool's are open on the cluster.
+    async fn others_connected(&self) -> bool {
+        let Ok(mut conn) = self.pool.acquire().await else {
+            return false;
+        };
+        let mine = self.pool.size() as i64;
+        let clients: Result<i64, _> = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'",
+        )
+        .fetch_one(&mut *conn)
+        .await;
+        match clients {
+            Ok(n) if n > mine => {
+                tracing::info!(
+                    others = n - mine,
+                    "leaving the private PostgreSQL cluster running: others are connected"
+                );
+                true
+            }
+            _ => false,
+        }
     }
 
     async fn close_inner(self, stop_cluster: bool) {

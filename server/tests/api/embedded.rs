@@ -86,3 +86,33 @@ async fn database_outage_gives_503_and_the_server_recovers() {
     assert_eq!(app.complaint_count().await, 2, "nothing committed was lost");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_command_leaves_the_private_cluster_running_when_others_connected_meanwhile() {
+    use sqlx::Connection;
+    let tmp = tempfile::tempdir().unwrap();
+    let args = serve_args(None, tmp.path()).db;
+    // A command that starts the cluster stops it again when it is alone...
+    let db = aduan_server::db::Database::connect(&args).await.unwrap();
+    assert!(db.embedded.as_ref().unwrap().started);
+    db.close_tool().await;
+    let pid_file = tmp.path().join("pg/data/postmaster.pid");
+    assert!(!pid_file.exists(), "stopped by the command that started it");
+
+    // ...but not while someone else (a server starting at the same time) is connected.
+    let db = aduan_server::db::Database::connect(&args).await.unwrap();
+    let options = db.embedded.as_ref().unwrap().connect_options();
+    let mut other = sqlx::PgConnection::connect_with(&options).await.unwrap();
+    db.close_tool().await;
+    assert!(pid_file.exists(), "left running for the other client");
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut other)
+        .await
+        .unwrap();
+    assert_eq!(one, 1);
+    other.close().await.unwrap();
+    let dir = tmp.path().to_path_buf();
+    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir).unwrap().stop().unwrap())
+        .await
+        .unwrap();
+}
