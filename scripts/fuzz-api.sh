@@ -38,11 +38,12 @@ failed=0
 for role in intake officer admin; do
     token=${tokens[$role]}
     step "fuzzing the API as $role"
-    if "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+    # From the run's own directory: schemathesis keeps a cache where it runs.
+    if (cd "$work" && "$OLDPWD/$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
         -H "Authorization: Bearer $token" --checks not_a_server_error \
         --exclude-path /api/v1/auth/logout --exclude-path /api/v1/events \
         --max-examples 15 --workers 2 --max-time "${FUZZ_SECONDS:-60}" \
-        --warnings off >"$work/$role.txt" 2>&1; then
+        --warnings off) >"$work/$role.txt" 2>&1; then
         echo "ok   $role: $(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$work/$role.txt" | tail -n1)"
     else
         failed=$((failed + 1))
