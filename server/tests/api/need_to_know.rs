@@ -5,13 +5,11 @@ use std::time::Duration;
 use aduan_api::account::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{get_json, sample_complaint, spawn_app};
+use crate::helpers::{get_json, sample_complaint, spawn_app, TestApp};
 
-#[tokio::test]
-async fn intake_staff_do_not_see_officers_corrections() {
-    let app = spawn_app().await;
-    let intake = app.as_role(Role::Intake);
-    let accepted: Value = intake
+/// The sample complaint (naming its complainant) entered by `client`; its id.
+async fn submit_as(app: &TestApp, client: &reqwest::Client) -> String {
+    let accepted: Value = client
         .post(app.url("/api/v1/complaints"))
         .json(&sample_complaint())
         .send()
@@ -20,7 +18,14 @@ async fn intake_staff_do_not_see_officers_corrections() {
         .json()
         .await
         .unwrap();
-    let id = accepted["id"].as_str().unwrap().to_string();
+    accepted["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn intake_staff_do_not_see_officers_corrections() {
+    let app = spawn_app().await;
+    let intake = app.as_role(Role::Intake);
+    let id = submit_as(&app, &intake).await;
     app.wait_for_status("enriched", 1, Duration::from_secs(20))
         .await;
     let officer = app.as_role(Role::Officer);
@@ -113,16 +118,7 @@ async fn reads_leave_a_trace_once_per_look() {
 async fn identities_are_shown_to_those_who_need_to_know_and_revealed_with_a_reason() {
     let app = spawn_app().await;
     let intake = app.as_role(Role::Intake);
-    let accepted: Value = intake
-        .post(app.url("/api/v1/complaints"))
-        .json(&sample_complaint())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let id = accepted["id"].as_str().unwrap().to_string();
+    let id = submit_as(&app, &intake).await;
     let url = app.url(&format!("/api/v1/complaints/{id}"));
     let officer = app.as_role(Role::Officer);
 
