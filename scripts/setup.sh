@@ -67,7 +67,7 @@ install_desktop_e2e_deps() {
 
 # Packaging: cargo-deb and cargo-generate-rpm from crates.io, and what checks the packages.
 install_packaging_tools() {
-    apt_install dpkg-dev lintian rpm desktop-file-utils mmdebstrap
+    apt_install dpkg-dev lintian rpm desktop-file-utils mmdebstrap systemd curl
     command -v cargo-deb >/dev/null || cargo install --locked cargo-deb
     command -v cargo-generate-rpm >/dev/null || cargo install --locked cargo-generate-rpm
 }
