@@ -200,43 +200,12 @@ pub async fn detail(
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct ComplaintRow {
-    id: Uuid,
-    reference: String,
-    channel: String,
-    status: String,
-    needs_review: bool,
-    excerpt: String,
-    anonymous: bool,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl TryFrom<ComplaintRow> for ComplaintSummary {
-    type Error = sqlx::Error;
-
-    fn try_from(r: ComplaintRow) -> Result<Self, sqlx::Error> {
-        Ok(ComplaintSummary {
-            id: r.id,
-            reference: r.reference,
-            channel: super::complaints::parse_channel(&r.channel)?,
-            status: super::complaints::parse_status(&r.status)?,
-            needs_review: r.needs_review,
-            excerpt: r.excerpt,
-            anonymous: r.anonymous,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        })
-    }
-}
-
 /// Complaint summaries by id, in the order of `ids`' receipt (oldest first).
 pub async fn complaint_summaries(
     db: &mut PgConnection,
     ids: &[Uuid],
 ) -> Result<Vec<ComplaintSummary>, sqlx::Error> {
-    let rows: Vec<ComplaintRow> = sqlx::query_as(
+    let rows: Vec<super::complaints::SummaryRow> = sqlx::query_as(
         "SELECT id, reference, channel, status, needs_review, left(description, 280) AS excerpt,
                 anonymous, created_at, updated_at
          FROM complaints WHERE id = ANY($1) ORDER BY created_at, id",

@@ -226,7 +226,7 @@ pub struct ListFilter {
 }
 
 #[derive(sqlx::FromRow)]
-struct SummaryRow {
+pub(super) struct SummaryRow {
     id: Uuid,
     reference: String,
     channel: String,
@@ -236,6 +236,24 @@ struct SummaryRow {
     anonymous: bool,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<SummaryRow> for ComplaintSummary {
+    type Error = sqlx::Error;
+
+    fn try_from(r: SummaryRow) -> Result<Self, sqlx::Error> {
+        Ok(ComplaintSummary {
+            id: r.id,
+            reference: r.reference,
+            channel: parse_channel(&r.channel)?,
+            status: parse_status(&r.status)?,
+            needs_review: r.needs_review,
+            excerpt: r.excerpt,
+            anonymous: r.anonymous,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        })
+    }
 }
 
 /// One page, newest first. Returns `limit + 1` rows at most so the caller knows whether
@@ -301,21 +319,7 @@ pub async fn list(
     qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
         .push_bind(filter.limit + 1);
     let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(ComplaintSummary {
-                id: r.id,
-                reference: r.reference,
-                channel: parse_channel(&r.channel)?,
-                status: parse_status(&r.status)?,
-                needs_review: r.needs_review,
-                excerpt: r.excerpt,
-                anonymous: r.anonymous,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            })
-        })
-        .collect()
+    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// The owner of a complaint, to check access before adding attachments.

@@ -131,16 +131,12 @@ async fn session_ended(state: AppState, user: AuthUser) {
                 Err(RecvError::Closed) => return,
             },
             _ = check.tick() => {
-                if let Ok(false) = events_session_live(&state, &user).await {
+                if let Ok(false) = crate::db::sessions::is_live(&state.pool, &user.session).await {
                     return;
                 }
             }
         }
     }
-}
-
-async fn events_session_live(state: &AppState, user: &AuthUser) -> Result<bool, sqlx::Error> {
-    crate::db::sessions::is_live(&state.pool, &user.session).await
 }
 
 fn to_sse(e: EventRow) -> Event {
