@@ -1,13 +1,14 @@
 //! The administrative sub-commands: `user add`, `audit verify` and `desktop publish`.
 
 use std::io::{BufRead, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use aduan_api::account::Role;
 use anyhow::{bail, Context};
 
+use crate::audit::{self, verify, verify::Verdict, AuditKey};
 use crate::config::DbArgs;
-use crate::db::{self, audit::Verdict, Database};
+use crate::db::{self, Database};
 use crate::domain::desktop::MAX_SIGNATURE_BYTES;
 use crate::service::desktop::NewRelease;
 use crate::service::users::NewAccount;
@@ -42,7 +43,7 @@ pub async fn user_add(
     };
     let created = services.create_user(&actor, account).await;
     if created.is_ok() {
-        db::audit::seal(&db.pool).await?;
+        db::audit::seal(&db.pool, &AuditKey::load(db_args)?).await?;
     }
     db.close_tool().await;
     match created {
@@ -117,7 +118,7 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
         .publish_desktop_release(&actor, new, &stored, &filename)
         .await;
     if published.is_ok() {
-        db::audit::seal(&db.pool).await?;
+        db::audit::seal(&db.pool, &AuditKey::load(db_args)?).await?;
     }
     db.close_tool().await;
     let release = published.map_err(refusal)?;
@@ -128,19 +129,61 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
     Ok(())
 }
 
-/// `aduan-server audit verify`: seals what is pending, then walks the chain.
-pub async fn audit_verify(db_args: &DbArgs) -> anyhow::Result<bool> {
+/// `aduan-server audit verify`: seals what is pending, then walks the chain and compares
+/// it with the anchor file and the `extra` anchor sources.
+pub async fn audit_verify(db_args: &DbArgs, extra: &[PathBuf]) -> anyhow::Result<bool> {
+    let key = AuditKey::load(db_args)?;
+    let mut anchors = Vec::new();
+    let mut unreadable = Vec::new();
+    let file = audit::anchor::path(&db_args.data_dir);
+    for source in std::iter::once(&file).chain(extra) {
+        let (found, bad) = audit::anchor::read(source)
+            .with_context(|| format!("reading anchors from {}", source.display()))?;
+        anchors.extend(found);
+        unreadable.extend(bad);
+    }
     let db = Database::open(db_args).await?;
-    while db::audit::seal(&db.pool).await? > 0 {}
-    let verdict = db::audit::verify(&db.pool).await?;
+    let verdict = async {
+        while db::audit::seal(&db.pool, &key).await? > 0 {}
+        verify::verify(&db.pool, &key, &anchors).await
+    }
+    .await;
     db.close_tool().await;
-    Ok(match verdict {
-        Verdict::Intact { sealed, unsealed } => {
-            println!("audit log intact: {sealed} entries chained, {unsealed} not yet sealed");
-            true
+    for bad in &unreadable {
+        println!(
+            "warning: {} line {}: an anchor that cannot be read",
+            bad.source, bad.line
+        );
+    }
+    Ok(match verdict? {
+        Verdict::Intact {
+            sealed,
+            unsealed,
+            anchored,
+        } => {
+            let anchors = match anchored {
+                Some((seq, at)) => format!(
+                    "agrees with {} anchors (newest: position {seq} at {at})",
+                    anchors.len()
+                ),
+                None => "no anchors to compare with".into(),
+            };
+            println!(
+                "audit log intact: {sealed} entries chained, {unsealed} not yet sealed; {anchors}"
+            );
+            unreadable.is_empty()
         }
-        Verdict::Broken { seq, id, reason } => {
-            println!("audit log BROKEN at position {seq} (entry id {id}): {reason}");
+        Verdict::Broken {
+            seq,
+            id,
+            problem,
+            reason,
+        } => {
+            let entry = id.map(|id| format!(" (entry id {id})")).unwrap_or_default();
+            println!(
+                "audit log BROKEN at position {seq}{entry}: {}: {reason}",
+                problem.as_str()
+            );
             false
         }
     })

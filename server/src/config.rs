@@ -102,8 +102,13 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Walk the audit log's hash chain and report the first broken link (exit code 1).
+    /// Walk the audit log's keyed hash chain, compare it with the anchors written outside
+    /// the database, and report the first problem (exit code 1).
     Verify {
+        /// More anchors to compare with, e.g. exported from the journal with
+        /// `journalctl -u aduan-server -o cat --grep audit.anchor`.
+        #[arg(long)]
+        anchors: Vec<PathBuf>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -143,6 +148,19 @@ pub struct DbArgs {
     /// cluster under `<data-dir>/pg`, listening only on a Unix socket.
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<SecretString>,
+    /// PostgreSQL URL of the role that owns the schema, for migrations. With it, the
+    /// server migrates as that role, grants `DATABASE_URL`'s role what it needs (no UPDATE,
+    /// DELETE or TRUNCATE of the audit tables) and serves as the latter. Without it,
+    /// `DATABASE_URL` migrates too, and a warning says when it owns the audit tables. The
+    /// private cluster always splits the roles (`aduan` owns, `aduan_app` serves).
+    #[arg(long, env = "ADUAN_OWNER_DATABASE_URL", hide_env_values = true)]
+    pub owner_database_url: Option<SecretString>,
+    /// File holding the audit chain's key (64 hex digits). Without it, the systemd
+    /// credential `audit-key` is used when the service has one, else `<data-dir>/audit.key`,
+    /// created on first use, readable by the server's user only. Every instance sharing a
+    /// database needs the same key.
+    #[arg(long, env = "ADUAN_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
     /// Attachments, the private cluster and local state.
     #[arg(long, env = "ADUAN_DATA_DIR", default_value = "./aduan-data")]
     pub data_dir: PathBuf,
@@ -150,6 +168,16 @@ pub struct DbArgs {
     /// connections: a dozen beats a hundred.
     #[arg(long, env = "ADUAN_DB_POOL", default_value_t = 10)]
     pub db_pool: u32,
+}
+
+impl DbArgs {
+    /// The URL the schema's owner connects with: `--owner-database-url`, else
+    /// `--database-url`; `None` for the private cluster.
+    pub fn owner_url(&self) -> Option<&SecretString> {
+        self.owner_database_url
+            .as_ref()
+            .or(self.database_url.as_ref())
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]

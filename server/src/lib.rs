@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod cli;
@@ -42,6 +43,8 @@ pub struct Application {
     state: AppState,
     queue: queue::Queue,
     listener_task: tokio::task::JoinHandle<()>,
+    /// Writes the audit chain's last anchor when the server stops.
+    anchoring: tokio::task::JoinHandle<()>,
     limits: http::serve::ConnectionLimits,
 }
 
@@ -88,7 +91,18 @@ impl Application {
             move |notice| cache.apply_notice(notice),
             shutdown.clone(),
         ));
-        tokio::spawn(seal_audit_log(db.pool.clone(), shutdown.clone()));
+        let audit_key = audit::AuditKey::load(&args.db)?;
+        tokio::spawn(seal_audit_log(
+            db.pool.clone(),
+            audit_key.clone(),
+            shutdown.clone(),
+        ));
+        let anchoring = tokio::spawn(audit::anchor::run(
+            db.pool.clone(),
+            audit_key,
+            audit::anchor::path(&args.db.data_dir),
+            shutdown.clone(),
+        ));
         tokio::spawn(prune_sessions(db.pool.clone(), shutdown.clone()));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
         let intake = service::group_commit::IntakeWriter::start(
@@ -146,6 +160,7 @@ impl Application {
             state,
             queue,
             listener_task,
+            anchoring,
             limits: args.connection_limits(),
         })
     }
@@ -178,6 +193,7 @@ impl Application {
         self.state.shutdown.cancel();
         self.queue.shutdown().await;
         let _ = self.listener_task.await;
+        let _ = self.anchoring.await;
         drop(self.state);
         self.db.close().await;
         served.context("HTTP server")
@@ -186,13 +202,13 @@ impl Application {
 
 /// Seal new audit entries into the hash chain five times a second: small batches spread
 /// the work evenly instead of a burst that would stall intake once a second.
-async fn seal_audit_log(pool: sqlx::PgPool, stop: CancellationToken) {
+async fn seal_audit_log(pool: sqlx::PgPool, key: audit::AuditKey, stop: CancellationToken) {
     loop {
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {},
         }
-        if let Err(e) = db::audit::seal(&pool).await {
+        if let Err(e) = db::audit::seal(&pool, &key).await {
             tracing::warn!(error = %e, "sealing the audit log failed");
         }
     }

@@ -29,7 +29,7 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Serve(args)) => &args.db,
         Some(Command::Migrate(db)) => db,
         Some(Command::User(UserCommand::Add { db, .. })) => db,
-        Some(Command::Audit(AuditCommand::Verify { db })) => db,
+        Some(Command::Audit(AuditCommand::Verify { db, .. })) => db,
         Some(Command::Desktop(DesktopCommand::Publish { db, .. })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
@@ -55,8 +55,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             display_name,
             db,
         })) => aduan_server::cli::user_add(&db, &name, &role, display_name.as_deref()).await,
-        Some(Command::Audit(AuditCommand::Verify { db })) => {
-            if !aduan_server::cli::audit_verify(&db).await? {
+        Some(Command::Audit(AuditCommand::Verify { db, anchors })) => {
+            if !aduan_server::cli::audit_verify(&db, &anchors).await? {
                 std::process::exit(1);
             }
             Ok(())

@@ -12,6 +12,7 @@ use sqlx::{Postgres, Transaction};
 
 use super::manifest::{self, BlobEntry, DatabaseInfo, FileEntry, Manifest};
 use super::{blobs, human_bytes, pgtools, retention, Counts};
+use crate::audit::AuditKey;
 use crate::config::BackupArgs;
 use crate::db::{self, Database};
 
@@ -40,9 +41,10 @@ pub async fn backup(args: &BackupArgs) -> anyhow::Result<Taken> {
             );
         }
     }
+    let key = AuditKey::load(&args.db)?;
     let partial = prepare(&target)?;
     let db = Database::connect(&args.db).await?;
-    let written = write(&db, &args.db, &partial).await;
+    let written = write(&db, &args.db, &key, &partial).await;
     let manifest = match written {
         Ok(m) => m,
         Err(e) => {
@@ -57,7 +59,7 @@ pub async fn backup(args: &BackupArgs) -> anyhow::Result<Taken> {
         db.close_tool().await;
         return Err(e);
     }
-    let recorded = record(&db, &target, &manifest).await;
+    let recorded = record(&db, &key, &target, &manifest).await;
     db.close_tool().await;
     recorded.with_context(|| {
         format!(
@@ -145,6 +147,7 @@ fn prepare(target: &Path) -> anyhow::Result<PathBuf> {
 async fn write(
     db: &Database,
     args: &crate::config::DbArgs,
+    key: &AuditKey,
     dir: &Path,
 ) -> anyhow::Result<Manifest> {
     if !super::has_schema(&mut *db.pool.acquire().await?).await? {
@@ -193,6 +196,10 @@ async fn write(
     // The snapshot is released only now: pg_dump had to attach to it first.
     tx.commit().await?;
     let (sha256, size) = blobs::hash_file(&dump_path)?;
+    // The chain's key goes with the dump: without it the restored chain cannot be verified.
+    let key_path = dir.join(manifest::AUDIT_KEY);
+    key.write_new(&key_path)?;
+    let (key_sha256, key_size) = blobs::hash_file(&key_path)?;
     let t = Instant::now();
     super::sync_filesystem(dir).context("flushing the backup to disk")?;
     tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "flushed to disk");
@@ -219,6 +226,11 @@ async fn write(
             size,
             sha256,
         },
+        audit_key: Some(FileEntry {
+            path: manifest::AUDIT_KEY.into(),
+            size: key_size,
+            sha256: key_sha256,
+        }),
         blobs: snap.blobs,
     };
     manifest.write(dir)?;
@@ -231,7 +243,7 @@ fn dump_tool(
     args: &crate::config::DbArgs,
     server_major: u32,
 ) -> anyhow::Result<(pgtools::Tool, pgtools::Connection)> {
-    Ok(match (&db.embedded, &args.database_url) {
+    Ok(match (&db.embedded, args.owner_url()) {
         (Some(pg), _) => (
             pgtools::find("pg_dump", server_major, Some(pg.bin_dir()))?,
             pgtools::Connection::private(pg),
@@ -311,7 +323,7 @@ fn publish(partial: &Path, target: &Path) -> anyhow::Result<()> {
 }
 
 /// The backup in the audit log (it is not in the backup itself: it happened after).
-async fn record(db: &Database, dir: &Path, m: &Manifest) -> anyhow::Result<()> {
+async fn record(db: &Database, key: &AuditKey, dir: &Path, m: &Manifest) -> anyhow::Result<()> {
     let actor = db::audit::Actor {
         name: Some("command line".into()),
         ..Default::default()
@@ -336,7 +348,7 @@ async fn record(db: &Database, dir: &Path, m: &Manifest) -> anyhow::Result<()> {
         Some(details),
     )
     .await?;
-    db::audit::seal(&db.pool).await?;
+    db::audit::seal(&db.pool, key).await?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub const FILE: &str = "manifest.json";
 pub const DUMP: &str = "db.dump";
 pub const BLOBS: &str = "blobs";
+pub const AUDIT_KEY: &str = "audit.key";
 
 /// The manifest of one backup.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,6 +31,9 @@ pub struct Manifest {
     pub database: DatabaseInfo,
     pub counts: Counts,
     pub dump: FileEntry,
+    /// The audit chain's key (backups of versions that sealed without one have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_key: Option<FileEntry>,
     /// Every attachment blob the dump names, by SHA-256, sorted.
     pub blobs: Vec<BlobEntry>,
 }
@@ -96,6 +100,12 @@ impl Manifest {
         }
         if !is_sha256(&m.dump.sha256) || m.dump.path != DUMP {
             bail!("{} names an unexpected database dump", path.display());
+        }
+        if m.audit_key
+            .as_ref()
+            .is_some_and(|k| !is_sha256(&k.sha256) || k.path != AUDIT_KEY)
+        {
+            bail!("{} names an unexpected audit key", path.display());
         }
         if let Some(bad) = m.blobs.iter().find(|b| !is_sha256(&b.sha256)) {
             bail!(

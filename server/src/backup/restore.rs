@@ -14,8 +14,11 @@ use sqlx::PgConnection;
 
 use super::manifest::{self, Manifest};
 use super::{blobs, human_bytes, pgtools, Counts};
+use crate::audit::key::KeySource;
+use crate::audit::verify::{self, Verdict};
+use crate::audit::AuditKey;
 use crate::config::{DbArgs, RestoreArgs};
-use crate::db::{self, audit::Verdict, Database};
+use crate::db::{self, Database};
 
 /// A finished restore.
 #[derive(Debug)]
@@ -46,6 +49,7 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
             blob_dir.display()
         );
     }
+    let key = backup_key(args, &manifest)?;
     let existed = args.db.data_dir.exists();
     std::fs::create_dir_all(&args.db.data_dir)
         .with_context(|| format!("creating {}", args.db.data_dir.display()))?;
@@ -62,7 +66,7 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
         }
         return Err(e);
     }
-    let finished = finish(&db, args, &manifest).await;
+    let finished = finish(&db, args, &manifest, &key).await;
     db.close_tool().await;
     let counts = finished?;
     println!(
@@ -112,7 +116,12 @@ async fn load_checked(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow
 
 /// Bring the restored installation to this version's schema and check it against the
 /// backup: row counts, the audit chain. Then record the restore.
-async fn finish(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Result<Counts> {
+async fn finish(
+    db: &Database,
+    args: &RestoreArgs,
+    m: &Manifest,
+    key: &KeyPlan,
+) -> anyhow::Result<Counts> {
     // A backup from an older Aduan gets this version's schema, as a server start would.
     db::MIGRATOR
         .run(&db.pool)
@@ -126,13 +135,14 @@ async fn finish(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Resu
             m.counts
         );
     }
+    let key = key.put_in_place(&args.db)?;
     let t = Instant::now();
-    verify_audit(db).await?;
+    verify_audit(db, &key).await?;
     tracing::info!(
         elapsed_s = t.elapsed().as_secs_f64(),
         "audit chain verified"
     );
-    record(db, args, m).await?;
+    record(db, &key, args, m).await?;
     Ok(counts)
 }
 
@@ -196,7 +206,7 @@ async fn restore_tool(
 ) -> anyhow::Result<(pgtools::Tool, pgtools::Connection)> {
     let server_major = server_major(&db.pool).await?;
     let need = server_major.max(m.database.pg_dump_major);
-    Ok(match (&db.embedded, &args.database_url) {
+    Ok(match (&db.embedded, args.owner_url()) {
         (Some(pg), _) => (
             pgtools::find("pg_restore", need, Some(pg.bin_dir()))?,
             pgtools::Connection::private(pg),
@@ -312,18 +322,90 @@ fn put_in_place(staging: &Path, blob_dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Seal what was pending in the backup, then walk the whole chain.
-async fn verify_audit(db: &Database) -> anyhow::Result<()> {
-    while db::audit::seal(&db.pool).await? > 0 {}
-    match db::audit::verify(&db.pool).await? {
+async fn verify_audit(db: &Database, key: &AuditKey) -> anyhow::Result<()> {
+    while db::audit::seal(&db.pool, key).await? > 0 {}
+    match verify::verify(&db.pool, key, &[]).await? {
         Verdict::Intact { .. } => Ok(()),
-        Verdict::Broken { seq, id, reason } => bail!(
-            "the backup was restored, but its audit log does not verify: position {seq} \
-             (entry id {id}): {reason}"
+        Verdict::Broken {
+            seq,
+            problem,
+            reason,
+            ..
+        } => bail!(
+            "the backup was restored, but its audit log does not verify: position {seq}: \
+             {}: {reason}",
+            problem.as_str()
         ),
     }
 }
 
-async fn record(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Result<()> {
+/// What to do with the audit key the backup carries.
+enum KeyPlan {
+    /// The backup has none (written by a version that sealed without a key), or the
+    /// configured key is the backup's: the installation's key stays.
+    Keep,
+    /// Becomes the data dir's key (an empty installation's own key sealed nothing).
+    Install(AuditKey, PathBuf),
+}
+
+impl KeyPlan {
+    /// Install the key if planned; returns the key the installation now has.
+    fn put_in_place(&self, args: &DbArgs) -> anyhow::Result<AuditKey> {
+        match self {
+            KeyPlan::Keep => AuditKey::load(args),
+            KeyPlan::Install(key, path) => {
+                let tmp = path.with_extension("key.restoring");
+                let _ = std::fs::remove_file(&tmp);
+                key.write_new(&tmp)?;
+                std::fs::rename(&tmp, path)
+                    .with_context(|| format!("installing the audit key at {}", path.display()))?;
+                Ok(key.clone())
+            }
+        }
+    }
+}
+
+/// The backup's audit key, checked against the manifest and against a key the
+/// installation is configured with (which restore cannot replace).
+fn backup_key(args: &RestoreArgs, m: &Manifest) -> anyhow::Result<KeyPlan> {
+    let Some(entry) = &m.audit_key else {
+        return Ok(KeyPlan::Keep);
+    };
+    let path = args.from.join(manifest::AUDIT_KEY);
+    let (sha256, size) = blobs::hash_file(&path)
+        .with_context(|| format!("reading the backup's {}", manifest::AUDIT_KEY))?;
+    if sha256 != entry.sha256 || size != entry.size {
+        bail!(
+            "the backup is damaged: {} does not match its manifest; nothing was changed",
+            manifest::AUDIT_KEY
+        );
+    }
+    let key = AuditKey::read(&path)?;
+    match KeySource::locate(&args.db) {
+        KeySource::DataDir(target) => Ok(KeyPlan::Install(key, target)),
+        configured => {
+            let theirs = AuditKey::read(configured.path())?;
+            if theirs != key {
+                bail!(
+                    "the backup's audit chain is sealed with the key in {}, but this \
+                     installation is configured to use {}, which holds another key: put the \
+                     backup's key there (or drop that setting) and restore again; nothing was \
+                     changed",
+                    path.display(),
+                    configured.path().display()
+                );
+            }
+            Ok(KeyPlan::Keep)
+        }
+    }
+}
+
+async fn record(
+    db: &Database,
+    key: &AuditKey,
+    args: &RestoreArgs,
+    m: &Manifest,
+) -> anyhow::Result<()> {
     let actor = db::audit::Actor {
         name: Some("command line".into()),
         ..Default::default()
@@ -348,6 +430,6 @@ async fn record(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow::Resu
         Some(details),
     )
     .await?;
-    while db::audit::seal(&db.pool).await? > 0 {}
+    while db::audit::seal(&db.pool, key).await? > 0 {}
     Ok(())
 }

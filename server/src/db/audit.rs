@@ -1,14 +1,15 @@
 //! The append-only audit log and its hash chain. Entries are written once; a sealer
 //! (one at a time across instances) takes the entries named in `audit_pending`, chains
-//! them in `audit_seals` (`hash = sha256(prev_hash | seq | content)`) and removes them
-//! from `audit_pending`, so altering, deleting or slipping in an entry breaks the chain.
+//! them in `audit_seals` (`hash = HMAC(key, prev_hash | seq | content)`, see
+//! `crate::audit`) and removes them from `audit_pending`, so altering, deleting or slipping
+//! in an entry breaks the chain.
 
 use aduan_api::account::{AuditAction, AuditEntry};
-use chrono::{DateTime, SecondsFormat, Utc};
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, Utc};
 use sqlx::{PgExecutor, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use crate::audit::{chain, AuditKey};
 use crate::auth::AuthUser;
 
 /// Advisory lock key: one sealer at a time across instances.
@@ -60,18 +61,19 @@ pub async fn record<'e>(
     Ok(())
 }
 
+/// An entry's columns, as the chain covers them.
 #[derive(Debug, Clone, sqlx::FromRow)]
-struct Row {
-    id: i64,
-    at: DateTime<Utc>,
-    actor_id: Option<Uuid>,
-    actor_name: Option<String>,
-    action: String,
-    target_type: Option<String>,
-    target_id: Option<String>,
-    ip: Option<String>,
-    user_agent: Option<String>,
-    details: Option<serde_json::Value>,
+pub struct EntryRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub details: Option<serde_json::Value>,
 }
 
 const COLUMNS: &str = "a.id, a.at, a.actor_id, a.actor_name, a.action, a.target_type, \
@@ -81,38 +83,14 @@ const COLUMNS: &str = "a.id, a.at, a.actor_id, a.actor_name, a.action, a.target_
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct SealedRow {
     #[sqlx(flatten)]
-    row: Row,
+    row: EntryRow,
     seq: Option<i64>,
     hash: Option<String>,
 }
 
-/// The chained hash of a row at position `seq` after `prev`.
-fn chain_hash(prev: &str, seq: i64, r: &Row) -> String {
-    // serde_json's map is ordered by key, so `details` serialises the same way every time.
-    let content = serde_json::json!([
-        r.id,
-        r.at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        r.actor_id,
-        r.actor_name,
-        r.action,
-        r.target_type,
-        r.target_id,
-        r.ip,
-        r.user_agent,
-        r.details,
-    ]);
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"|");
-    h.update(seq.to_string().as_bytes());
-    h.update(b"|");
-    h.update(content.to_string().as_bytes());
-    hex::encode(h.finalize())
-}
-
 /// Seal pending entries (one sealer at a time). Returns how many were sealed; 0 also when
 /// another instance holds the sealer's lock.
-pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
+pub async fn seal(pool: &PgPool, key: &AuditKey) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
         .bind(SEALER_LOCK)
@@ -121,14 +99,10 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     if !got {
         return Ok(0);
     }
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let (mut seq, mut prev) = head.unwrap_or((0, String::new()));
+    let (mut seq, mut prev) = head(&mut *tx).await?.unwrap_or((0, String::new()));
     // Index lookups by id: as a join, the planner (with `audit_pending`'s fast-changing
     // statistics) may choose to walk all of `audit_log`, a cost that grows with the log.
-    let rows: Vec<Row> = sqlx::query_as(&format!(
+    let rows: Vec<EntryRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM audit_log a
          WHERE a.id = ANY(ARRAY(SELECT audit_id FROM audit_pending ORDER BY audit_id LIMIT $1))
          ORDER BY a.id"
@@ -142,7 +116,7 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     let (mut ids, mut seqs, mut prevs, mut hashes) = (vec![], vec![], vec![], vec![]);
     for r in &rows {
         seq += 1;
-        let hash = chain_hash(&prev, seq, r);
+        let hash = chain::keyed(key, &prev, seq, r);
         ids.push(r.id);
         seqs.push(seq);
         prevs.push(prev.clone());
@@ -151,8 +125,8 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     }
     sqlx::query(
         "WITH s AS (
-             INSERT INTO audit_seals (seq, audit_id, prev_hash, hash)
-             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
+             INSERT INTO audit_seals (seq, audit_id, prev_hash, hash, keyed)
+             SELECT *, true FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])
          )
          DELETE FROM audit_pending WHERE audit_id = ANY($2)",
     )
@@ -166,29 +140,22 @@ pub async fn seal(pool: &PgPool) -> Result<u64, sqlx::Error> {
     Ok(rows.len() as u64)
 }
 
-/// The result of walking the chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    Intact {
-        sealed: i64,
-        unsealed: i64,
-    },
-    /// The first sealed position whose row no longer matches the chain.
-    Broken {
-        seq: i64,
-        id: i64,
-        reason: String,
-    },
+/// The newest seal: position and hash.
+pub async fn head<'e>(db: impl PgExecutor<'e>) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, hash FROM audit_seals ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(db)
+        .await
 }
 
 /// One link of the chain as stored: the seal and, unless deleted, its entry.
 #[derive(Debug)]
-struct Link {
-    seq: i64,
-    audit_id: i64,
-    prev_hash: String,
-    hash: String,
-    row: Option<Row>,
+pub struct Link {
+    pub seq: i64,
+    pub audit_id: i64,
+    pub prev_hash: String,
+    pub hash: String,
+    pub keyed: bool,
+    pub row: Option<EntryRow>,
 }
 
 impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Link {
@@ -201,79 +168,49 @@ impl<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> for Link {
             audit_id: r.try_get("audit_id")?,
             prev_hash: r.try_get("prev_hash")?,
             hash: r.try_get("hash")?,
-            row: present.map(|_| Row::from_row(r)).transpose()?,
+            keyed: r.try_get("keyed")?,
+            row: present.map(|_| EntryRow::from_row(r)).transpose()?,
         })
     }
 }
 
-/// Walk the whole chain in order and report the first broken link, then look for
-/// entries that are neither sealed nor pending (slipped in past the trigger).
-pub async fn verify(pool: &PgPool) -> Result<Verdict, sqlx::Error> {
-    let mut expected_seq = 0i64;
-    let mut prev = String::new();
-    loop {
-        let links: Vec<Link> = sqlx::query_as(&format!(
-            "SELECT s.seq, s.audit_id, s.prev_hash, s.hash, {COLUMNS}
-             FROM audit_seals s LEFT JOIN audit_log a ON a.id = s.audit_id
-             WHERE s.seq > $1 ORDER BY s.seq LIMIT 10000"
-        ))
-        .bind(expected_seq)
+/// Up to `limit` links after position `after`, in order.
+pub async fn links_after(pool: &PgPool, after: i64, limit: i64) -> Result<Vec<Link>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT s.seq, s.audit_id, s.prev_hash, s.hash, s.keyed, {COLUMNS}
+         FROM audit_seals s LEFT JOIN audit_log a ON a.id = s.audit_id
+         WHERE s.seq > $1 ORDER BY s.seq LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}
+
+/// The stored seals at these positions.
+pub async fn seals_at(pool: &PgPool, seqs: &[i64]) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT seq, hash FROM audit_seals WHERE seq = ANY($1)")
+        .bind(seqs)
         .fetch_all(pool)
-        .await?;
-        if links.is_empty() {
-            break;
-        }
-        for link in links {
-            expected_seq += 1;
-            if let Some(reason) = check_link(&link, expected_seq, &prev) {
-                return Ok(Verdict::Broken {
-                    seq: expected_seq,
-                    id: link.audit_id,
-                    reason: reason.into(),
-                });
-            }
-            prev = link.hash;
-        }
-    }
-    let stray: Option<i64> = sqlx::query_scalar(
+        .await
+}
+
+/// The first entry that is neither sealed nor pending: slipped in past the trigger.
+pub async fn first_stray(pool: &PgPool) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "SELECT a.id FROM audit_log a
          WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE s.audit_id = a.id)
            AND NOT EXISTS (SELECT 1 FROM audit_pending p WHERE p.audit_id = a.id)
          ORDER BY a.id LIMIT 1",
     )
     .fetch_optional(pool)
-    .await?;
-    if let Some(id) = stray {
-        return Ok(Verdict::Broken {
-            seq: expected_seq + 1,
-            id,
-            reason: "an entry was added outside the log's own writes".into(),
-        });
-    }
-    let unsealed: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
-        .fetch_one(pool)
-        .await?;
-    Ok(Verdict::Intact {
-        sealed: expected_seq,
-        unsealed,
-    })
+    .await
 }
 
-/// What is wrong with the link at `expected_seq` after `prev`, if anything.
-fn check_link(link: &Link, expected_seq: i64, prev: &str) -> Option<&'static str> {
-    if link.seq != expected_seq {
-        return Some("a seal is missing (deleted)");
-    }
-    let Some(row) = &link.row else {
-        return Some("a sealed entry is missing (deleted)");
-    };
-    if link.prev_hash != prev {
-        return Some("the link to the previous entry does not match");
-    }
-    if chain_hash(prev, link.seq, row) != link.hash {
-        return Some("the entry's content was altered");
-    }
-    None
+pub async fn pending_count(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT count(*) FROM audit_pending")
+        .fetch_one(pool)
+        .await
 }
 
 /// Filters of `GET /api/v1/admin/audit`.

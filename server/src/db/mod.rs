@@ -15,6 +15,7 @@ pub mod intake;
 pub mod login_attempts;
 pub mod processing;
 pub mod related;
+pub mod roles;
 pub mod search_index;
 pub mod sessions;
 pub mod users;
@@ -24,7 +25,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
@@ -43,14 +44,86 @@ pub struct Database {
     writeback: Option<writeback::Writeback>,
 }
 
+/// Where to connect, as the schema's owner and as the server.
+struct Endpoints {
+    owner: PgConnectOptions,
+    app: PgConnectOptions,
+    /// The role to grant the server's rights to, when it is not the owner.
+    app_role: Option<String>,
+    embedded: Option<EmbeddedPostgres>,
+}
+
+impl Endpoints {
+    /// Parse the URLs, or start the private cluster.
+    async fn resolve(args: &DbArgs) -> anyhow::Result<Self> {
+        let parse = |url: &SecretString, what: &str| {
+            PgConnectOptions::from_str(url.expose_secret())
+                .with_context(|| format!("{what} is not a valid PostgreSQL URL"))
+        };
+        let Some(url) = &args.database_url else {
+            let dir = args.data_dir.clone();
+            let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir)).await??;
+            ensure_database(&pg).await?;
+            let owner = pg.connect_options();
+            return Ok(Endpoints {
+                app: owner.clone().username(roles::APP_ROLE),
+                owner,
+                app_role: Some(roles::APP_ROLE.into()),
+                embedded: Some(pg),
+            });
+        };
+        let app = parse(url, "DATABASE_URL")?;
+        let Some(owner_url) = &args.owner_database_url else {
+            return Ok(Endpoints {
+                owner: app.clone(),
+                app,
+                app_role: None,
+                embedded: None,
+            });
+        };
+        let owner = parse(owner_url, "ADUAN_OWNER_DATABASE_URL")?;
+        let app_role =
+            (app.get_username() != owner.get_username()).then(|| app.get_username().to_string());
+        Ok(Endpoints {
+            owner,
+            app,
+            app_role,
+            embedded: None,
+        })
+    }
+}
+
 impl Database {
-    /// Connect to `--database-url`, or start the private cluster, then migrate.
+    /// Connect to `--database-url`, or start the private cluster; migrate as the schema's
+    /// owner, grant the server's role its rights, and return a pool of the server's role.
     pub async fn open(args: &DbArgs) -> anyhow::Result<Self> {
-        let mut db = Self::connect(args).await?;
+        let ends = Endpoints::resolve(args).await?;
+        let mut owner = sqlx::PgConnection::connect_with(&ends.owner)
+            .await
+            .context("connecting to PostgreSQL as the schema's owner")?;
         MIGRATOR
-            .run(&db.pool)
+            .run(&mut owner)
             .await
             .map_err(explain_migration_error)?;
+        if let Some(role) = &ends.app_role {
+            if ends.embedded.is_some() {
+                roles::ensure_role(&mut owner, role).await?;
+            }
+            roles::grant(&mut owner, role)
+                .await
+                .with_context(|| format!("granting the database role {role} its rights"))?;
+        }
+        owner.close().await.ok();
+        let mut db = Self::with_pool(args, ends.app, ends.embedded).await?;
+        let excess = roles::excess_audit_rights(&db.pool).await?;
+        if !excess.is_empty() {
+            tracing::warn!(
+                rights = excess.join(", "),
+                "the server's database role can change or delete audit entries: give the \
+                 server a role of its own and migrate as the owner (ADUAN_OWNER_DATABASE_URL; \
+                 README, \"Database roles\")"
+            );
+        }
         if let Some(pg) = &db.embedded {
             db.writeback = Some(
                 writeback::Writeback::spawn(pg.data_dir())
@@ -60,23 +133,19 @@ impl Database {
         Ok(db)
     }
 
-    /// Connect (starting the private cluster if needed) without touching the schema: for
-    /// tools that must see the database as it is (`backup`, `restore`).
+    /// Connect as the schema's owner (starting the private cluster if needed) without
+    /// touching the schema: for tools that must see and load the database as it is
+    /// (`backup`, `restore`).
     pub async fn connect(args: &DbArgs) -> anyhow::Result<Self> {
-        let (options, embedded) = match &args.database_url {
-            Some(url) => (
-                PgConnectOptions::from_str(url.expose_secret())
-                    .context("DATABASE_URL is not a valid PostgreSQL URL")?,
-                None,
-            ),
-            None => {
-                let dir = args.data_dir.clone();
-                let pg =
-                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&dir)).await??;
-                ensure_database(&pg).await?;
-                (pg.connect_options(), Some(pg))
-            }
-        };
+        let ends = Endpoints::resolve(args).await?;
+        Self::with_pool(args, ends.owner, ends.embedded).await
+    }
+
+    async fn with_pool(
+        args: &DbArgs,
+        options: PgConnectOptions,
+        embedded: Option<EmbeddedPostgres>,
+    ) -> anyhow::Result<Self> {
         let options = options.log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
         let pool = pool_options(args.db_pool)
             .connect_with(options.clone())

@@ -17,8 +17,9 @@ use tokio_util::sync::CancellationToken;
 const EVERY: Duration = Duration::from_millis(200);
 
 /// Merge the pending list every [`EVERY`] while `written` (complaints written by this
-/// instance) moves. Ends at `stop`, or at the first refusal (the database role must own
-/// the index, as for VACUUM); the inserts then merge the list themselves.
+/// instance) moves, through `tidy_search_index()`, which runs as the index's owner. Ends at
+/// `stop`, or at the first refusal (a function owner without the right); the inserts then
+/// merge the list themselves.
 pub async fn tidy_pending_list(
     pool: sqlx::PgPool,
     written: Arc<AtomicU64>,
@@ -35,15 +36,13 @@ pub async fn tidy_pending_list(
             continue;
         }
         seen = now;
-        let merged = sqlx::query_scalar::<_, i64>(
-            "SELECT gin_clean_pending_list('complaint_search_idx'::regclass)",
-        )
-        .fetch_one(&pool)
-        .await;
+        let merged = sqlx::query_scalar::<_, i64>("SELECT tidy_search_index()")
+            .fetch_one(&pool)
+            .await;
         match merged {
             Ok(_) => {}
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42501") => {
-                tracing::warn!(error = %e, "cannot tidy the search index (not its owner); inserts will");
+                tracing::warn!(error = %e, "cannot tidy the search index (refused); inserts will");
                 return;
             }
             Err(e) => tracing::warn!(error = %e, "tidying the search index failed"),

@@ -42,7 +42,7 @@ async fn a_change_whose_audit_entry_fails_is_not_made() {
     let case = open_case(&app, &officer, "Atomic", &ids).await;
     let intake_id = user_id(&app, "intake").await;
     refuse_audit_entries(
-        &app.pool,
+        &app.owner_pool().await,
         &[
             "case.update",
             "case.note",

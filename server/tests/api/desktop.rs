@@ -27,6 +27,8 @@ fn signature_for(version: &str) -> String {
 fn db_args(app: &TestApp) -> DbArgs {
     DbArgs {
         database_url: app.database_url.clone().map(SecretString::from),
+        owner_database_url: None,
+        audit_key_file: None,
         data_dir: app.data_dir.clone(),
         db_pool: 2,
     }

@@ -13,6 +13,24 @@ async fn private_cluster_is_created_reused_and_stopped() {
 
     let app = spawn_with(serve_args(None, tmp.path())).await;
     assert!(pg_version.exists(), "cluster created under <data-dir>/pg");
+    // `aduan` owns the schema; the server serves as `aduan_app`, which may not change the
+    // audit trail.
+    let role: String = sqlx::query_scalar("SELECT current_user::text")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(role, aduan_server::db::roles::APP_ROLE);
+    assert!(aduan_server::db::roles::excess_audit_rights(&app.pool)
+        .await
+        .unwrap()
+        .is_empty());
+    let refused = sqlx::query("DELETE FROM audit_log")
+        .execute(&app.pool)
+        .await;
+    assert!(refused
+        .unwrap_err()
+        .to_string()
+        .contains("permission denied"));
     let accepted: Value = app
         .post_json(&sample_complaint())
         .await

@@ -37,14 +37,44 @@ pub fn admin_url() -> &'static str {
 /// from those an earlier, finished run left behind.
 const TEST_DB_PREFIX: &str = "aduan_test_";
 
-/// A new, empty database; returns its URL.
+/// The role test servers serve as, as an installation's `aduan_app`: it owns nothing, and
+/// the server grants it its rights after migrating as the database's owner.
+const APP_ROLE: &str = "aduan_test_app";
+
+/// The URL of `owner_url`'s database for the server's own role.
+pub fn app_url(owner_url: &str) -> String {
+    let mut url = url::Url::parse(owner_url).expect("database url");
+    url.set_username(APP_ROLE).unwrap();
+    url.set_password(Some(APP_ROLE)).unwrap();
+    url.to_string()
+}
+
+/// Create the server's role in the test cluster (once per run; other runs may race).
+async fn ensure_app_role(conn: &mut sqlx::PgConnection) {
+    sqlx::query(&format!(
+        "DO $$ BEGIN
+             CREATE ROLE {APP_ROLE} LOGIN PASSWORD '{APP_ROLE}';
+         EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+         END $$"
+    ))
+    .execute(conn)
+    .await
+    .expect("creating the test servers' role");
+}
+
+/// A new, empty database; returns its URL (for the database's owner).
 pub async fn fresh_database() -> String {
     let admin = PgConnectOptions::from_str(admin_url()).expect("admin url");
     let mut conn = sqlx::PgConnection::connect_with(&admin)
         .await
         .expect("connecting to the test PostgreSQL");
     static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    SWEPT.get_or_init(|| drop_leftover_databases(&admin)).await;
+    SWEPT
+        .get_or_init(|| async {
+            drop_leftover_databases(&admin).await;
+            ensure_app_role(&mut conn).await;
+        })
+        .await;
     let name = format!(
         "{TEST_DB_PREFIX}{}_{}",
         std::process::id(),
@@ -91,10 +121,14 @@ async fn drop_leftover_databases(admin: &PgConnectOptions) {
     conn.close().await.ok();
 }
 
-pub fn serve_args(database_url: Option<String>, data_dir: &Path) -> ServeArgs {
+/// Arguments of a test server on the database at `owner_url` (migrating as its owner,
+/// serving as the test servers' own role), or on the private cluster when `None`.
+pub fn serve_args(owner_url: Option<String>, data_dir: &Path) -> ServeArgs {
     ServeArgs {
         db: DbArgs {
-            database_url: database_url.map(SecretString::from),
+            database_url: owner_url.as_deref().map(app_url).map(SecretString::from),
+            owner_database_url: owner_url.map(SecretString::from),
+            audit_key_file: None,
             data_dir: data_dir.to_path_buf(),
             db_pool: 8,
         },
@@ -138,7 +172,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     /// Bearer tokens of `admin`, `officer` and `intake`.
     pub tokens: std::collections::HashMap<Role, String>,
+    /// The server's own pool (its restricted role).
     pub pool: PgPool,
+    /// The database's owner URL; `None` on the private cluster.
     pub database_url: Option<String>,
     pub data_dir: PathBuf,
     /// Keeps the data directory alive as long as the app.
@@ -182,8 +218,7 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
     init_logs();
     let database_url = args
         .db
-        .database_url
-        .as_ref()
+        .owner_url()
         .map(|s| secrecy::ExposeSecret::expose_secret(s).to_string());
     let data_dir = args.db.data_dir.clone();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -253,6 +288,16 @@ pub fn client_with(token: Option<&str>) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// A pool of the database's owner, for what the server's role may not do (bypassing
+    /// triggers, as an attacker with the owner's rights would).
+    pub async fn owner_pool(&self) -> PgPool {
+        let url = self
+            .database_url
+            .as_deref()
+            .expect("an external test database");
+        PgPool::connect(url).await.expect("connecting as the owner")
+    }
+
     /// A client signed in with `role`.
     pub fn as_role(&self, role: Role) -> reqwest::Client {
         client_with(Some(&self.tokens[&role]))

@@ -183,6 +183,7 @@ async fn the_search_index_pending_list_is_merged_in_the_background() {
     let app = spawn_app().await;
     app.pause(true).await;
     app.submit_many("tidy", 20).await;
+    let owner = app.owner_pool().await;
     let mut merged_by_us = -1;
     for _ in 0..20 {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
@@ -191,7 +192,7 @@ async fn the_search_index_pending_list_is_merged_in_the_background() {
         merged_by_us = sqlx::query_scalar::<_, i64>(
             "SELECT gin_clean_pending_list('complaint_search_idx'::regclass)",
         )
-        .fetch_one(&app.pool)
+        .fetch_one(&owner)
         .await
         .unwrap();
         if merged_by_us == 0 {

@@ -5,6 +5,7 @@ mod analytics;
 mod attachments;
 mod audit;
 mod audit_atomic;
+mod audit_tamper;
 mod backup;
 mod case_list;
 mod case_refs;

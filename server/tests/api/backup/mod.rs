@@ -143,6 +143,10 @@ async fn a_private_cluster_is_backed_up_while_serving_and_restored_into_a_new_da
     let dst = tempfile::tempdir().unwrap();
     let run = run_tool(&["migrate"], None, dst.path()).await;
     assert!(run.ok, "migrate: {}", run.stderr);
+    // Its server made an audit key of its own, which sealed nothing.
+    aduan_server::audit::AuditKey::generate()
+        .write_new(&dst.path().join("audit.key"))
+        .unwrap();
     let run = run_tool(
         &["restore", "--from", to.to_str().unwrap()],
         None,
@@ -153,6 +157,12 @@ async fn a_private_cluster_is_backed_up_while_serving_and_restored_into_a_new_da
     assert!(
         !dst.path().join("pg/data/postmaster.pid").exists(),
         "the restore stopped the cluster it started"
+    );
+    let key = |dir: &std::path::Path| std::fs::read(dir.join("audit.key")).unwrap();
+    assert_eq!(
+        key(dst.path()),
+        key(src.path()),
+        "the chain's key came with the backup"
     );
 
     let restored = spawn_with(serve_args(None, dst.path())).await;
