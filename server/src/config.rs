@@ -284,6 +284,10 @@ pub struct ServeArgs {
     /// is overdue.
     #[arg(long, env = "ADUAN_CASE_AGE_DAYS", default_value_t = 90)]
     pub case_age_days: u32,
+    /// Hours a stored file that no record names (of a submission refused after its files
+    /// arrived) is kept before it is removed.
+    #[arg(long, env = "ADUAN_ORPHAN_GRACE_HOURS", default_value_t = 24)]
+    pub orphan_grace_hours: u32,
     /// Create demo users and sample complaints.
     #[arg(long, env = "ADUAN_DEMO")]
     pub demo: bool,

@@ -104,6 +104,12 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(prune_sessions(db.pool.clone(), shutdown.clone()));
+        tokio::spawn(storage::sweep::run(
+            db.pool.clone(),
+            blobs.clone(),
+            std::time::Duration::from_secs(u64::from(args.orphan_grace_hours) * 3600),
+            shutdown.clone(),
+        ));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
         let intake = service::group_commit::IntakeWriter::start(
             db.generic_plan_pool(service::group_commit::IN_FLIGHT as u32),

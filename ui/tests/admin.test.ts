@@ -52,7 +52,7 @@ describe('audit actions', () => {
       'login.success', 'login.failure', 'logout', 'user.create', 'user.update', 'complaint.create',
       'complaint.view', 'complaint.list', 'complaint.related', 'complainant.reveal', 'complaint.reprocess', 'enrichment.correct',
       'attachment.add', 'attachment.download', 'attachment.preview', 'processing.update', 'case.create',
-      'case.view', 'case.list', 'case.update', 'case.note', 'case.link', 'case.unlink', 'desktop.publish', 'backup.create', 'backup.restore',
+      'case.view', 'case.list', 'case.update', 'case.note', 'case.link', 'case.unlink', 'desktop.publish', 'backup.create', 'backup.restore', 'storage.sweep',
     ];
     expect([...AUDIT_ACTIONS].sort()).toEqual([...server].sort());
     for (const a of AUDIT_ACTIONS) {

@@ -195,10 +195,14 @@ pub enum AuditAction {
     /// `aduan-server restore` loaded this installation from a backup.
     #[serde(rename = "backup.restore")]
     BackupRestore,
+    /// Stored files that no record names (of submissions refused after their files were
+    /// stored) were removed after their grace period.
+    #[serde(rename = "storage.sweep")]
+    StorageSweep,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 26] = [
+    pub const ALL: [AuditAction; 27] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -225,6 +229,7 @@ impl AuditAction {
         AuditAction::DesktopPublish,
         AuditAction::BackupCreate,
         AuditAction::BackupRestore,
+        AuditAction::StorageSweep,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -255,6 +260,7 @@ impl AuditAction {
             AuditAction::DesktopPublish => "desktop.publish",
             AuditAction::BackupCreate => "backup.create",
             AuditAction::BackupRestore => "backup.restore",
+            AuditAction::StorageSweep => "storage.sweep",
         }
     }
 

@@ -123,3 +123,20 @@ pub(super) fn bind_files<'q, 'f, O>(
         )
         .bind(column(|f| f.blob.sha256.clone()))
 }
+
+/// Which of these blobs a record names: an attachment or a desktop release (both stored
+/// in the blob store).
+pub async fn named_blobs(
+    pool: &PgPool,
+    sha256s: &[String],
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let named: Vec<String> = sqlx::query_scalar(
+        "SELECT s FROM unnest($1::text[]) s
+         WHERE EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = s)
+            OR EXISTS (SELECT 1 FROM desktop_releases d WHERE d.sha256 = s)",
+    )
+    .bind(sha256s)
+    .fetch_all(pool)
+    .await?;
+    Ok(named.into_iter().collect())
+}

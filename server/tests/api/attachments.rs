@@ -462,3 +462,89 @@ async fn stored_evidence_is_readable_by_the_server_user_only() {
     assert_eq!(mode, 0o600);
     app.stop().await;
 }
+
+/// Files of a submission refused after they arrived are removed once their grace period
+/// passed; files a record names (now, or by the time the sweep looks) never are.
+#[tokio::test]
+async fn files_of_refused_submissions_are_swept_after_the_grace_period() {
+    use aduan_server::storage::{sweep, BlobStore};
+    use std::time::{Duration, SystemTime};
+
+    let app = spawn_app().await;
+    let store = BlobStore::new(app.data_dir.join("blobs")).unwrap();
+    let blob = |bytes: &[u8]| store.path_of(&hex::encode(Sha256::digest(bytes))).unwrap();
+    let age = |path: &std::path::Path| {
+        let old = SystemTime::now() - Duration::from_secs(48 * 3600);
+        std::fs::File::open(path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+    };
+    let refused = |bytes: &'static [u8]| {
+        // The file arrives first; the complaint after it is invalid.
+        Form::new()
+            .part("file", Part::bytes(bytes.to_vec()).file_name("bukti.txt"))
+            .text(
+                "complaint",
+                serde_json::json!({"channel": "walk_in", "description": ""}).to_string(),
+            )
+    };
+    let (kept, orphan, reused) = (
+        b"resit yang direkodkan".as_slice(),
+        b"bukti aduan yang ditolak".as_slice(),
+        b"bukti dihantar semula".as_slice(),
+    );
+    assert_eq!(
+        submit(&app, form_with(vec![("resit.txt", kept.to_vec())]))
+            .await
+            .status(),
+        202
+    );
+    assert_eq!(submit(&app, refused(orphan)).await.status(), 422);
+    assert_eq!(submit(&app, refused(reused)).await.status(), 422);
+    assert!(
+        blob(orphan).exists(),
+        "a refused submission leaves its file behind"
+    );
+    let partial = app.data_dir.join("blobs/tmp/upload-cut-short");
+    std::fs::write(&partial, b"half").unwrap();
+
+    // Within the grace period nothing goes.
+    let none = sweep::sweep(&app.pool, &store, Duration::from_secs(3600))
+        .await
+        .unwrap();
+    assert_eq!(none, sweep::Swept::default());
+
+    for path in [blob(kept), blob(orphan), blob(reused), partial.clone()] {
+        age(&path);
+    }
+    // The same file submitted again, properly this time, before the sweep: it stays.
+    assert_eq!(
+        submit(&app, form_with(vec![("lagi.txt", reused.to_vec())]))
+            .await
+            .status(),
+        202
+    );
+    // A sweep interrupted after moving a named blob aside: the next one puts it back.
+    let kept_sha = hex::encode(Sha256::digest(kept));
+    let aside = app
+        .data_dir
+        .join(format!("blobs/tmp/sweep-{kept_sha}-interrupted"));
+    std::fs::rename(blob(kept), &aside).unwrap();
+
+    let swept = sweep::sweep(&app.pool, &store, Duration::from_secs(24 * 3600))
+        .await
+        .unwrap();
+    assert_eq!((swept.blobs, swept.partial), (1, 1), "{swept:?}");
+    assert_eq!(swept.bytes, orphan.len() as u64);
+    assert!(!blob(orphan).exists() && !partial.exists() && !aside.exists());
+    assert!(blob(kept).exists() && blob(reused).exists());
+    let entries: Vec<Value> =
+        sqlx::query_scalar("SELECT details FROM audit_log WHERE action = 'storage.sweep'")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["blobs"], 1);
+    app.stop().await;
+}

@@ -158,6 +158,7 @@ pub fn serve_args(owner_url: Option<String>, data_dir: &Path) -> ServeArgs {
         ui_dir: None,
         case_idle_days: 14,
         case_age_days: 90,
+        orphan_grace_hours: 24,
         demo: false,
         log_format: LogFormat::Pretty,
     }

@@ -70,6 +70,7 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'desktop.publish': 'aud_a_desktop_publish',
   'backup.create': 'aud_a_backup_create',
   'backup.restore': 'aud_a_backup_restore',
+  'storage.sweep': 'aud_a_storage_sweep',
 };
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 

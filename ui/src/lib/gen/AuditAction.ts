@@ -3,4 +3,4 @@
 /**
  * What an audit entry records. Every write and every read of a person's data has one.
  */
-export type AuditAction = "login.success" | "login.failure" | "logout" | "user.create" | "user.update" | "complaint.create" | "complaint.view" | "complaint.list" | "complaint.related" | "complainant.reveal" | "complaint.reprocess" | "enrichment.correct" | "attachment.add" | "attachment.download" | "attachment.preview" | "processing.update" | "case.create" | "case.view" | "case.list" | "case.update" | "case.note" | "case.link" | "case.unlink" | "desktop.publish" | "backup.create" | "backup.restore";
+export type AuditAction = "login.success" | "login.failure" | "logout" | "user.create" | "user.update" | "complaint.create" | "complaint.view" | "complaint.list" | "complaint.related" | "complainant.reveal" | "complaint.reprocess" | "enrichment.correct" | "attachment.add" | "attachment.download" | "attachment.preview" | "processing.update" | "case.create" | "case.view" | "case.list" | "case.update" | "case.note" | "case.link" | "case.unlink" | "desktop.publish" | "backup.create" | "backup.restore" | "storage.sweep";

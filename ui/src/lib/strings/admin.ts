@@ -106,6 +106,7 @@ export const ADMIN_STRINGS = {
   aud_a_desktop_publish: ['Versi aplikasi desktop diterbitkan', 'Desktop app version published'],
   aud_a_backup_create: ['Sandaran dibuat', 'Backup taken'],
   aud_a_backup_restore: ['Dipulihkan daripada sandaran', 'Restored from a backup'],
+  aud_a_storage_sweep: ['Fail tanpa rekod dibuang', 'Unrecorded files removed'],
   provider_openai: ['Model bahasa', 'Language model'],
   provider_builtin: ['Peraturan terbina dalam', 'Built-in rules'],
 } satisfies Record<string, [string, string]>;

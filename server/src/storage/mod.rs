@@ -9,6 +9,8 @@ use futures::{Stream, StreamExt};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
+pub mod sweep;
+
 /// How many leading bytes are kept to sniff the content type.
 const SNIFF_BYTES: usize = 8192;
 
@@ -49,6 +51,10 @@ impl BlobStore {
 
     /// The path of a stored blob. `sha256` comes from our database, never from a client,
     /// and is checked to be hex anyway.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     pub fn path_of(&self, sha256: &str) -> Option<PathBuf> {
         let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit());
         valid.then(|| self.root.join(&sha256[..2]).join(sha256))
@@ -79,8 +85,9 @@ impl BlobStore {
         tokio::task::spawn_blocking(move || private_dirs().create(dir))
             .await
             .map_err(std::io::Error::other)??;
-        // Same content already stored: keep the existing blob.
-        if tokio::fs::try_exists(&dest).await? {
+        // Same content already stored: keep the existing blob, made young again so the
+        // orphan sweep leaves it to the row about to name it.
+        if sweep::refresh(&dest).await? {
             tokio::fs::remove_file(&tmp).await?;
         } else {
             tokio::fs::rename(&tmp, &dest).await?;
