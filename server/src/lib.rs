@@ -228,7 +228,8 @@ async fn prune_sessions(pool: sqlx::PgPool, stop: CancellationToken) {
             _ = tokio::time::sleep(std::time::Duration::from_secs(300)) => {},
         }
         let pruned = async {
-            let n = db::sessions::prune(&pool).await?;
+            let n = db::sessions::prune(&pool).await?
+                + db::second_factor::prune_challenges(&pool).await?;
             Ok::<_, sqlx::Error>(n + db::login_attempts::prune(&pool).await?)
         };
         if let Err(e) = pruned.await {

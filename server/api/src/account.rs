@@ -42,6 +42,8 @@ pub struct User {
     pub role: Role,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
+    /// Signs in with a code from an authenticator app after the password.
+    pub totp_enabled: bool,
 }
 
 /// A user a case may be assigned to (`GET /api/v1/users/assignable`): an active officer
@@ -69,6 +71,11 @@ pub struct LoginResponse {
     pub token: String,
     pub expires_at: DateTime<Utc>,
     pub user: User,
+    /// When this sign-in completed the account's enrolment: its one-time recovery codes,
+    /// shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub recovery_codes: Option<Vec<String>>,
 }
 
 /// A single-use ticket for `GET /api/v1/events?ticket=…` (EventSource cannot send headers).
@@ -199,10 +206,19 @@ pub enum AuditAction {
     /// stored) were removed after their grace period.
     #[serde(rename = "storage.sweep")]
     StorageSweep,
+    /// A user set up an authenticator app (two-factor sign-in).
+    #[serde(rename = "totp.enrol")]
+    TotpEnrol,
+    /// An admin removed a user's authenticator app and recovery codes.
+    #[serde(rename = "totp.reset")]
+    TotpReset,
+    /// An admin changed which roles must sign in with a second factor.
+    #[serde(rename = "sign_in_policy.update")]
+    SignInPolicyUpdate,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 27] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -230,6 +246,9 @@ impl AuditAction {
         AuditAction::BackupCreate,
         AuditAction::BackupRestore,
         AuditAction::StorageSweep,
+        AuditAction::TotpEnrol,
+        AuditAction::TotpReset,
+        AuditAction::SignInPolicyUpdate,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -261,6 +280,9 @@ impl AuditAction {
             AuditAction::BackupCreate => "backup.create",
             AuditAction::BackupRestore => "backup.restore",
             AuditAction::StorageSweep => "storage.sweep",
+            AuditAction::TotpEnrol => "totp.enrol",
+            AuditAction::TotpReset => "totp.reset",
+            AuditAction::SignInPolicyUpdate => "sign_in_policy.update",
         }
     }
 

@@ -13,4 +13,5 @@ pub mod error;
 pub mod event;
 pub mod page;
 pub mod processing;
+pub mod second_factor;
 pub mod taxonomy;

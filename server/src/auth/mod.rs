@@ -2,6 +2,7 @@
 
 pub mod cache;
 pub mod throttle;
+pub mod totp;
 
 use aduan_api::account::Role;
 use argon2::password_hash::rand_core::{OsRng, RngCore};

@@ -17,6 +17,7 @@ pub mod processing;
 pub mod related;
 pub mod roles;
 pub mod search_index;
+pub mod second_factor;
 pub mod sessions;
 pub mod users;
 pub mod writeback;

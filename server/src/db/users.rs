@@ -13,6 +13,7 @@ struct Row {
     role: String,
     disabled: bool,
     created_at: DateTime<Utc>,
+    totp_enabled: bool,
 }
 
 impl TryFrom<Row> for User {
@@ -26,11 +27,14 @@ impl TryFrom<Row> for User {
             role: super::known(&r.role, "role", Role::parse)?,
             disabled: r.disabled,
             created_at: r.created_at,
+            totp_enabled: r.totp_enabled,
         })
     }
 }
 
-const COLUMNS: &str = "id, username, display_name, role, disabled, created_at";
+const COLUMNS: &str = "id, username, display_name, role, disabled, created_at,
+    EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL)
+        AS totp_enabled";
 
 /// A user and their password hash, for login.
 pub async fn credentials(
@@ -53,10 +57,10 @@ pub async fn credentials(
         .transpose()
 }
 
-pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<User>, sqlx::Error> {
+pub async fn get<'e>(db: impl sqlx::PgExecutor<'e>, id: Uuid) -> Result<Option<User>, sqlx::Error> {
     let r: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
-        .fetch_optional(pool)
+        .fetch_optional(db)
         .await?;
     r.map(TryInto::try_into).transpose()
 }

@@ -27,9 +27,11 @@ pub fn routes() -> Routes {
         )
 }
 
-/// Sign in; returns a bearer token.
+/// Sign in; returns a bearer token. When the account signs in with a second factor, the
+/// answer is 401 `second_factor_required` with a `SecondFactorChallenge` as its `details`.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, body = aduan_api::error::ErrorBody),
+    responses((status = 200, body = LoginResponse), (status = 401, body = aduan_api::error::ErrorBody,
+        description = "invalid_credentials, or second_factor_required (details: SecondFactorChallenge)"),
         (status = 429, body = aduan_api::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
@@ -92,7 +94,29 @@ pub async fn login(
             ));
         }
     };
+    let required = db::second_factor::required_roles(&state.pool)
+        .await?
+        .contains(&user.role);
+    if user.totp_enabled || required {
+        // The password was right but the sign-in is not done: this attempt is forgiven,
+        // the code's attempts count (so knowing the password does not reset the count).
+        db::login_attempts::forget(&state.pool, attempt).await?;
+        return Err(super::second_factor::challenge(&state, &meta, &user).await?);
+    }
     db::login_attempts::succeeded(&state.pool, &account, &meta.ip).await?;
+    Ok(Json(
+        start_session(&state, &meta, &actor, user, None).await?,
+    ))
+}
+
+/// A session for `user`, whose sign-in is complete, and its audit entry.
+pub(super) async fn start_session(
+    state: &AppState,
+    meta: &ClientMeta,
+    actor: &Actor,
+    user: User,
+    second_factor: Option<&str>,
+) -> ApiResult<LoginResponse> {
     let (token, hash) = auth::new_token();
     let expires_at = db::sessions::create(
         &state.pool,
@@ -103,23 +127,25 @@ pub async fn login(
         state.session_policy,
     )
     .await?;
+    let details = second_factor.map(|f| serde_json::json!({"second_factor": f}));
     db::audit::record(
         &state.pool,
-        &actor,
+        actor,
         AuditAction::LoginSuccess,
         Some(("user", user.id.to_string())),
-        None,
+        details,
     )
     .await?;
-    Ok(Json(LoginResponse {
+    Ok(LoginResponse {
         token,
         expires_at,
         user,
-    }))
+        recovery_codes: None,
+    })
 }
 
 /// 429 with `Retry-After`: this address has made too many attempts for now.
-fn too_many_attempts(wait: chrono::Duration) -> ApiError {
+pub(super) fn too_many_attempts(wait: chrono::Duration) -> ApiError {
     let secs = wait.num_seconds().max(1);
     let when = if secs < 90 {
         format!("{secs} seconds")

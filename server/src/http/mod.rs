@@ -23,6 +23,7 @@ pub mod preview;
 pub mod processing;
 pub mod reference;
 pub mod related;
+pub mod second_factor;
 pub mod serve;
 pub mod ui;
 pub mod users;
@@ -101,6 +102,7 @@ impl std::ops::Deref for AppState {
 pub fn api_routes() -> access::Routes {
     access::Routes::default()
         .merge(auth::routes())
+        .merge(second_factor::routes())
         .merge(complaints::routes())
         .merge(identity::routes())
         .merge(enrichment::routes())

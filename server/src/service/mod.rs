@@ -11,6 +11,7 @@ pub mod group_commit;
 pub mod intake;
 pub mod processing;
 pub mod reads;
+pub mod second_factor;
 pub mod users;
 
 use sqlx::PgPool;

@@ -26,6 +26,7 @@ mod openapi;
 mod queue;
 mod related;
 mod roles;
+mod second_factor;
 mod session_end;
 mod sign_in_abuse;
 mod slow_clients;

@@ -5,4 +5,9 @@ export type LoginResponse = {
 /**
  * Send as `Authorization: Bearer <token>`.
  */
-token: string, expires_at: string, user: User, };
+token: string, expires_at: string, user: User, 
+/**
+ * When this sign-in completed the account's enrolment: its one-time recovery codes,
+ * shown once.
+ */
+recovery_codes?: Array<string>, };
