@@ -158,7 +158,7 @@ describe('ReasonDialog', () => {
 
 describe('CasePane', () => {
   it('on a version conflict reloads the case and says so', async () => {
-    app.user = { id: 'u1', username: 'aminah', display_name: 'Aminah', role: 'officer', disabled: false, created_at: '' };
+    app.user = { id: 'u1', username: 'aminah', display_name: 'Aminah', role: 'officer', disabled: false, created_at: '', totp_enabled: false };
     let reads = 0;
     vi.stubGlobal(
       'fetch',
@@ -189,7 +189,7 @@ describe('AssigneePicker', () => {
   const optionTexts = () => Array.from(document.querySelectorAll('#assignee option')).map((o) => o.textContent);
 
   it('offers the assignable officers and admins to an officer, and snaps back when refused', async () => {
-    app.user = { id: 'u1', username: 'zul', display_name: 'Zul', role: 'officer', disabled: false, created_at: '' };
+    app.user = { id: 'u1', username: 'zul', display_name: 'Zul', role: 'officer', disabled: false, created_at: '', totp_enabled: false };
     const fetch = vi.fn(async () => new Response(JSON.stringify(people)));
     vi.stubGlobal('fetch', fetch);
     const picks: (string | null)[] = [];

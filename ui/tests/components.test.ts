@@ -152,7 +152,7 @@ describe('ComplaintDetail and its case', () => {
   };
 
   it('links to the case instead of offering to open one, until it is unlinked', async () => {
-    app.user = { id: 'u1', username: 'zul', display_name: 'Zul', role: 'officer', disabled: false, created_at: '' };
+    app.user = { id: 'u1', username: 'zul', display_name: 'Zul', role: 'officer', disabled: false, created_at: '', totp_enabled: false };
     const replies = [complaint, { ...complaint, case: null }];
     const fetch = vi.fn(async () => new Response(JSON.stringify(replies.shift())));
     vi.stubGlobal('fetch', fetch);

@@ -8,6 +8,7 @@ import type { NewUser } from './gen/NewUser';
 import type { Page } from './gen/Page';
 import type { ProcessingChange } from './gen/ProcessingChange';
 import type { ProcessingStatus } from './gen/ProcessingStatus';
+import type { SignInPolicy } from './gen/SignInPolicy';
 import type { User } from './gen/User';
 import type { UserChange } from './gen/UserChange';
 import { formatDuration, nextDay } from './format';
@@ -20,6 +21,13 @@ export const listUsers = async () => (await request<User[]>('GET', '/admin/users
 export const createUser = async (u: NewUser) => (await request<User>('POST', '/admin/users', u)).data;
 export const changeUser = async (id: string, c: UserChange) =>
   (await request<User>('PATCH', `/admin/users/${encodeURIComponent(id)}`, c)).data;
+/** Remove a user's authenticator app and recovery codes (a lost phone). */
+export const resetTotp = async (id: string) => {
+  await request<null>('DELETE', `/admin/users/${encodeURIComponent(id)}/totp`);
+};
+export const signInPolicy = async () => (await request<SignInPolicy>('GET', '/admin/sign-in-policy')).data;
+export const setSignInPolicy = async (p: SignInPolicy) =>
+  (await request<SignInPolicy>('PUT', '/admin/sign-in-policy', p)).data;
 
 /** What `GET /admin/audit` filters on; dates are `YYYY-MM-DD`, both inclusive here. */
 export interface AuditFilter {
@@ -71,6 +79,9 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'backup.create': 'aud_a_backup_create',
   'backup.restore': 'aud_a_backup_restore',
   'storage.sweep': 'aud_a_storage_sweep',
+  'totp.enrol': 'aud_a_totp_enrol',
+  'totp.reset': 'aud_a_totp_reset',
+  'sign_in_policy.update': 'aud_a_sign_in_policy_update',
 };
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 

@@ -14,6 +14,12 @@ import type { IntakeLimits } from './gen/IntakeLimits';
 import type { LoginResponse } from './gen/LoginResponse';
 import type { Page } from './gen/Page';
 import type { ProcessingSummary } from './gen/ProcessingSummary';
+import type { EnrolRequest } from './gen/EnrolRequest';
+import type { RecoveryCodes } from './gen/RecoveryCodes';
+import type { SecondFactorChallenge } from './gen/SecondFactorChallenge';
+import type { SecondFactorRequest } from './gen/SecondFactorRequest';
+import type { TotpConfirm } from './gen/TotpConfirm';
+import type { TotpEnrolment } from './gen/TotpEnrolment';
 import { translate, type Key, type Lang } from './i18n';
 
 const SERVER_KEY = 'aduan.server';
@@ -81,6 +87,8 @@ export function describeError(e: unknown, lang: Lang): string {
   if (!(e instanceof ApiError)) return translate(lang, 'err_server');
   if (e.status === 0) return translate(lang, LOCAL_ERRORS[e.code] ?? 'err_network');
   if (e.code === 'invalid_credentials') return translate(lang, 'err_credentials');
+  if (e.code === 'invalid_code') return translate(lang, 'err_code');
+  if (e.code === 'challenge_expired') return translate(lang, 'err_challenge_expired');
   if (e.status === 429) {
     const mins = Math.max(1, Math.ceil((e.retryAfterS ?? 60) / 60));
     return translate(lang, 'err_too_many', { n: mins });
@@ -199,6 +207,27 @@ export async function login(username: string, password: string): Promise<LoginRe
   sessionStorage.setItem(TOKEN_KEY, r.token);
   return r;
 }
+
+/** The second step of a sign-in (`challenge` from a 401 `second_factor_required`). */
+export async function secondFactor(challenge: string, code: string): Promise<LoginResponse> {
+  const r = await json<LoginResponse>('POST', '/auth/second-factor', { challenge, code } satisfies SecondFactorRequest);
+  sessionStorage.setItem(TOKEN_KEY, r.token);
+  return r;
+}
+
+/** The challenge of a sign-in that needs a second factor, if `e` is that answer. */
+export function secondFactorChallenge(e: unknown): SecondFactorChallenge | null {
+  if (!(e instanceof ApiError) || e.code !== 'second_factor_required') return null;
+  const d = e.details as Partial<SecondFactorChallenge>;
+  return typeof d.challenge === 'string' ? (d as SecondFactorChallenge) : null;
+}
+
+/** A secret to scan during a sign-in whose role requires a second factor. */
+export const enrolAtSignIn = (challenge: string) =>
+  json<TotpEnrolment>('POST', '/auth/second-factor/enrol', { challenge } satisfies EnrolRequest);
+/** Set up an authenticator app for the signed-in account. */
+export const beginTotp = () => json<TotpEnrolment>('POST', '/me/totp');
+export const confirmTotp = (code: string) => json<RecoveryCodes>('POST', '/me/totp/confirm', { code } satisfies TotpConfirm);
 
 /** End the session on the server (best effort) and forget the token here. */
 export async function logout(): Promise<void> {

@@ -3,6 +3,7 @@ import { ADMIN_STRINGS } from './strings/admin';
 import { CASE_STRINGS } from './strings/cases';
 import { DASHBOARD_STRINGS } from './strings/dashboard';
 import { DESKTOP_STRINGS } from './strings/desktop';
+import { SECURITY_STRINGS } from './strings/security';
 
 export type Lang = 'ms' | 'en';
 
@@ -159,6 +160,7 @@ const STRINGS = {
   ...CASE_STRINGS,
   ...DASHBOARD_STRINGS,
   ...DESKTOP_STRINGS,
+  ...SECURITY_STRINGS,
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof STRINGS;

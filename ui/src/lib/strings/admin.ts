@@ -107,6 +107,9 @@ export const ADMIN_STRINGS = {
   aud_a_backup_create: ['Sandaran dibuat', 'Backup taken'],
   aud_a_backup_restore: ['Dipulihkan daripada sandaran', 'Restored from a backup'],
   aud_a_storage_sweep: ['Fail tanpa rekod dibuang', 'Unrecorded files removed'],
+  aud_a_totp_enrol: ['Aplikasi pengesah disediakan', 'Authenticator app set up'],
+  aud_a_totp_reset: ['Pengesahan dua langkah ditetapkan semula', 'Two-step verification reset'],
+  aud_a_sign_in_policy_update: ['Dasar log masuk diubah', 'Sign-in policy changed'],
   provider_openai: ['Model bahasa', 'Language model'],
   provider_builtin: ['Peraturan terbina dalam', 'Built-in rules'],
 } satisfies Record<string, [string, string]>;
