@@ -24,9 +24,15 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers.
+/// The database answers, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.draining.is_cancelled() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining"})),
+        );
+    }
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     match tokio::time::timeout(Duration::from_secs(3), ping).await {
         Ok(Ok(_)) => (StatusCode::OK, Json(json!({"status": "ready"}))),
