@@ -1,32 +1,124 @@
-//! `session_save`, `session_load`, `session_clear`: the session in the OS keyring.
+//! `session_login`, `session_resume`, `session_logout`: the session is made, kept and
+//! ended by the core. The server address is fixed here, at sign-in; the token never
+//! reaches the web view.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+use tauri::{AppHandle, Emitter, Manager, State};
 
 use crate::error::CommandError;
+use crate::files::ChosenFiles;
+use crate::server_url::ServerUrl;
 use crate::session::{Session, SessionStore};
+use crate::signed_in::{Active, SignedIn};
+use crate::watcher::{Forwarded, Watcher};
 
-/// Remember the session after login.
-#[tauri::command]
-pub async fn session_save(server: String, token: String) -> Result<(), CommandError> {
-    // Keyring calls may block on the OS (D-Bus, Keychain prompt): keep them off async workers.
-    blocking(move || SessionStore::default().save(&Session { server, token })).await
+use super::blocking;
+use super::watcher::opener;
+
+/// The event that carries what the watcher forwards (server events, the link's state).
+pub const SERVER_EVENT: &str = "server-event";
+
+/// What the UI learns of a session: where, and who (never the token).
+#[derive(Debug, Serialize)]
+pub struct SessionInfo {
+    pub server: String,
+    pub user: serde_json::Value,
 }
 
-/// The remembered session, or `null` when nobody is signed in.
+/// Sign in to `server` (refused when it is plain http to another computer), keep the
+/// session in the keyring, and start the watcher.
 #[tauri::command]
-pub async fn session_load() -> Result<Option<Session>, CommandError> {
-    blocking(|| SessionStore::default().load()).await
+pub async fn session_login(
+    server: String,
+    username: String,
+    password: String,
+    app: AppHandle,
+    signed_in: State<'_, SignedIn>,
+) -> Result<SessionInfo, CommandError> {
+    let server = ServerUrl::parse(&server)?;
+    let reply = crate::client::login(&server, &username, &password).await?;
+    let token = reply["token"].as_str().unwrap_or_default().to_string();
+    let active = Active::new(server, token, reply["user"].clone())?;
+    let session = active.to_session();
+    if let Err(e) = blocking(move || SessionStore::default().save(&session)).await {
+        // Signed in all the same; the next start asks to sign in again.
+        tracing::warn!(error = %e, "session not kept in the keyring");
+    }
+    Ok(adopt(&app, &signed_in, active))
 }
 
-/// Forget the session (logout).
+/// Resume the keyring's session, if any: `null` when there is none. A session for a
+/// server the policy now refuses is forgotten, and the refusal returned.
 #[tauri::command]
-pub async fn session_clear() -> Result<(), CommandError> {
+pub async fn session_resume(
+    app: AppHandle,
+    signed_in: State<'_, SignedIn>,
+) -> Result<Option<SessionInfo>, CommandError> {
+    let Some(saved) = blocking(|| SessionStore::default().load()).await? else {
+        return Ok(None);
+    };
+    let active = match checked(saved).await {
+        Ok(a) => a,
+        Err(e) => {
+            if e.code != "unreachable" {
+                blocking(|| SessionStore::default().clear()).await?;
+            }
+            return Err(e);
+        }
+    };
+    Ok(Some(adopt(&app, &signed_in, active)))
+}
+
+/// A saved session, checked against the policy; one saved without its user asks the
+/// server who it is.
+async fn checked(saved: Session) -> Result<Active, CommandError> {
+    let server = ServerUrl::parse(&saved.server)?;
+    let user = match saved.user {
+        Some(u) => u,
+        None => {
+            let client = crate::client::Client::new(&server, &saved.token)?;
+            client.me_json().await?
+        }
+    };
+    Ok(Active::new(server, saved.token, user)?)
+}
+
+/// Make `active` the core's session and start watching its events.
+fn adopt(app: &AppHandle, signed_in: &SignedIn, active: Active) -> SessionInfo {
+    let info = SessionInfo {
+        server: active.server.to_string(),
+        user: active.user.clone(),
+    };
+    if let Ok(client) = active.client() {
+        let emitter = app.clone();
+        let forward = Arc::new(move |f: Forwarded| {
+            let _ = emitter.emit(SERVER_EVENT, f);
+        });
+        app.state::<Watcher>()
+            .start(client, opener(app.clone()), forward);
+    }
+    signed_in.set(active);
+    info
+}
+
+/// Sign out: end the session on the server (best effort), stop the watcher, forget the
+/// session, its address and every chosen file.
+#[tauri::command]
+pub async fn session_logout(
+    signed_in: State<'_, SignedIn>,
+    watcher: State<'_, Watcher>,
+    files: State<'_, ChosenFiles>,
+) -> Result<(), CommandError> {
+    watcher.stop();
+    files.clear();
+    if let Some(active) = signed_in.take() {
+        if let Ok(client) = active.client() {
+            if let Err(e) = client.logout().await {
+                tracing::info!(error = %e, "server-side logout failed; forgetting locally");
+            }
+        }
+    }
     blocking(|| SessionStore::default().clear()).await
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, crate::session::SessionError> + Send + 'static,
-) -> Result<T, CommandError> {
-    tauri::async_runtime::spawn_blocking(f)
-        .await
-        .map_err(|e| CommandError::new("internal", e.to_string()))?
-        .map_err(CommandError::from)
 }
