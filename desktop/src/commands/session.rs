@@ -39,7 +39,11 @@ pub async fn session_login(
 ) -> Result<SessionInfo, CommandError> {
     let server = ServerUrl::parse(&server)?;
     let reply = crate::client::login(&server, &username, &password).await?;
-    let token = reply["token"].as_str().unwrap_or_default().to_string();
+    let token = reply["token"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| CommandError::new("invalid_session", "the sign-in reply has no token"))?
+        .to_string();
     let active = Active::new(server, token, reply["user"].clone())?;
     let session = active.to_session();
     if let Err(e) = blocking(move || SessionStore::default().save(&session)).await {
@@ -121,4 +125,26 @@ pub async fn session_logout(
         }
     }
     blocking(|| SessionStore::default().clear()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved(server: &str) -> Session {
+        Session {
+            server: server.into(),
+            token: "tok".into(),
+            user: Some(serde_json::json!({"id": "6f1c6f0e-1f0a-4c59-9d3a-2b2f4c1d9e10"})),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_saved_session_for_plain_http_to_another_computer_is_not_resumed() {
+        let err = checked(saved("http://10.0.0.5:8080")).await.unwrap_err();
+        assert_eq!(err.code, "insecure_server");
+        let ok = checked(saved("http://127.0.0.1:8080/")).await.unwrap();
+        assert_eq!(ok.server.as_str(), "http://127.0.0.1:8080");
+        assert!(checked(saved("https://aduan.agency.gov.my")).await.is_ok());
+    }
 }
