@@ -69,7 +69,6 @@ impl Client {
         let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| ClientError::InvalidUrl("token has invalid characters".into()))?;
         auth.set_sensitive(true);
-        // No overall timeout: the event stream stays open for hours. Connecting is bounded.
         Ok(Self {
             http: http_client()?,
             base,

@@ -28,7 +28,9 @@ pub struct SessionInfo {
 }
 
 /// Sign in to `server` (refused when it is plain http to another computer), keep the
-/// session in the keyring, and start the watcher.
+/// session in the keyring, and start the watcher. Refused while someone is signed in: the
+/// address is fixed for the session, and a script cannot move it to a server of its own
+/// without signing out, which reloads the page in front of the user.
 #[tauri::command]
 pub async fn session_login(
     server: String,
@@ -36,7 +38,9 @@ pub async fn session_login(
     password: String,
     app: AppHandle,
     signed_in: State<'_, SignedIn>,
+    chosen: State<'_, ChosenFiles>,
 ) -> Result<SessionInfo, CommandError> {
+    may_sign_in(&signed_in)?;
     let server = ServerUrl::parse(&server)?;
     let reply = crate::client::login(&server, &username, &password).await?;
     let token = reply["token"]
@@ -50,7 +54,19 @@ pub async fn session_login(
         // Signed in all the same; the next start asks to sign in again.
         tracing::warn!(error = %e, "session not kept in the keyring");
     }
+    chosen.clear();
     Ok(adopt(&app, &signed_in, active))
+}
+
+/// Nobody may sign in over a session: the address stays fixed until sign-out.
+fn may_sign_in(signed_in: &SignedIn) -> Result<(), CommandError> {
+    match signed_in.get() {
+        Ok(_) => Err(CommandError::new(
+            "already_signed_in",
+            "already signed in; sign out first",
+        )),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Resume the keyring's session, if any: `null` when there is none. A session for a
@@ -108,23 +124,38 @@ fn adopt(app: &AppHandle, signed_in: &SignedIn, active: Active) -> SessionInfo {
 }
 
 /// Sign out: end the session on the server (best effort), stop the watcher, forget the
-/// session, its address and every chosen file.
+/// session, its address and every chosen file, then reload the page, so nothing a script
+/// in it learned during the session is still there at the sign-in screen.
 #[tauri::command]
 pub async fn session_logout(
+    app: AppHandle,
     signed_in: State<'_, SignedIn>,
     watcher: State<'_, Watcher>,
     files: State<'_, ChosenFiles>,
 ) -> Result<(), CommandError> {
     watcher.stop();
     files.clear();
-    if let Some(active) = signed_in.take() {
-        if let Ok(client) = active.client() {
+    let was = signed_in.take();
+    // In the background: an unreachable server must not hold the reload (and so the
+    // sign-in screen the next user may already be typing into) for its connect timeout.
+    if let Some(client) = was.as_ref().and_then(|a| a.client().ok()) {
+        tauri::async_runtime::spawn(async move {
             if let Err(e) = client.logout().await {
-                tracing::info!(error = %e, "server-side logout failed; forgetting locally");
+                tracing::info!(error = %e, "server-side logout failed; forgotten locally");
+            }
+        });
+    }
+    let cleared = blocking(|| SessionStore::default().clear()).await;
+    // Only a session really ended reloads: a keyring that cannot be cleared would
+    // otherwise resume, fail and sign out again, over and over.
+    if was.is_some() && cleared.is_ok() {
+        if let Some(window) = app.get_webview_window("main") {
+            if let Err(e) = window.reload() {
+                tracing::warn!(error = %e, "could not reload the page after sign-out");
             }
         }
     }
-    blocking(|| SessionStore::default().clear()).await
+    cleared
 }
 
 #[cfg(test)]
@@ -146,5 +177,18 @@ mod tests {
         let ok = checked(saved("http://127.0.0.1:8080/")).await.unwrap();
         assert_eq!(ok.server.as_str(), "http://127.0.0.1:8080");
         assert!(checked(saved("https://aduan.agency.gov.my")).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn nobody_signs_in_over_a_session_to_move_its_address() {
+        let signed_in = SignedIn::default();
+        assert!(may_sign_in(&signed_in).is_ok());
+        signed_in.set(checked(saved("https://aduan.agency.gov.my")).await.unwrap());
+        assert_eq!(
+            may_sign_in(&signed_in).unwrap_err().code,
+            "already_signed_in"
+        );
+        signed_in.take();
+        assert!(may_sign_in(&signed_in).is_ok());
     }
 }

@@ -455,8 +455,14 @@ return await ipc.invoke('intake_submit', {
   files: [path], idempotencyKey: crypto.randomUUID(), onProgress: channel,
 });""", attachment)
         assert out.get("error", {}).get("code") == "unknown_file", out
+        # … or move the session to a server of its own.
+        moved = app.js_once("__moveServer", """
+return await window.__TAURI_INTERNALS__.invoke('session_login',
+  { server: 'https://collector.example', username: 'x', password: 'y' });""")
+        assert moved.get("error", {}).get("code") == "already_signed_in", moved
 
-    check("a script in the page can neither reach the server itself nor upload a file by path",
+    check("a script in the page can neither reach the server itself, nor upload a file by "
+          "path, nor move the session to another server",
           page_cannot_reach_out)
 
     # ---- updates from the server ---------------------------------------------------------

@@ -12,6 +12,7 @@ import { startUpdateChecks, stopUpdateChecks } from './update.svelte';
 
 const NOTIFY_KEY = 'aduan.notify';
 const USER_KEY = 'aduan.user';
+const NOTICE_KEY = 'aduan.notice';
 /** How often to retry sending the outbox while something waits in it. */
 const RETRY_MS = 20_000;
 
@@ -89,8 +90,30 @@ export async function resumeUser(): Promise<User> {
     const cached = localStorage.getItem(USER_KEY);
     const known = resumed ?? (cached ? (JSON.parse(cached) as User) : null);
     if (e instanceof api.ApiError && e.status === 0 && known) return known;
+    // The core resumed a session the server no longer accepts: end it there too.
+    if (desktop.isDesktop()) {
+      keepNotice(e);
+      await sessionEnded();
+    }
     throw e;
   }
+}
+
+/**
+ * Keep why the session ended for the sign-in screen: in the desktop app signing out
+ * reloads the page (so no script in it outlives the session), and this survives that.
+ */
+export function keepNotice(e: unknown): void {
+  if (desktop.isDesktop() && e instanceof api.ApiError) sessionStorage.setItem(NOTICE_KEY, JSON.stringify([e.status, e.code, e.message]));
+}
+
+/** The notice kept by {@link keepNotice}, once. */
+export function takeNotice(): api.ApiError | null {
+  const kept = sessionStorage.getItem(NOTICE_KEY);
+  sessionStorage.removeItem(NOTICE_KEY);
+  if (!kept) return null;
+  const [status, code, message] = JSON.parse(kept) as [number, string, string];
+  return new api.ApiError(status, code, message);
 }
 
 /** A session has begun (sign-in or resume). */
