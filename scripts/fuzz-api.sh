@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
 # Fuzzes every operation of the HTTP API from its own OpenAPI document (schemathesis, from
 # PyPI) with a valid token of each role, against the real server (debug build, private
-# PostgreSQL, demo users) and fails on any server error (5xx). Sign-out and the event
-# stream are left out: the one ends the token the run uses, the other never ends.
-# FUZZ_SECONDS sets the time per role (default 60).
+# PostgreSQL, demo users) and fails on any server error (5xx) or any response that does not
+# match the document. Besides single requests, schemathesis follows the document's links
+# (created complaint -> its attachments, case -> change with its ETag...) in stateful runs.
+# Sign-out and the event stream are left out: the one ends the token the run uses, the
+# other never ends. FUZZ_SECONDS sets the time per role (default 60). Each role's report
+# names the operations that refused every request generated for them: the document is
+# looser than the server there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 venv=target/fuzz-venv
-if [ ! -x "$venv/bin/schemathesis" ]; then
+schemathesis_version=4.32.5
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$schemathesis_version"; then
     apt_install python3-venv
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet schemathesis
+    "$venv/bin/pip" install --quiet "schemathesis==$schemathesis_version"
 fi
 bin=target/debug/aduan-server
 [ -x "$bin" ] || cargo build --locked -p aduan-server
@@ -26,25 +31,43 @@ base=http://127.0.0.1:$port
 for _ in $(seq 1 120); do curl -fs "$base/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 
 # Every role signs in first: fuzzing the sign-in route soon has this address throttled.
-declare -A tokens
+declare -A tokens ids
 for role in intake officer admin; do
     password=$(sed -n "s/^demo user created: $role \/ \([^ ]*\) .*/\1/p" "$work/server.log")
-    tokens[$role]=$(curl -fsS "$base/api/v1/auth/login" -H 'content-type: application/json' \
+    read -r "tokens[$role]" "ids[$role]" < <(curl -fsS "$base/api/v1/auth/login" \
+        -H 'content-type: application/json' \
         -d "{\"username\":\"$role\",\"password\":\"$password\"}" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+        python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["token"], r["user"]["id"])')
 done
 
+# What a run's JSON report says: cases, links followed, and the operations that refused
+# every request generated for them (schemathesis' "validation mismatch").
+summarise() {
+    python3 - "$1" <<'PY'
+import glob, json, sys
+report = json.load(open(sorted(glob.glob(sys.argv[1] + "/json-*.json"))[-1]))
+refused = report["warnings"].get("validation_mismatch", [])
+print(f"{report['test_cases']['generated']} generated, "
+      f"{len(report['failures'])} failing; all refused: {len(refused)}"
+      + "".join(f"\n       {op}" for op in refused))
+PY
+}
+
 failed=0
+# Admin last: its run may disable the other demo accounts.
 for role in intake officer admin; do
     token=${tokens[$role]}
     step "fuzzing the API as $role"
     # From the run's own directory: schemathesis keeps a cache where it runs.
-    if (cd "$work" && "$OLDPWD/$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
-        -H "Authorization: Bearer $token" --checks not_a_server_error \
+    if (cd "$work" && ADUAN_FUZZ_USER_ID=${ids[$role]} SCHEMATHESIS_HOOKS="$OLDPWD/scripts/fuzz_hooks.py" \
+        "$OLDPWD/$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+        -H "Authorization: Bearer $token" \
+        --checks not_a_server_error,response_schema_conformance,content_type_conformance \
         --exclude-path /api/v1/auth/logout --exclude-path /api/v1/events \
         --max-examples 15 --workers 2 --max-time "${FUZZ_SECONDS:-60}" \
-        --warnings off) >"$work/$role.txt" 2>&1; then
-        echo "ok   $role: $(grep -Eo '[0-9]+ generated, [0-9]+ passed' "$work/$role.txt" | tail -n1)"
+        --report json --report-dir "$work/report-$role") >"$work/$role.txt" 2>&1; then
+        echo "ok   $role: $(summarise "$work/report-$role")"
+        grep -E 'API Links:' "$work/$role.txt" | sed 's/^ */     stateful: /' || true
     else
         failed=$((failed + 1))
         echo "FAIL $role"

@@ -91,9 +91,13 @@ pub struct EventTicket {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct NewUser {
+    #[schema(pattern = r"^[a-z0-9._-]{2,64}$")]
     pub username: String,
+    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub display_name: String,
     pub role: Role,
+    /// At least 10 characters and at most 1024 bytes.
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
 }
 
@@ -104,6 +108,7 @@ pub struct NewUser {
 pub struct UserChange {
     #[serde(default)]
     #[ts(optional)]
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub display_name: Option<String>,
     #[serde(default)]
     #[ts(optional)]
@@ -111,9 +116,11 @@ pub struct UserChange {
     #[serde(default)]
     #[ts(optional)]
     pub disabled: Option<bool>,
-    /// A new password (reset by an admin); ends the user's sessions.
+    /// A new password (reset by an admin); ends the user's sessions. At least 10
+    /// characters and at most 1024 bytes.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(min_length = 10, max_length = 256)]
     pub password: Option<String>,
 }
 

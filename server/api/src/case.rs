@@ -123,8 +123,11 @@ pub struct UserRef {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct NewCase {
+    /// 1–200 characters once trimmed, no NUL.
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: String,
-    /// At least one; none may already belong to another case.
+    /// 1–100 existing complaints; none may already belong to another case.
+    #[schema(min_items = 1, max_items = 100)]
     pub complaint_ids: Vec<Uuid>,
     /// An active officer or admin.
     #[serde(default)]
@@ -136,20 +139,25 @@ pub struct NewCase {
     pub priority: Option<CasePriority>,
 }
 
-/// `PATCH /api/v1/cases/{id}` (with `If-Match: "<version>"`): only the fields given change.
+/// `PATCH /api/v1/cases/{id}` (with `If-Match: "<version>"`): only the fields given change;
+/// at least one must be given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct CaseChange {
+    /// 1–200 characters once trimmed, no NUL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
+    #[schema(max_length = 200, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub status: Option<CaseStatus>,
-    /// Why the status changes; required for `referred`, `nfa` and `closed`.
+    /// Why the status changes; required for `referred`, `nfa` and `closed`, refused
+    /// without a change of status. At most 2,000 characters once trimmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
+    #[schema(max_length = 2000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub reason: Option<String>,
     /// A user id to assign, `null` to unassign; leave out to keep the assignee.
     #[serde(
@@ -177,6 +185,8 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct NewCaseNote {
+    /// 1–20,000 characters once trimmed, no NUL.
+    #[schema(max_length = 20_000, pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
     pub body: String,
 }
 

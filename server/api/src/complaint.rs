@@ -82,21 +82,33 @@ impl ComplaintStatus {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct Complainant {
+    /// At most 500 characters, no control characters.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub name: Option<String>,
-    /// MyKad or passport number.
+    /// MyKad or passport number. At most 500 characters, no control characters.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub id_number: Option<String>,
+    /// Digits, spaces and `+-()`.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[0-9 +()-]*$")]
     pub phone: Option<String>,
+    /// `user@host.domain`: something before the `@`, a dot after it.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^@\s\u0000-\u001f\u007f-\u009f]+@[^\s\u0000-\u001f\u007f-\u009f]*\.[^\s\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub email: Option<String>,
+    /// At most 500 characters; may span lines.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000]*$")]
     pub address: Option<String>,
 }
 
@@ -106,22 +118,33 @@ pub struct Complainant {
 #[ts(export)]
 pub struct ComplaintInput {
     pub channel: Channel,
-    /// Free text, Malay or English; required.
+    /// Free text, Malay or English: 1–50,000 characters once trimmed, no NUL.
+    #[schema(
+        min_length = 1,
+        max_length = 50_000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub description: String,
+    /// `true` forbids naming the complainant (`complainant` absent or blank).
     #[serde(default)]
     #[ts(optional)]
     pub anonymous: Option<bool>,
     #[serde(default)]
     #[ts(optional)]
     pub complainant: Option<Complainant>,
+    /// Not after tomorrow (UTC): the clerk's calendar may be a day ahead.
     #[serde(default)]
     #[ts(optional)]
     pub incident_date: Option<NaiveDate>,
+    /// At most 500 characters, no control characters.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub location: Option<String>,
+    /// At most 500 characters, no control characters.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(max_length = 500, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub subject_agency: Option<String>,
 }
 
@@ -292,6 +315,11 @@ pub struct IntakeLimits {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct IdentityReveal {
-    /// 10–500 characters.
+    /// 10–500 characters once trimmed, no NUL.
+    #[schema(
+        min_length = 10,
+        max_length = 500,
+        pattern = r"^[^\s\u0000]([^\u0000]*[^\s\u0000])?$"
+    )]
     pub reason: String,
 }

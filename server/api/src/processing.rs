@@ -103,8 +103,10 @@ pub struct ProcessingStatus {
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct ProcessingChange {
+    /// The bound on concurrent enrichments, all instances together.
     #[serde(default)]
     #[ts(optional)]
+    #[schema(minimum = 1, maximum = 10_000)]
     pub concurrency: Option<u32>,
     #[serde(default)]
     #[ts(optional)]

@@ -5,7 +5,8 @@ use super::FieldError;
 
 /// Longest description accepted, in characters (a long letter fits; a novel does not).
 pub const MAX_DESCRIPTION_CHARS: usize = 50_000;
-const MAX_SHORT_FIELD_CHARS: usize = 500;
+/// Longest name, contact detail, address, place or agency accepted, in characters.
+pub const MAX_SHORT_FIELD_CHARS: usize = 500;
 
 /// A complaint that passed validation: description present and trimmed, no identity on an
 /// anonymous complaint, optional texts trimmed to `None` when blank.

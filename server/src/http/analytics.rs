@@ -82,7 +82,7 @@ fn resolve(q: DashboardQuery, today: chrono::NaiveDate) -> ApiResult<DateRange> 
     if errors.is_empty() {
         Ok(DateRange { from, to })
     } else {
-        Err(ApiError::validation(&errors))
+        Err(ApiError::invalid_request(&errors))
     }
 }
 

@@ -24,18 +24,29 @@ pub fn routes() -> Routes {
 pub struct AuditQuery {
     actor_id: Option<Uuid>,
     action: Option<AuditAction>,
+    #[param(pattern = r"^[^\u0000]*$")]
     target_type: Option<String>,
+    #[param(pattern = r"^[^\u0000]*$")]
     target_id: Option<String>,
     /// RFC 3339 or YYYY-MM-DD (Malaysian midnight).
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     from: Option<String>,
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     to: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^[0-9]{1,18}$")]
     cursor: Option<String>,
 }
 
 /// Audit entries, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/audit", operation_id = "list_audit", tag = "admin", params(AuditQuery),
-    responses((status = 200, body = Page<AuditEntry>)))]
+    responses((status = 200, body = Page<AuditEntry>), (status = 400, body = aduan_api::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     query: Result<Query<AuditQuery>, QueryRejection>,

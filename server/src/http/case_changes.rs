@@ -33,8 +33,18 @@ pub fn routes() -> Routes {
 /// Change status, assignee, priority or title. Fields left out stay as they are;
 /// `assignee_id: null` unassigns.
 #[utoipa::path(patch, path = "/api/v1/cases/{id}", operation_id = "change_case", tag = "cases", request_body = CaseChange,
-    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\" as last read")),
-    responses((status = 200, body = CaseDetail), (status = 404, body = aduan_api::error::ErrorBody),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "\"<version>\" as last read")),
+    responses((status = 200, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\"")),
+        links(
+            ("GetCase" = (operation_id = "get_case", parameters(("id" = "$response.body#/id")))),
+            ("ChangeCase" = (operation_id = "change_case", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("AddNote" = (operation_id = "add_note", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("UnlinkComplaint" = (operation_id = "unlink_complaint", parameters(("id" = "$response.body#/id"),
+                ("complaint_id" = "$response.body#/complaints/0/id"), ("header.If-Match" = "$response.header.ETag")))),
+        )),
+        (status = 404, body = aduan_api::error::ErrorBody),
         (status = 409, body = aduan_api::error::ErrorBody, description = "invalid_transition, case_closed"),
         (status = 412, body = aduan_api::error::ErrorBody, description = "version_conflict"),
         (status = 422, body = aduan_api::error::ErrorBody), (status = 428, body = aduan_api::error::ErrorBody)))]
@@ -59,8 +69,18 @@ pub async fn change(
 
 /// Add an internal note (allowed on closed cases too). Replies 201 with the case.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/notes", tag = "cases", request_body = NewCaseNote,
-    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\" as last read")),
-    responses((status = 201, body = CaseDetail), (status = 404, body = aduan_api::error::ErrorBody),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "\"<version>\" as last read")),
+    responses((status = 201, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\"")),
+        links(
+            ("GetCase" = (operation_id = "get_case", parameters(("id" = "$response.body#/id")))),
+            ("ChangeCase" = (operation_id = "change_case", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("AddNote" = (operation_id = "add_note", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("UnlinkComplaint" = (operation_id = "unlink_complaint", parameters(("id" = "$response.body#/id"),
+                ("complaint_id" = "$response.body#/complaints/0/id"), ("header.If-Match" = "$response.header.ETag")))),
+        )),
+        (status = 404, body = aduan_api::error::ErrorBody),
         (status = 412, body = aduan_api::error::ErrorBody), (status = 422, body = aduan_api::error::ErrorBody),
         (status = 428, body = aduan_api::error::ErrorBody)))]
 pub async fn add_note(
@@ -85,7 +105,7 @@ pub async fn add_note(
 /// Link a complaint to the case. Linking one that is already linked here changes nothing.
 #[utoipa::path(put, path = "/api/v1/cases/{id}/complaints/{complaint_id}", tag = "cases",
     params(("id" = Uuid, Path), ("complaint_id" = Uuid, Path),
-        ("If-Match" = String, Header, description = "\"<version>\" as last read")),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "\"<version>\" as last read")),
     responses((status = 200, body = CaseDetail), (status = 404, body = aduan_api::error::ErrorBody),
         (status = 409, body = aduan_api::error::ErrorBody, description = "complaint_in_other_case, case_closed"),
         (status = 412, body = aduan_api::error::ErrorBody), (status = 428, body = aduan_api::error::ErrorBody)))]
@@ -109,7 +129,7 @@ pub async fn link_complaint(
 /// Unlink a complaint. A case keeps at least one complaint.
 #[utoipa::path(delete, path = "/api/v1/cases/{id}/complaints/{complaint_id}", tag = "cases",
     params(("id" = Uuid, Path), ("complaint_id" = Uuid, Path),
-        ("If-Match" = String, Header, description = "\"<version>\" as last read")),
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "\"<version>\" as last read")),
     responses((status = 200, body = CaseDetail), (status = 404, body = aduan_api::error::ErrorBody),
         (status = 409, body = aduan_api::error::ErrorBody, description = "last_complaint, case_closed"),
         (status = 412, body = aduan_api::error::ErrorBody), (status = 428, body = aduan_api::error::ErrorBody)))]

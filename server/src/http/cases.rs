@@ -41,15 +41,24 @@ pub fn routes() -> Routes {
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<CaseStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<CasePriority>)]
     priority: Option<String>,
     /// `me`, `none`, or a user id.
+    #[param(
+        pattern = r"^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})?$"
+    )]
     assignee: Option<String>,
     /// `true`: only overdue cases; `false`: only those that are not.
     overdue: Option<bool>,
     /// Part of the title or reference.
+    #[param(pattern = r"^[^\u0000]*$")]
     q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9a-f]{2})+$")]
     cursor: Option<String>,
 }
 
@@ -118,7 +127,17 @@ fn list_filter(q: ListQuery, user: &AuthUser) -> ApiResult<ListFilter> {
 
 /// Open a case from one or more complaints. Replies 201 with the case and its `ETag`.
 #[utoipa::path(post, path = "/api/v1/cases", operation_id = "open_case", tag = "cases", request_body = NewCase,
-    responses((status = 201, body = CaseDetail), (status = 409, body = aduan_api::error::ErrorBody,
+    responses((status = 201, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\"")),
+        links(
+            ("GetCase" = (operation_id = "get_case", parameters(("id" = "$response.body#/id")))),
+            ("ChangeCase" = (operation_id = "change_case", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("AddNote" = (operation_id = "add_note", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("UnlinkComplaint" = (operation_id = "unlink_complaint", parameters(("id" = "$response.body#/id"),
+                ("complaint_id" = "$response.body#/complaints/0/id"), ("header.If-Match" = "$response.header.ETag")))),
+        )),
+        (status = 409, body = aduan_api::error::ErrorBody,
         description = "complaint_in_other_case"), (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -137,7 +156,16 @@ pub async fn create(
 
 /// One case with its complaints, notes and timeline; its version is the `ETag`.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", operation_id = "get_case", tag = "cases", params(("id" = Uuid, Path)),
-    responses((status = 200, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\""))),
+    responses((status = 200, body = CaseDetail, headers(("ETag" = String, description = "\"<version>\"")),
+        links(
+            ("GetCase" = (operation_id = "get_case", parameters(("id" = "$response.body#/id")))),
+            ("ChangeCase" = (operation_id = "change_case", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("AddNote" = (operation_id = "add_note", parameters(("id" = "$response.body#/id"),
+                ("header.If-Match" = "$response.header.ETag")))),
+            ("UnlinkComplaint" = (operation_id = "unlink_complaint", parameters(("id" = "$response.body#/id"),
+                ("complaint_id" = "$response.body#/complaints/0/id"), ("header.If-Match" = "$response.header.ETag")))),
+        )),
         (status = 404, body = aduan_api::error::ErrorBody)))]
 pub async fn detail(
     State(state): State<AppState>,

@@ -59,11 +59,25 @@ pub fn may_see(user: &AuthUser, owner: Option<Uuid>) -> bool {
 
 /// Submit a complaint (JSON `ComplaintInput`, or multipart `complaint` + `file` parts).
 #[utoipa::path(post, path = "/api/v1/complaints", operation_id = "submit_complaint", tag = "complaints",
-    request_body(content = aduan_api::complaint::ComplaintInput, description = "JSON, or multipart/form-data with a `complaint` part (JSON) and `file` parts"),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retried submission return the first result")),
+    request_body(content(
+            (aduan_api::complaint::ComplaintInput = "application/json"),
+            (super::openapi::ComplaintUpload = "multipart/form-data")),
+        description = "JSON, or multipart/form-data with a `complaint` part (JSON) and `file` parts"),
+    params(("Idempotency-Key" = Option<String>, Header, pattern = r"^[!-~]{1,200}$",
+        description = "1–200 visible ASCII characters; makes a retried submission return the first result")),
     responses(
-        (status = 202, body = ComplaintAccepted, description = "Accepted and queued for enrichment"),
-        (status = 200, body = ComplaintAccepted, description = "Repeat of an earlier submission with the same Idempotency-Key"),
+        (status = 202, body = ComplaintAccepted, description = "Accepted and queued for enrichment", links(
+            ("GetComplaint" = (operation_id = "get_complaint", parameters(("id" = "$response.body#/id")))),
+            ("AddAttachments" = (operation_id = "add_attachments", parameters(("id" = "$response.body#/id")))),
+            ("RevealIdentity" = (operation_id = "reveal_identity", parameters(("id" = "$response.body#/id")))),
+            ("Reprocess" = (operation_id = "reprocess", parameters(("id" = "$response.body#/id")))),
+            ("ListRelated" = (operation_id = "list_related", parameters(("id" = "$response.body#/id")))),
+            ("OpenCase" = (operation_id = "open_case",
+                request_body = json!({"complaint_ids": ["$response.body#/id"], "assignee_id": null}))),
+        )),
+        (status = 200, body = ComplaintAccepted, description = "Repeat of an earlier submission with the same Idempotency-Key", links(
+            ("GetComplaint" = (operation_id = "get_complaint", parameters(("id" = "$response.body#/id")))),
+        )),
         (status = 400, body = aduan_api::error::ErrorBody), (status = 413, body = aduan_api::error::ErrorBody),
         (status = 415, body = aduan_api::error::ErrorBody), (status = 422, body = aduan_api::error::ErrorBody),
         (status = 503, body = aduan_api::error::ErrorBody)))]
@@ -110,19 +124,31 @@ pub async fn create(
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    #[param(value_type = Option<ComplaintStatus>)]
     status: Option<String>,
+    #[param(value_type = Option<Channel>)]
     channel: Option<String>,
     /// Offence category code (the officer's correction wins over the machine's).
     category: Option<String>,
     /// Sector code.
     sector: Option<String>,
     /// Received on or after this date (YYYY-MM-DD) or instant (RFC 3339).
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     from: Option<String>,
     /// Received before this date (exclusive) or instant.
+    #[param(
+        pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])(T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9]))?$"
+    )]
     to: Option<String>,
     /// Full-text search over the description (Malay and English).
+    #[param(pattern = r"^[^\u0000]*$")]
     q: Option<String>,
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = r"^([0-9a-f]{2})+$")]
     cursor: Option<String>,
 }
 
@@ -237,8 +263,15 @@ pub async fn detail(
 /// Attach more files to an existing complaint (multipart `file` parts).
 #[utoipa::path(post, path = "/api/v1/complaints/{id}/attachments", tag = "complaints",
     params(("id" = Uuid, Path)),
-    responses((status = 201, body = Vec<AttachmentInfo>), (status = 404, body = aduan_api::error::ErrorBody),
-        (status = 413, body = aduan_api::error::ErrorBody)))]
+    request_body(content = super::openapi::AttachmentUpload, content_type = "multipart/form-data",
+        description = "One or more `file` parts, none empty; sizes as `GET /api/v1/intake/limits` says"),
+    responses((status = 201, body = Vec<AttachmentInfo>, links(
+            ("DownloadAttachment" = (operation_id = "download", parameters(("id" = "$response.body#/0/id")))),
+            ("PreviewAttachment" = (operation_id = "preview", parameters(("id" = "$response.body#/0/id")))),
+        )),
+        (status = 400, body = aduan_api::error::ErrorBody), (status = 404, body = aduan_api::error::ErrorBody),
+        (status = 413, body = aduan_api::error::ErrorBody), (status = 415, body = aduan_api::error::ErrorBody),
+        (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn add_attachments(
     State(state): State<AppState>,
     user: AuthUser,

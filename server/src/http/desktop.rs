@@ -37,8 +37,11 @@ pub fn routes() -> Routes {
 #[utoipa::path(get, path = "/api/v1/desktop/update/{target}/{current_version}",
     operation_id = "desktop_update_check", tag = "desktop",
     params(
-        ("target" = String, Path, description = "`{os}-{arch}` or `{os}-{arch}-{bundle}`, e.g. `linux-x86_64-deb`"),
-        ("current_version" = String, Path, description = "The version the desktop runs, e.g. `0.1.0`"),
+        ("target" = String, Path, pattern = r"^[a-z0-9_-]{1,64}$",
+            description = "`{os}-{arch}` or `{os}-{arch}-{bundle}`, e.g. `linux-x86_64-deb`"),
+        ("current_version" = String, Path,
+            pattern = r"^v?(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})\.(0|[1-9][0-9]{0,17})(-(0|[1-9][0-9]{0,17}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(\.(0|[1-9][0-9]{0,17}|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*)?(\+[0-9a-zA-Z-]+(\.[0-9a-zA-Z-]+)*)?$",
+            description = "The version the desktop runs (semver, `v` allowed), e.g. `0.1.0`"),
     ),
     responses((status = 200, body = DesktopUpdate), (status = 204, description = "No newer build"),
         (status = 422, body = aduan_api::error::ErrorBody)))]

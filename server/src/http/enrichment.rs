@@ -27,7 +27,7 @@ pub fn routes() -> Routes {
 /// Correct fields of the enrichment, naming the version last read in `If-Match`. The
 /// corrected result must pass the same validation as a machine result.
 #[utoipa::path(patch, path = "/api/v1/complaints/{id}/enrichment", tag = "complaints",
-    params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "\"<version>\" of the enrichment as last read")),
+    params(("id" = Uuid, Path), ("If-Match" = String, Header, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#, description = "\"<version>\" of the enrichment as last read")),
     request_body = EnrichmentCorrection,
     responses((status = 200, body = EnrichmentRecord), (status = 404, body = aduan_api::error::ErrorBody),
         (status = 409, body = aduan_api::error::ErrorBody, description = "not_enriched"),

@@ -19,8 +19,9 @@ use crate::db::audit;
 use crate::db::complaints::{self, Visibility};
 use crate::domain::FieldError;
 
-const MIN_REASON: usize = 10;
-const MAX_REASON: usize = 500;
+/// Shortest and longest reason accepted for a reveal, in characters once trimmed.
+pub const MIN_REASON: usize = 10;
+pub const MAX_REASON: usize = 500;
 
 pub fn routes() -> Routes {
     Routes::default().add(

@@ -1,11 +1,16 @@
 //! `GET /api/v1/openapi.json`, generated from the handlers' annotations and the shared types.
 
+use axum::extract::State;
 use axum::http::Method;
 use axum::routing::get;
 use axum::Json;
+use serde_json::{json, Value};
+use utoipa::openapi::schema::Schema;
+use utoipa::openapi::RefOr;
 use utoipa::OpenApi;
 
 use super::access::{Access, Routes};
+use super::{AppState, UploadLimits};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -124,6 +129,8 @@ use super::access::{Access, Routes};
         aduan_api::case::RelatedReason,
         aduan_api::case::RelatedComplaint,
         aduan_api::desktop::DesktopUpdate,
+        ComplaintUpload,
+        AttachmentUpload,
     ))
 )]
 pub struct ApiDoc;
@@ -135,8 +142,155 @@ pub fn routes() -> Routes {
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "health",
     responses((status = 200, description = "The OpenAPI 3.1 document of this API", content_type = "application/json")))]
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+pub async fn document(State(state): State<AppState>) -> Json<Value> {
+    Json(served(&state.limits))
+}
+
+/// The document as served: what the annotations give, completed where utoipa cannot say it
+/// (taxonomy codes, an Act's own sections, link field names) and with this server's settings.
+/// Edited as JSON because utoipa's schema types keep only the keywords they know.
+pub fn served(limits: &UploadLimits) -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the document serialises");
+    camel_case_links(&mut doc);
+    let schemas = &mut doc["components"]["schemas"];
+    taxonomy_codes(schemas);
+    // Changes that name no field are refused. (utoipa's `min_properties` writes `maxProperties`.)
+    for name in ["CaseChange", "EnrichmentCorrection"] {
+        schemas[name]["minProperties"] = json!(1);
+    }
+    // An anonymous complaint names no complainant (blank fields count as none).
+    schemas["ComplaintInput"]["if"] =
+        json!({"properties": {"anonymous": {"const": true}}, "required": ["anonymous"]});
+    schemas["ComplaintInput"]["then"] = json!({"properties": {"complainant": {"type": "null"}}});
+    // The number of files is a setting, so it is filled in here rather than fixed in the schema.
+    for name in ["ComplaintUpload", "AttachmentUpload"] {
+        schemas[name]["properties"]["file"]["maxItems"] = json!(limits.max_files);
+    }
+    doc
+}
+
+/// utoipa writes a link's fields in snake_case; OpenAPI spells them in camelCase.
+fn camel_case_links(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let responses = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses")?.as_object_mut())
+        .flat_map(|r| r.values_mut());
+    for response in responses {
+        let Some(links) = response.get_mut("links").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for link in links.values_mut().filter_map(Value::as_object_mut) {
+            for (from, to) in [
+                ("operation_id", "operationId"),
+                ("operation_ref", "operationRef"),
+                ("request_body", "requestBody"),
+            ] {
+                if let Some(v) = link.remove(from) {
+                    link.insert(to.into(), v);
+                }
+            }
+        }
+    }
+}
+
+/// The `file` parts of a multipart upload: none empty. Their sizes are limited too
+/// (`GET /api/v1/intake/limits`), which a schema cannot say of a file.
+fn file_parts(min_items: usize) -> Value {
+    json!({
+        "type": "array",
+        "minItems": min_items,
+        "items": {"type": "string", "contentMediaType": "application/octet-stream", "minLength": 1},
+    })
+}
+
+fn schema(value: Value) -> RefOr<Schema> {
+    serde_json::from_value(value).expect("a valid schema")
+}
+
+/// `POST /api/v1/complaints` as `multipart/form-data`: a `complaint` part and `file` parts.
+pub struct ComplaintUpload;
+
+impl utoipa::PartialSchema for ComplaintUpload {
+    fn schema() -> RefOr<Schema> {
+        schema(json!({
+            "type": "object",
+            "required": ["complaint"],
+            "properties": {
+                "complaint": {"$ref": "#/components/schemas/ComplaintInput"},
+                "file": file_parts(0),
+            },
+            "additionalProperties": false,
+        }))
+    }
+}
+
+impl utoipa::ToSchema for ComplaintUpload {}
+
+/// `POST /api/v1/complaints/{id}/attachments`: one or more `file` parts.
+pub struct AttachmentUpload;
+
+impl utoipa::PartialSchema for AttachmentUpload {
+    fn schema() -> RefOr<Schema> {
+        schema(json!({
+            "type": "object",
+            "required": ["file"],
+            "properties": {"file": file_parts(1)},
+            "additionalProperties": false,
+        }))
+    }
+}
+
+impl utoipa::ToSchema for AttachmentUpload {}
+
+/// An enrichment's codes as enums, from the one taxonomy the validator checks corrections
+/// (and machine results) against, and each Act with its own sections.
+fn taxonomy_codes(schemas: &mut Value) {
+    use aduan_api::taxonomy::{self, Code};
+    let codes = |list: &[Code]| json!(list.iter().map(|c| c.code).collect::<Vec<_>>());
+    let categories: Vec<&str> = taxonomy::CATEGORIES.iter().map(|c| c.code).collect();
+    let fields = [
+        ("Enrichment", "language", codes(taxonomy::LANGUAGES)),
+        ("Classification", "category", json!(categories)),
+        ("SectorInfo", "sector", codes(taxonomy::SECTORS)),
+        ("SectorInfo", "area", codes(taxonomy::AREAS)),
+        ("Person", "role", codes(taxonomy::ROLES)),
+        ("Place", "state", json!(taxonomy::STATES)),
+    ];
+    for (name, field, allowed) in fields {
+        let property = &mut schemas[name]["properties"][field];
+        let nullable = property["type"]
+            .as_array()
+            .is_some_and(|t| t.contains(&json!("null")));
+        let mut allowed = allowed;
+        if let (true, Some(all)) = (nullable, allowed.as_array_mut()) {
+            all.push(Value::Null);
+        }
+        property["enum"] = allowed;
+    }
+    for name in ["Classification", "LegalRef"] {
+        let confidence = &mut schemas[name]["properties"]["confidence"];
+        confidence["minimum"] = json!(0.0);
+        confidence["maximum"] = json!(1.0);
+    }
+    let amount = &mut schemas["Amount"]["properties"];
+    amount["currency"]["pattern"] = json!("^[A-Z]{3}$");
+    amount["value"]["minimum"] = json!(0.0);
+    for name in ["Enrichment", "EnrichmentCorrection"] {
+        schemas[name]["properties"]["summary"]["pattern"] = json!(r"\S");
+    }
+    let acts: Vec<Value> = taxonomy::ACTS
+        .iter()
+        .map(|act| {
+            let sections: Vec<&str> = act.sections.iter().map(|s| s.code).collect();
+            json!({"properties": {"act": {"const": act.code}, "section": {"enum": sections}}})
+        })
+        .collect();
+    schemas["LegalRef"]["oneOf"] = Value::Array(acts);
 }
 
 /// Declares the bearer token scheme, and requires it on every route that is not public,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::ApiError;
 
 const DEFAULT_LIMIT: i64 = 50;
-const MAX_LIMIT: i64 = 200;
+pub const MAX_LIMIT: i64 = 200;
 
 /// The page size asked for, checked.
 pub fn limit(asked: Option<i64>) -> Result<i64, ApiError> {

@@ -44,7 +44,10 @@ pub async fn list(State(state): State<AppState>) -> ApiResult<Json<Vec<User>>> {
 
 /// Create an account.
 #[utoipa::path(post, path = "/api/v1/admin/users", operation_id = "create_user", tag = "admin", request_body = NewUser,
-    responses((status = 201, body = User), (status = 409, body = aduan_api::error::ErrorBody),
+    responses((status = 201, body = User, links(
+            ("ChangeUser" = (operation_id = "change_user", parameters(("id" = "$response.body#/id")))),
+        )),
+        (status = 409, body = aduan_api::error::ErrorBody),
         (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,

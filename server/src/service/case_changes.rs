@@ -15,7 +15,8 @@ use super::cases::{assignee, check_title, closed, linkable, lock_checked, taken_
 use super::{Caller, Error, Result, Services};
 use crate::db::case_writes::{self, Locked};
 
-const MAX_REASON: usize = 2_000;
+/// Longest reason for a change of status, in characters once trimmed.
+pub const MAX_REASON: usize = 2_000;
 pub const MAX_NOTE: usize = 20_000;
 
 impl Services {

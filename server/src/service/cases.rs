@@ -19,7 +19,9 @@ use crate::db::cases;
 use crate::domain::FieldError;
 
 /// Most complaints given when opening a case.
-const MAX_COMPLAINTS: usize = 100;
+pub const MAX_COMPLAINTS: usize = 100;
+/// Longest case title, in characters once trimmed.
+pub const MAX_TITLE_CHARS: usize = 200;
 
 impl Services {
     /// Open a case from one or more complaints; returns it as now stored.
@@ -138,12 +140,12 @@ fn check_new(new: &NewCase) -> Result<(String, Vec<Uuid>)> {
     }
 }
 
-/// A title: trimmed, 1–200 characters.
-pub(super) fn check_title(title: &str) -> std::result::Result<String, &'static str> {
+/// A title: trimmed, 1–[`MAX_TITLE_CHARS`] characters.
+pub(super) fn check_title(title: &str) -> std::result::Result<String, String> {
     let t = title.trim();
     match t.chars().count() {
-        0 => Err("must not be empty"),
-        201.. => Err("must be at most 200 characters"),
+        0 => Err("must not be empty".into()),
+        n if n > MAX_TITLE_CHARS => Err(format!("must be at most {MAX_TITLE_CHARS} characters")),
         _ => Ok(t.to_string()),
     }
 }

@@ -224,6 +224,21 @@ async fn ranges_are_malaysian_days_and_are_checked() {
     app.stop().await;
 }
 
+/// A refused range is reported as a refused request naming `from`, not as a complaint.
+#[tokio::test]
+async fn a_refused_range_names_the_field_and_not_a_complaint() {
+    let app = spawn_app().await;
+    let officer = app.as_role(Role::Officer);
+    let url = app.url(&format!("{DASHBOARD}?from=2026-02-01&to=2026-01-01"));
+    let response = officer.get(url).send().await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: Value = response.json().await.unwrap();
+    let message = body["message"].as_str().unwrap();
+    assert!(!message.contains("complaint"), "{message}");
+    assert!(body["details"]["fields"]["from"].is_string(), "{body}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn new_complaints_invalidate_the_cache_here_and_on_other_instances() {
     let a = spawn_app().await;

@@ -228,3 +228,154 @@ async fn every_operation_is_routed(app: &TestApp, doc: &Value) {
         );
     }
 }
+
+/// The limits the document states are the ones the server enforces: each documented number
+/// is read from the document and compared with the constant the validation uses.
+#[test]
+fn documented_limits_are_the_servers() {
+    use aduan_server::{auth, domain, http, service};
+    let limits = aduan_api::complaint::IntakeLimits {
+        max_file_bytes: 1,
+        max_request_bytes: 1,
+        max_files: 7,
+    };
+    let doc = http::openapi::served(&limits);
+    let schemas = "/components/schemas";
+    let short = domain::complaint::MAX_SHORT_FIELD_CHARS as u64;
+    let mut expected: Vec<(String, u64)> = vec![
+        (
+            format!("{schemas}/ComplaintInput/properties/description/maxLength"),
+            domain::complaint::MAX_DESCRIPTION_CHARS as u64,
+        ),
+        (
+            format!("{schemas}/IdentityReveal/properties/reason/minLength"),
+            http::identity::MIN_REASON as u64,
+        ),
+        (
+            format!("{schemas}/IdentityReveal/properties/reason/maxLength"),
+            http::identity::MAX_REASON as u64,
+        ),
+        (
+            format!("{schemas}/NewCase/properties/complaint_ids/maxItems"),
+            service::cases::MAX_COMPLAINTS as u64,
+        ),
+        (
+            format!("{schemas}/CaseChange/properties/reason/maxLength"),
+            service::case_changes::MAX_REASON as u64,
+        ),
+        (
+            format!("{schemas}/NewCaseNote/properties/body/maxLength"),
+            service::case_changes::MAX_NOTE as u64,
+        ),
+        (
+            format!("{schemas}/ProcessingChange/properties/concurrency/maximum"),
+            service::processing::MAX_CONCURRENCY as u64,
+        ),
+        (
+            format!("{schemas}/NewUser/properties/password/minLength"),
+            auth::MIN_PASSWORD_CHARS as u64,
+        ),
+        (
+            format!("{schemas}/AttachmentUpload/properties/file/maxItems"),
+            7,
+        ),
+        (
+            format!("{schemas}/ComplaintUpload/properties/file/maxItems"),
+            7,
+        ),
+    ];
+    for schema in ["NewCase", "CaseChange"] {
+        expected.push((
+            format!("{schemas}/{schema}/properties/title/maxLength"),
+            service::cases::MAX_TITLE_CHARS as u64,
+        ));
+    }
+    for field in ["location", "subject_agency"] {
+        expected.push((
+            format!("{schemas}/ComplaintInput/properties/{field}/maxLength"),
+            short,
+        ));
+    }
+    for field in ["name", "id_number", "phone", "email", "address"] {
+        expected.push((
+            format!("{schemas}/Complainant/properties/{field}/maxLength"),
+            short,
+        ));
+    }
+    for list in ["/api/v1/complaints", "/api/v1/cases", "/api/v1/admin/audit"] {
+        let params = doc["paths"][list]["get"]["parameters"].as_array().unwrap();
+        let limit = params.iter().find(|p| p["name"] == "limit").unwrap();
+        let max = limit["schema"]["maximum"].as_u64();
+        assert_eq!(max, Some(http::paging::MAX_LIMIT as u64), "{list} limit");
+    }
+    let mismatched: Vec<String> = expected
+        .into_iter()
+        .filter(|(pointer, value)| doc.pointer(pointer).and_then(Value::as_u64) != Some(*value))
+        .map(|(pointer, value)| format!("{pointer}: {:?}, not {value}", doc.pointer(&pointer)))
+        .collect();
+    assert!(mismatched.is_empty(), "{mismatched:#?}");
+    let target = &doc["paths"]["/api/v1/desktop/update/{target}/{current_version}"]["get"]
+        ["parameters"][0]["schema"]["pattern"];
+    let max_target = domain::desktop::MAX_TARGET_CHARS;
+    assert_eq!(target, &format!("^[a-z0-9_-]{{1,{max_target}}}$"));
+}
+
+/// Every link names an operation of the document (by `operationId`, as OpenAPI spells it)
+/// and only parameters that operation has.
+#[test]
+fn links_lead_to_real_operations() {
+    let limits = aduan_api::complaint::IntakeLimits {
+        max_file_bytes: 1,
+        max_request_bytes: 1,
+        max_files: 20,
+    };
+    let doc = aduan_server::http::openapi::served(&limits);
+    let by_id: BTreeMap<&str, &Value> = operations(&doc)
+        .into_iter()
+        .filter_map(|(_, _, op)| Some((op["operationId"].as_str()?, op)))
+        .collect();
+    let mut defects = Vec::new();
+    let mut count = 0;
+    for (method, path, op) in operations(&doc) {
+        let responses = op["responses"].as_object().cloned().unwrap_or_default();
+        for (status, response) in responses {
+            let links = response["links"].as_object().cloned().unwrap_or_default();
+            for (name, link) in links {
+                count += 1;
+                let at = format!("{method} {path} {status} {name}");
+                let Some(target) = link["operationId"].as_str().and_then(|id| by_id.get(id)) else {
+                    defects.push(format!("{at}: no operation {}", link["operationId"]));
+                    continue;
+                };
+                let names: BTreeSet<(&str, &str)> = target["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| Some((p["in"].as_str()?, p["name"].as_str()?)))
+                    .collect();
+                for key in link["parameters"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.0)
+                {
+                    let known = match key.split_once('.') {
+                        Some((place, name)) => names.contains(&(place, name)),
+                        None => names.iter().any(|(_, n)| n == key),
+                    };
+                    if !known {
+                        defects.push(format!("{at}: the target has no parameter {key}"));
+                    }
+                }
+                if link.get("requestBody").is_some() && target["requestBody"].is_null() {
+                    defects.push(format!("{at}: a body for an operation that takes none"));
+                }
+            }
+        }
+    }
+    assert!(defects.is_empty(), "{defects:#?}");
+    assert!(
+        count >= 10,
+        "only {count} links: the created resources are not linked"
+    );
+}

@@ -3,11 +3,17 @@ import type { CasePriority } from "./CasePriority";
 import type { CaseStatus } from "./CaseStatus";
 
 /**
- * `PATCH /api/v1/cases/{id}` (with `If-Match: "<version>"`): only the fields given change.
+ * `PATCH /api/v1/cases/{id}` (with `If-Match: "<version>"`): only the fields given change;
+ * at least one must be given.
  */
-export type CaseChange = { title?: string, status?: CaseStatus, 
+export type CaseChange = { 
 /**
- * Why the status changes; required for `referred`, `nfa` and `closed`.
+ * 1–200 characters once trimmed, no NUL.
+ */
+title?: string, status?: CaseStatus, 
+/**
+ * Why the status changes; required for `referred`, `nfa` and `closed`, refused
+ * without a change of status. At most 2,000 characters once trimmed.
  */
 reason?: string, 
 /**

@@ -3,8 +3,24 @@
 /**
  * Who complained. Absent for anonymous complaints.
  */
-export type Complainant = { name?: string, 
+export type Complainant = { 
 /**
- * MyKad or passport number.
+ * At most 500 characters, no control characters.
  */
-id_number?: string, phone?: string, email?: string, address?: string, };
+name?: string, 
+/**
+ * MyKad or passport number. At most 500 characters, no control characters.
+ */
+id_number?: string, 
+/**
+ * Digits, spaces and `+-()`.
+ */
+phone?: string, 
+/**
+ * `user@host.domain`: something before the `@`, a dot after it.
+ */
+email?: string, 
+/**
+ * At most 500 characters; may span lines.
+ */
+address?: string, };

@@ -7,6 +7,22 @@ import type { Complainant } from "./Complainant";
  */
 export type ComplaintInput = { channel: Channel, 
 /**
- * Free text, Malay or English; required.
+ * Free text, Malay or English: 1–50,000 characters once trimmed, no NUL.
  */
-description: string, anonymous?: boolean, complainant?: Complainant, incident_date?: string, location?: string, subject_agency?: string, };
+description: string, 
+/**
+ * `true` forbids naming the complainant (`complainant` absent or blank).
+ */
+anonymous?: boolean, complainant?: Complainant, 
+/**
+ * Not after tomorrow (UTC): the clerk's calendar may be a day ahead.
+ */
+incident_date?: string, 
+/**
+ * At most 500 characters, no control characters.
+ */
+location?: string, 
+/**
+ * At most 500 characters, no control characters.
+ */
+subject_agency?: string, };

@@ -6,6 +6,6 @@
  */
 export type IdentityReveal = { 
 /**
- * 10–500 characters.
+ * 10–500 characters once trimmed, no NUL.
  */
 reason: string, };

@@ -4,9 +4,13 @@ import type { CasePriority } from "./CasePriority";
 /**
  * `POST /api/v1/cases`: open a case from one or more complaints.
  */
-export type NewCase = { title: string, 
+export type NewCase = { 
 /**
- * At least one; none may already belong to another case.
+ * 1–200 characters once trimmed, no NUL.
+ */
+title: string, 
+/**
+ * 1–100 existing complaints; none may already belong to another case.
  */
 complaint_ids: Array<string>, 
 /**

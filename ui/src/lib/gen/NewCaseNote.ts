@@ -3,4 +3,8 @@
 /**
  * `POST /api/v1/cases/{id}/notes` (with `If-Match`).
  */
-export type NewCaseNote = { body: string, };
+export type NewCaseNote = { 
+/**
+ * 1–20,000 characters once trimmed, no NUL.
+ */
+body: string, };

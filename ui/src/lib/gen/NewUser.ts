@@ -4,4 +4,8 @@ import type { Role } from "./Role";
 /**
  * `POST /api/v1/admin/users`.
  */
-export type NewUser = { username: string, display_name: string, role: Role, password: string, };
+export type NewUser = { username: string, display_name: string, role: Role, 
+/**
+ * At least 10 characters and at most 1024 bytes.
+ */
+password: string, };

@@ -3,4 +3,8 @@
 /**
  * `PATCH /api/v1/admin/processing`: change the bound and/or pause, live.
  */
-export type ProcessingChange = { concurrency?: number, paused?: boolean, };
+export type ProcessingChange = { 
+/**
+ * The bound on concurrent enrichments, all instances together.
+ */
+concurrency?: number, paused?: boolean, };

@@ -6,6 +6,7 @@ import type { Role } from "./Role";
  */
 export type UserChange = { display_name?: string, role?: Role, disabled?: boolean, 
 /**
- * A new password (reset by an admin); ends the user's sessions.
+ * A new password (reset by an admin); ends the user's sessions. At least 10
+ * characters and at most 1024 bytes.
  */
 password?: string, };
