@@ -58,7 +58,10 @@ pub async fn submit(app: &TestApp, form: Form) -> Vec<Value> {
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
-    let id = r.json::<Value>().await.unwrap()["id"].clone();
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let detail = get_json(&app.client, app.url(&format!("/api/v1/complaints/{id}"))).await;
     detail["attachments"].as_array().unwrap().clone()
 }
