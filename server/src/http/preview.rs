@@ -91,7 +91,7 @@ pub async fn preview(
             (kind, bytes)
         }
         "text/plain" => {
-            let end = (info.size_bytes as u64).min(MAX_TEXT_BYTES).max(1) - 1;
+            let end = (info.size_bytes as u64).clamp(1, MAX_TEXT_BYTES) - 1;
             let mut bytes = state
                 .blobs
                 .read(&info.sha256, Some((0, end)))
