@@ -1,5 +1,6 @@
-//! The few server calls the Rust core makes itself (the UI does its own HTTP in `api.ts`):
-//! who am I, one complaint, the event stream, and re-sending queued complaints.
+//! The core's connection to the signed-in server: sign-in and sign-out, the web view's
+//! requests (relayed by `commands::api`), who am I, one complaint, the event stream, and
+//! complaints with files read from disk or from the sealed outbox.
 //!
 //! Only the fields the desktop needs are decoded (serde ignores the rest), so the desktop
 //! keeps working while the server's response types grow.
@@ -10,6 +11,9 @@ use futures::StreamExt;
 use reqwest::header::{HeaderValue, AUTHORIZATION};
 use serde::Deserialize;
 use uuid::Uuid;
+
+use crate::outbox::seal::{self, SealKey};
+use crate::server_url::ServerUrl;
 
 /// Why a server call failed.
 #[derive(Debug, thiserror::Error)]
@@ -53,26 +57,28 @@ pub struct ComplaintBrief {
 /// A signed-in connection to one server.
 #[derive(Debug, Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    base: String,
-    auth: HeaderValue,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base: ServerUrl,
+    pub(crate) auth: HeaderValue,
 }
 
 impl Client {
-    /// A client for `server` (base URL, with or without trailing slash) using `token`.
-    pub fn new(server: &str, token: &str) -> Result<Self, ClientError> {
-        let base = server.trim_end_matches('/').to_string();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(ClientError::InvalidUrl(server.to_string()));
-        }
+    /// A client for `server` (checked by [`ServerUrl::parse`]) using `token`.
+    pub fn new(server: &ServerUrl, token: &str) -> Result<Self, ClientError> {
+        let base = server.clone();
         let mut auth = HeaderValue::from_str(&format!("Bearer {token}"))
             .map_err(|_| ClientError::InvalidUrl("token has invalid characters".into()))?;
         auth.set_sensitive(true);
-        // No overall timeout: the event stream stays open for hours. Connecting is bounded.
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .build()?;
-        Ok(Self { http, base, auth })
+        Ok(Self {
+            http: http_client()?,
+            base,
+            auth,
+        })
+    }
+
+    /// The signed-in server.
+    pub fn server(&self) -> &ServerUrl {
+        &self.base
     }
 
     fn url(&self, path: &str) -> String {
@@ -87,6 +93,16 @@ impl Client {
 
     /// The signed-in user.
     pub async fn me(&self) -> Result<Me, ClientError> {
+        let res = self
+            .get("/me")
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await?;
+        Ok(check(res).await?.json().await?)
+    }
+
+    /// The signed-in user as the server describes it (`User`).
+    pub async fn me_json(&self) -> Result<serde_json::Value, ClientError> {
         let res = self
             .get("/me")
             .timeout(Duration::from_secs(30))
@@ -137,11 +153,139 @@ impl Client {
     }
 }
 
-/// A file to send with a complaint: where it is on disk and the name the server stores.
+/// The one HTTP client setup: no overall timeout (the event stream stays open for hours,
+/// a large upload may take minutes), connecting bounded, redirects not followed (a
+/// redirect must not carry the token or a complaint to another host).
+fn http_client() -> Result<reqwest::Client, ClientError> {
+    Ok(reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?)
+}
+
+/// `POST /api/v1/auth/login` on `server`: the server's `LoginResponse` (token, user).
+pub async fn login(
+    server: &ServerUrl,
+    username: &str,
+    password: &str,
+) -> Result<serde_json::Value, ClientError> {
+    let body = serde_json::json!({ "username": username, "password": password });
+    sign_in_step(server, "/api/v1/auth/login", &body).await
+}
+
+/// One step of a sign-in (password, second factor, enrolment): a POST without a session.
+pub async fn sign_in_step(
+    server: &ServerUrl,
+    path: &str,
+    body: &serde_json::Value,
+) -> Result<serde_json::Value, ClientError> {
+    let res = http_client()?
+        .post(format!("{server}{path}"))
+        .timeout(Duration::from_secs(30))
+        .json(body)
+        .send()
+        .await?;
+    Ok(check(res).await?.json().await?)
+}
+
+/// A file to send with a complaint and the name the server stores.
 #[derive(Debug, Clone)]
 pub struct UploadFile {
-    pub path: std::path::PathBuf,
     pub name: String,
+    source: Source,
+}
+
+#[derive(Debug, Clone)]
+enum Source {
+    /// A file the user chose, read as it is.
+    Plain(std::path::PathBuf),
+    /// An outbox copy, opened chunk by chunk as it is sent.
+    Sealed {
+        path: std::path::PathBuf,
+        size: u64,
+        key: SealKey,
+        aad: Vec<u8>,
+    },
+}
+
+impl UploadFile {
+    /// A file on disk, sent as it is.
+    pub fn plain(path: std::path::PathBuf, name: String) -> Self {
+        Self {
+            name,
+            source: Source::Plain(path),
+        }
+    }
+
+    /// A sealed outbox copy of `size` plaintext bytes.
+    pub fn sealed(
+        path: std::path::PathBuf,
+        name: String,
+        size: u64,
+        key: SealKey,
+        aad: Vec<u8>,
+    ) -> Self {
+        Self {
+            name,
+            source: Source::Sealed {
+                path,
+                size,
+                key,
+                aad,
+            },
+        }
+    }
+
+    /// The file on disk when it is a plain one (to copy into the outbox).
+    pub fn plain_path(&self) -> Option<&std::path::Path> {
+        match &self.source {
+            Source::Plain(p) => Some(p),
+            Source::Sealed { .. } => None,
+        }
+    }
+
+    /// Size in bytes of what is sent.
+    pub async fn size(&self) -> u64 {
+        match &self.source {
+            Source::Plain(p) => tokio::fs::metadata(p).await.map_or(0, |m| m.len()),
+            Source::Sealed { size, .. } => *size,
+        }
+    }
+
+    /// Its bytes as a stream of chunks, and their total length.
+    async fn open(
+        &self,
+    ) -> Result<
+        (
+            u64,
+            futures::stream::BoxStream<'static, std::io::Result<bytes::Bytes>>,
+        ),
+        ClientError,
+    > {
+        let unreadable =
+            |e: &dyn std::fmt::Display| ClientError::File(format!("{}: {e}", self.name));
+        match &self.source {
+            Source::Plain(path) => {
+                let file = tokio::fs::File::open(path)
+                    .await
+                    .map_err(|e| unreadable(&e))?;
+                let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+                let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024);
+                Ok((len, stream.boxed()))
+            }
+            Source::Sealed {
+                path,
+                size,
+                key,
+                aad,
+            } => {
+                let stream = seal::open_file_stream(key, aad.clone(), path)
+                    .await
+                    .map_err(|e| unreadable(&e))?;
+                Ok((*size, stream.boxed()))
+            }
+        }
+    }
 }
 
 /// Told the number of file bytes handed to the network so far, as the upload goes.
@@ -166,20 +310,15 @@ impl Client {
         let mut form = Form::new().part("complaint", json);
         let sent = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
         for f in files {
-            let file = tokio::fs::File::open(&f.path)
-                .await
-                .map_err(|e| ClientError::File(format!("{}: {e}", f.path.display())))?;
-            let len = file.metadata().await.map(|m| m.len()).unwrap_or(0);
+            let (len, stream) = f.open().await?;
             let (sent, on_progress) = (sent.clone(), on_progress.clone());
-            let stream = tokio_util::io::ReaderStream::with_capacity(file, 256 * 1024).inspect(
-                move |chunk| {
-                    if let Ok(bytes) = chunk {
-                        let n = bytes.len() as u64;
-                        let total = sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
-                        on_progress(total);
-                    }
-                },
-            );
+            let stream = stream.inspect(move |chunk| {
+                if let Ok(bytes) = chunk {
+                    let n = bytes.len() as u64;
+                    let total = sent.fetch_add(n, std::sync::atomic::Ordering::Relaxed) + n;
+                    on_progress(total);
+                }
+            });
             let part = Part::stream_with_length(reqwest::Body::wrap_stream(stream), len)
                 .file_name(f.name.clone());
             form = form.part("file", part);
@@ -195,6 +334,20 @@ impl Client {
             .send()
             .await?;
         Ok(check(res).await?.json().await?)
+    }
+}
+
+impl Client {
+    /// `POST /api/v1/auth/logout`: end the session on the server.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let res = self
+            .http
+            .post(self.url("/auth/logout"))
+            .header(AUTHORIZATION, self.auth.clone())
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await?;
+        check(res).await.map(drop)
     }
 }
 

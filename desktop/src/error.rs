@@ -89,6 +89,43 @@ impl From<crate::update::UpdateError> for CommandError {
     }
 }
 
+impl From<crate::server_url::UrlError> for CommandError {
+    fn from(e: crate::server_url::UrlError) -> Self {
+        use crate::server_url::UrlError as U;
+        let code = match &e {
+            U::Insecure(_) => "insecure_server",
+            U::Invalid(_) => "invalid_url",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+impl From<crate::signed_in::SignedInError> for CommandError {
+    fn from(e: crate::signed_in::SignedInError) -> Self {
+        use crate::signed_in::SignedInError as S;
+        match &e {
+            // As the server would answer a request without a session.
+            S::NotSignedIn => Self {
+                status: Some(401),
+                ..Self::new("not_signed_in", e.to_string())
+            },
+            S::NoUser => Self::new("invalid_session", e.to_string()),
+        }
+    }
+}
+
+impl From<crate::files::FileError> for CommandError {
+    fn from(e: crate::files::FileError) -> Self {
+        use crate::files::FileError as F;
+        let code = match &e {
+            F::UnknownHandle => "unknown_file",
+            F::NotAFile(_) => "not_a_file",
+            F::Io(_) => "file",
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
 impl From<crate::managed::ManagedError> for CommandError {
     fn from(e: crate::managed::ManagedError) -> Self {
         Self::new("managed_config", e.to_string())

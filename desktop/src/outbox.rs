@@ -1,24 +1,29 @@
 //! The offline intake outbox: complaints entered while the server cannot be reached are
-//! kept on this computer, one JSON object per line in `outbox.jsonl` in the app data dir,
-//! and sent later with the `Idempotency-Key` they were given when entered — so a send whose
-//! reply was lost, retried, still creates exactly one complaint.
+//! kept on this computer and sent later with the `Idempotency-Key` they were given when
+//! entered — so a send whose reply was lost, retried, still creates exactly one complaint.
 //!
-//! Attachments are copied (disk to disk, never through the web view) into
-//! `outbox-files/<key>/` beside it, so the complaint can be sent whole even after the
-//! originals are moved or the app restarts.
+//! There is one outbox per (user, server) ([`owner`]), sealed at rest with its own key
+//! ([`seal`]): `outboxes/<id>/queue.sealed` holds the queue, `outboxes/<id>/files/<key>/<n>`
+//! sealed copies of the attachments (made disk to disk, never through the web view), so a
+//! complaint can be sent whole after the originals are moved or the app restarts.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+pub mod owner;
+pub mod seal;
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Client, OnProgress, UploadFile};
+pub use owner::{OutboxKeys, Outboxes, Owner};
+use seal::{SealError, SealKey};
 
-const FILE: &str = "outbox.jsonl";
-const FILES_DIR: &str = "outbox-files";
+const QUEUE: &str = "queue.sealed";
+const FILES_DIR: &str = "files";
 
 /// A complaint waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,27 +66,33 @@ pub enum OutboxError {
     Io(#[from] std::io::Error),
     #[error("the complaint could not be encoded: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("the outbox could not be opened: {0}")]
+    Sealed(#[from] SealError),
+    #[error("the outbox key could not be kept in the OS keyring: {0}")]
+    Keyring(#[from] keyring::Error),
 }
 
-/// The outbox file in one directory. File access is serialised by a lock so concurrent
-/// commands never interleave a rewrite with an append.
+/// One owner's outbox. Changes are serialised by a lock, so concurrent commands never
+/// lose each other's rewrite of the queue.
 #[derive(Debug)]
 pub struct Outbox {
     dir: PathBuf,
+    /// The owner's id, bound into every sealed blob as associated data.
+    id: String,
+    key: SealKey,
     lock: Mutex<()>,
 }
 
 impl Outbox {
-    /// The outbox in `dir` (created on first write).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
+    /// The outbox in `dir` for the owner `id`, sealed with `key` (created on first write).
+    /// The app gets its outboxes from [`Outboxes::for_owner`].
+    pub fn open(dir: impl Into<PathBuf>, id: &str, key: SealKey) -> Self {
         Self {
             dir: dir.into(),
+            id: id.to_string(),
+            key,
             lock: Mutex::new(()),
         }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join(FILE)
     }
 
     fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -97,10 +108,10 @@ impl Outbox {
         self.push_with_files(complaint, key, &[])
     }
 
-    /// Queue a complaint and copies of its files. `key` is the UI's own idempotency key if
-    /// it already sent (and maybe half-sent) the complaint with one; otherwise, or if it is
-    /// not a plain token, a new one is made. The files are copied and synced before the
-    /// complaint is recorded, so a recorded complaint always has its files.
+    /// Queue a complaint and sealed copies of its files. `key` is the UI's own idempotency
+    /// key if it already sent (and maybe half-sent) the complaint with one; otherwise, or
+    /// if it is not a plain token, a new one is made. The files are copied and synced
+    /// before the complaint is recorded, so a recorded complaint always has its files.
     pub fn push_with_files(
         &self,
         complaint: serde_json::Value,
@@ -115,9 +126,15 @@ impl Outbox {
             let dir = self.files_dir(&key);
             fs::create_dir_all(&dir)?;
             for (i, f) in files.iter().enumerate() {
-                let target = dir.join(i.to_string());
-                let size = fs::copy(&f.path, &target)?;
-                File::open(&target)?.sync_all()?;
+                let src = f.plain_path().ok_or_else(|| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file on disk")
+                })?;
+                let size = seal::seal_file(
+                    &self.key,
+                    &self.file_aad(&key, i),
+                    src,
+                    &dir.join(i.to_string()),
+                )?;
                 kept.push(QueuedFile {
                     name: f.name.clone(),
                     size,
@@ -133,33 +150,39 @@ impl Outbox {
             files: kept,
         };
         let _g = self.guard();
-        fs::create_dir_all(&self.dir)?;
-        let mut line = serde_json::to_string(&item)?;
-        line.push('\n');
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path())?;
-        file.write_all(line.as_bytes())?;
-        // The member of the public was told it is saved: make it survive a power cut.
-        file.sync_all()?;
+        let mut items = self.read()?;
+        items.push(item.clone());
+        // The member of the public was told it is saved: `write` syncs before returning.
+        self.write(&items)?;
         Ok(item)
     }
 
-    /// Where the copies of one complaint's files are kept.
     fn files_dir(&self, key: &str) -> PathBuf {
         self.dir.join(FILES_DIR).join(key)
     }
 
-    /// The stored copies of `item`'s files, ready to upload.
+    fn file_aad(&self, key: &str, i: usize) -> Vec<u8> {
+        format!("aduan-outbox-file/{}/{key}/{i}", self.id).into_bytes()
+    }
+
+    fn queue_aad(&self) -> Vec<u8> {
+        format!("aduan-outbox/{}", self.id).into_bytes()
+    }
+
+    /// The sealed copies of `item`'s files, ready to upload (opened as they are sent).
     fn uploads(&self, item: &Queued) -> Vec<UploadFile> {
         let dir = self.files_dir(&item.idempotency_key);
         item.files
             .iter()
             .enumerate()
-            .map(|(i, f)| UploadFile {
-                path: dir.join(i.to_string()),
-                name: f.name.clone(),
+            .map(|(i, f)| {
+                UploadFile::sealed(
+                    dir.join(i.to_string()),
+                    f.name.clone(),
+                    f.size,
+                    self.key.clone(),
+                    self.file_aad(&item.idempotency_key, i),
+                )
             })
             .collect()
     }
@@ -167,19 +190,20 @@ impl Outbox {
     /// Everything waiting, oldest first.
     pub fn list(&self) -> Result<Vec<Queued>, OutboxError> {
         let _g = self.guard();
-        read(&self.path())
+        self.read()
     }
 
     /// Drop an item (sent, or abandoned by the user). Unknown keys are ignored.
     pub fn remove(&self, key: &str) -> Result<(), OutboxError> {
         let _g = self.guard();
-        let mut items = read(&self.path())?;
+        let mut items = self.read()?;
         let before = items.len();
         items.retain(|i| i.idempotency_key != key);
         if items.len() != before {
-            write_all(&self.dir, &items)?;
+            self.write(&items)?;
         }
-        // After the line is gone: a crash in between leaves only unreferenced copies.
+        // After the queue no longer names it: a crash in between leaves only unreferenced
+        // (sealed) copies.
         if is_plain_key(key) {
             match fs::remove_dir_all(self.files_dir(key)) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
@@ -217,6 +241,30 @@ impl Outbox {
         report.remaining = self.list()?.len();
         Ok(report)
     }
+
+    /// The queue; a missing file is an empty outbox.
+    fn read(&self) -> Result<Vec<Queued>, OutboxError> {
+        let sealed = match fs::read(self.dir.join(QUEUE)) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let plain = seal::open(&self.key, &self.queue_aad(), &sealed)?;
+        Ok(serde_json::from_slice(&plain)?)
+    }
+
+    /// Replace the queue atomically: write a temporary file, sync it, rename it over the
+    /// old one, so a crash leaves either the old queue or the new one, whole.
+    fn write(&self, items: &[Queued]) -> Result<(), OutboxError> {
+        fs::create_dir_all(&self.dir)?;
+        let sealed = seal::seal(&self.key, &self.queue_aad(), &serde_json::to_vec(items)?);
+        let tmp = self.dir.join(format!("{QUEUE}.tmp"));
+        let mut file = File::create(&tmp)?;
+        file.write_all(&sealed)?;
+        file.sync_all()?;
+        fs::rename(&tmp, self.dir.join(QUEUE))?;
+        Ok(())
+    }
 }
 
 /// Keys name directories: only letters, digits and dashes (a UUID), never a path.
@@ -224,42 +272,6 @@ fn is_plain_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 64
         && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Read the file; a missing file is an empty outbox. A torn last line (a crash mid-append)
-/// is skipped rather than making every other complaint unreadable.
-fn read(path: &Path) -> Result<Vec<Queued>, OutboxError> {
-    let file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e.into()),
-    };
-    let mut items = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str(&line) {
-            Ok(item) => items.push(item),
-            Err(e) => tracing::warn!(error = %e, "skipping unreadable outbox line"),
-        }
-    }
-    Ok(items)
-}
-
-/// Replace the file atomically: write a temporary file, sync it, rename it over the old one.
-fn write_all(dir: &Path, items: &[Queued]) -> Result<(), OutboxError> {
-    let tmp = dir.join(format!("{FILE}.tmp"));
-    let mut file = File::create(&tmp)?;
-    for item in items {
-        let mut line = serde_json::to_string(item)?;
-        line.push('\n');
-        file.write_all(line.as_bytes())?;
-    }
-    file.sync_all()?;
-    fs::rename(&tmp, dir.join(FILE))?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,24 +1,39 @@
-//! The signed-in session (server URL + bearer token) kept in the OS keyring, so the token
-//! never sits in a plain file or in the web view's localStorage.
+//! The signed-in session (server URL, bearer token, user) kept in the OS keyring, so the
+//! token never sits in a plain file or in the web view's storage, and the app can resume
+//! it (also offline) after a restart.
 //!
-//! Backends (keyring 3): Linux kernel keyutils, Windows Credential Manager, macOS Keychain.
 //! The whole session is one JSON secret so it is written and removed atomically.
 
-use keyring::Entry;
 use serde::{Deserialize, Serialize};
 
-/// The keyring service name: the app identifier.
-pub const SERVICE: &str = "my.gov.aduan.desktop";
+use crate::secret::Secret;
+pub use crate::secret::SERVICE;
+
 /// The keyring account under which the session is stored.
 const ACCOUNT: &str = "session";
 
 /// What is needed to talk to the server as the signed-in user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     /// Base URL without a trailing slash, e.g. `https://aduan.example.gov.my`.
     pub server: String,
     /// The bearer token from `POST /api/v1/auth/login`.
     pub token: String,
+    /// The user as the server described them at sign-in (`User`): who owns the outbox,
+    /// and whom to show when the app starts while the server is away. Sessions saved
+    /// before this was kept have none; resuming one asks the server.
+    #[serde(default)]
+    pub user: Option<serde_json::Value>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("server", &self.server)
+            .field("token", &"…")
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// Why the keyring could not be used.
@@ -33,10 +48,7 @@ pub enum SessionError {
 /// Where a session lives in the keyring. The app uses [`SessionStore::default`]; tests use
 /// their own account names so they never touch a real user's session.
 #[derive(Debug, Clone)]
-pub struct SessionStore {
-    service: String,
-    account: String,
-}
+pub struct SessionStore(Secret);
 
 impl Default for SessionStore {
     fn default() -> Self {
@@ -47,39 +59,26 @@ impl Default for SessionStore {
 impl SessionStore {
     /// A store for the given keyring service and account.
     pub fn new(service: impl Into<String>, account: impl Into<String>) -> Self {
-        Self {
-            service: service.into(),
-            account: account.into(),
-        }
-    }
-
-    fn entry(&self) -> Result<Entry, SessionError> {
-        Ok(Entry::new(&self.service, &self.account)?)
+        Self(Secret::new(service, account))
     }
 
     /// Store the session, replacing any previous one.
     pub fn save(&self, session: &Session) -> Result<(), SessionError> {
-        let json = serde_json::to_string(session)?;
-        self.entry()?.set_password(&json)?;
-        Ok(())
+        Ok(self.0.set(&serde_json::to_string(session)?)?)
     }
 
     /// The stored session, or `None` when nobody is signed in.
     pub fn load(&self) -> Result<Option<Session>, SessionError> {
-        match self.entry()?.get_password() {
-            Ok(json) => Ok(Some(serde_json::from_str(&json)?)),
-            Err(keyring::Error::NoEntry) => Ok(None),
-            Err(e) => Err(e.into()),
+        match self.0.get()? {
+            Some(json) => Ok(Some(serde_json::from_str(&json)?)),
+            None => Ok(None),
         }
     }
 
     /// Forget the session. Clearing when nothing is stored is not an error: logout must
     /// always succeed locally.
     pub fn clear(&self) -> Result<(), SessionError> {
-        match self.entry()?.delete_credential() {
-            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(self.0.delete()?)
     }
 }
 

@@ -1,6 +1,7 @@
-//! The Rust core's own subscription to `GET /api/v1/events`: it keeps running while the
-//! window is minimised or on another screen, and turns "your complaint finished" events
-//! into grouped native notifications.
+//! The Rust core's subscription to `GET /api/v1/events`: it keeps running while the
+//! window is minimised or on another screen, turns "your complaint finished" events into
+//! grouped native notifications, and hands every event and the link's state to the UI
+//! (which may not connect to the server itself: see `relay`).
 //!
 //! It reconnects with backoff and `Last-Event-ID`, so the server replays what was missed
 //! and a network blip never loses or repeats a notification.
@@ -29,12 +30,43 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// a grouped one (open the list).
 pub type Opener = Arc<dyn Fn(Option<Uuid>) + Send + Sync>;
 
+/// The link to the server as the top bar shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnState {
+    Live,
+    Reconnecting,
+    Offline,
+}
+
+/// What the watcher hands to the UI.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Forwarded {
+    /// One event from the stream, as the server sent it.
+    Event {
+        kind: String,
+        data: String,
+        id: Option<String>,
+    },
+    /// The link went live, or is being re-established, or has failed repeatedly.
+    State { state: ConnState },
+}
+
+/// Receives what the watcher forwards to the UI.
+pub type Forward = Arc<dyn Fn(Forwarded) + Send + Sync>;
+
+/// After this many failed attempts in a row the link counts as offline (retries go on).
+const OFFLINE_AFTER: u32 = 3;
+
 /// The running watcher, if any. Managed as Tauri state; one per app.
 #[derive(Debug)]
 pub struct Watcher {
     task: Mutex<Option<JoinHandle<()>>>,
     /// The user's "notify me" setting; while off, finished complaints are not shown.
     enabled: Arc<AtomicBool>,
+    /// The link's last state, for a UI that starts listening after the link came up.
+    state: Arc<Mutex<ConnState>>,
 }
 
 impl Default for Watcher {
@@ -42,6 +74,7 @@ impl Default for Watcher {
         Self {
             task: Mutex::new(None),
             enabled: Arc::new(AtomicBool::new(true)),
+            state: Arc::new(Mutex::new(ConnState::Offline)),
         }
     }
 }
@@ -49,8 +82,19 @@ impl Default for Watcher {
 impl Watcher {
     /// Start watching with `client`, replacing any previous watch (e.g. after re-login).
     /// `opener` runs when the user activates a notification.
-    pub fn start(&self, client: Client, opener: Opener) {
-        let task = tauri::async_runtime::spawn(run(client, opener, self.enabled.clone()));
+    /// `forward` hears every event and every change of the link's state.
+    pub fn start(&self, client: Client, opener: Opener, forward: Forward) {
+        let state = self.state.clone();
+        let forward: Forward = Arc::new(move |f| {
+            if let Forwarded::State { state: s } = &f {
+                *state.lock().unwrap_or_else(|e| e.into_inner()) = *s;
+            }
+            forward(f)
+        });
+        forward(Forwarded::State {
+            state: ConnState::Reconnecting,
+        });
+        let task = tauri::async_runtime::spawn(run(client, opener, forward, self.enabled.clone()));
         if let Some(old) = self.lock().replace(task) {
             old.abort();
         }
@@ -61,6 +105,12 @@ impl Watcher {
         if let Some(task) = self.lock().take() {
             task.abort();
         }
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = ConnState::Offline;
+    }
+
+    /// The link's state now.
+    pub fn state(&self) -> ConnState {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Turn notifications on or off; the watch itself goes on either way.
@@ -106,36 +156,50 @@ pub fn backoff(failures: u32) -> Duration {
 }
 
 /// Both halves of the watcher; aborting the task drops both.
-async fn run(client: Client, opener: Opener, enabled: Arc<AtomicBool>) {
+async fn run(client: Client, opener: Opener, forward: Forward, enabled: Arc<AtomicBool>) {
     let (tx, rx) = mpsc::unbounded_channel();
     tokio::join!(
-        stream_forever(client, tx),
+        stream_forever(client, tx, forward),
         notify_grouped(rx, opener, enabled)
     );
 }
 
 /// Keep the event stream open, reconnecting after every failure.
-async fn stream_forever(client: Client, tx: mpsc::UnboundedSender<Finished>) {
-    let mut link = Link::default();
+async fn stream_forever(client: Client, tx: mpsc::UnboundedSender<Finished>, forward: Forward) {
+    let mut link = Link {
+        forward,
+        last_id: None,
+        me: None,
+        failures: 0,
+    };
     loop {
         let result = link.stream_once(&client, &tx).await;
         match result {
             Err(ClientError::Status { status: 401, .. }) => {
                 // The session ended (logout elsewhere, expiry): retrying cannot help.
                 tracing::info!("event watcher stopped: session no longer valid");
+                (link.forward)(Forwarded::State {
+                    state: ConnState::Offline,
+                });
                 return;
             }
             Err(e) => tracing::warn!(error = %e, "event stream failed"),
             Ok(()) => tracing::info!("event stream ended"),
         }
         link.failures += 1;
+        let state = if link.failures >= OFFLINE_AFTER {
+            ConnState::Offline
+        } else {
+            ConnState::Reconnecting
+        };
+        (link.forward)(Forwarded::State { state });
         tokio::time::sleep(backoff(link.failures)).await;
     }
 }
 
 /// What survives a reconnect.
-#[derive(Debug, Default)]
 struct Link {
+    forward: Forward,
     last_id: Option<String>,
     me: Option<Uuid>,
     failures: u32,
@@ -154,6 +218,9 @@ impl Link {
         };
         let res = client.events(self.last_id.as_deref()).await?;
         self.failures = 0;
+        (self.forward)(Forwarded::State {
+            state: ConnState::Live,
+        });
         let mut body = res.bytes_stream();
         let mut parser = SseParser::new();
         loop {
@@ -163,6 +230,11 @@ impl Link {
                 Ok(Some(chunk)) => chunk?,
             };
             for event in parser.feed(&chunk) {
+                (self.forward)(Forwarded::Event {
+                    kind: event.kind.clone(),
+                    data: event.data.clone(),
+                    id: event.id.clone(),
+                });
                 self.handle(client, me, &event, tx).await;
                 // Only after handling: a crash mid-event replays it rather than losing it.
                 if let Some(id) = &event.id {

@@ -7,9 +7,11 @@
 //!   cargo test --test outbox_e2e -- --ignored
 //! ```
 
-use aduan_desktop::client::Client;
+use aduan_desktop::client::{self, Client};
+use aduan_desktop::outbox::seal::SealKey;
 use aduan_desktop::outbox::Outbox;
-use serde_json::{json, Value};
+use aduan_desktop::server_url::ServerUrl;
+use serde_json::json;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set for this test"))
@@ -18,21 +20,13 @@ fn env(name: &str) -> String {
 #[tokio::test]
 #[ignore = "needs a running Aduan server: run by desktop/tests/e2e/run.sh"]
 async fn queued_complaints_are_sent_once_even_when_sent_twice() {
-    let server = env("ADUAN_E2E_SERVER");
-    let reply: Value = reqwest::Client::new()
-        .post(format!("{server}/api/v1/auth/login"))
-        .json(&json!({"username": env("ADUAN_E2E_USER"), "password": env("ADUAN_E2E_PASSWORD")}))
-        .send()
-        .await
-        .unwrap()
-        .error_for_status()
-        .unwrap()
-        .json()
+    let server = ServerUrl::parse(&env("ADUAN_E2E_SERVER")).unwrap();
+    let reply = client::login(&server, &env("ADUAN_E2E_USER"), &env("ADUAN_E2E_PASSWORD"))
         .await
         .unwrap();
     let client = Client::new(&server, reply["token"].as_str().unwrap()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = Outbox::open(dir.path(), "e2e", SealKey::random());
     let complaint = json!({
         "channel": "phone",
         "description": "Pegawai majlis daerah meminta wang tunai RM 2,000 untuk meluluskan permit gerai.",

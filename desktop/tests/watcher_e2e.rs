@@ -22,12 +22,18 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use aduan_desktop::client::Client;
+use aduan_desktop::server_url::ServerUrl;
 use aduan_desktop::watcher::Watcher;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} must be set for this test"))
+}
+
+/// A client for `server` with `token`.
+fn client(server: &str, token: &str) -> Client {
+    Client::new(&ServerUrl::parse(server).unwrap(), token).unwrap()
 }
 
 /// Sign in with the credentials in the two environment variables; returns the token.
@@ -105,7 +111,8 @@ async fn start_watching(server: &str, token: &str) -> Watcher {
     let before = streams_opened(server).await;
     let watcher = Watcher::default();
     watcher.start(
-        Client::new(server, token).unwrap(),
+        client(server, token),
+        std::sync::Arc::new(|_| {}),
         std::sync::Arc::new(|_| {}),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -204,7 +211,7 @@ async fn finished_complaints_raise_one_grouped_notification() {
     let since = newest();
     let watcher = start_watching(&server, &token).await;
 
-    let client = Client::new(&server, &token).unwrap();
+    let client = client(&server, &token);
     let mut refs = Vec::new();
     for i in 0..3 {
         refs.push(submit(&client, i).await.1);
@@ -233,8 +240,8 @@ async fn officers_are_notified_only_of_complaints_they_entered() {
     let intake = login(&server, "ADUAN_E2E_USER", "ADUAN_E2E_PASSWORD").await;
     let since = newest();
     let watcher = start_watching(&server, &officer).await;
-    let officer_client = Client::new(&server, &officer).unwrap();
-    let (theirs_id, theirs) = submit(&Client::new(&server, &intake).unwrap(), 98).await;
+    let officer_client = client(&server, &officer);
+    let (theirs_id, theirs) = submit(&client(&server, &intake), 98).await;
     let (_, mine) = submit(&officer_client, 99).await;
     wait_for_notifications(since, &[&mine]).await;
     // Their complaint finished before the later one was submitted: a notification for it

@@ -293,6 +293,11 @@ pub struct ServeArgs {
     /// closed. Event streams send a keep-alive every 15 s, so keep this above that.
     #[arg(long, env = "ADUAN_IDLE_TIMEOUT_S", default_value_t = 60)]
     pub idle_timeout_s: u64,
+    /// Seconds between SIGTERM and closing the listener, while /readyz answers 503 and
+    /// requests are still served: a load balancer's health checks take the instance out of
+    /// rotation first (set it above their interval × fall count). 0 closes at once.
+    #[arg(long, env = "ADUAN_SHUTDOWN_DRAIN_S", default_value_t = 0)]
+    pub shutdown_drain_s: u64,
     /// Password checks (argon2id, about 19 MiB of memory each) run at once on this
     /// instance; sign-ins beyond wait a moment, then get 429.
     #[arg(long, env = "ADUAN_PASSWORD_CHECKS", default_value_t = 4)]

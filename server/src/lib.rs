@@ -46,6 +46,8 @@ pub struct Application {
     /// Writes the audit chain's last anchor when the server stops.
     anchoring: tokio::task::JoinHandle<()>,
     limits: http::serve::ConnectionLimits,
+    /// How long to keep serving, not ready, after the shutdown signal.
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -147,6 +149,7 @@ impl Application {
             events: hub,
             queue: queue.control(),
             shutdown,
+            draining: CancellationToken::new(),
             sessions,
             cors_origins: args.cors_origins.clone(),
             trusted_proxies: args.trusted_proxies.clone(),
@@ -169,6 +172,7 @@ impl Application {
             listener_task,
             anchoring,
             limits: args.connection_limits(),
+            drain: std::time::Duration::from_secs(args.shutdown_drain_s),
         })
     }
 
@@ -190,8 +194,17 @@ impl Application {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.local_addr(), "listening");
         let cancel = self.state.shutdown.clone();
+        let (draining, drain) = (self.state.draining.clone(), self.drain);
         let served = http::serve::serve(self.listener, router, self.limits, async move {
             shutdown.await;
+            draining.cancel();
+            if !drain.is_zero() {
+                tracing::info!(
+                    seconds = drain.as_secs_f64(),
+                    "draining: not ready, still serving, until the listener closes"
+                );
+                tokio::time::sleep(drain).await;
+            }
             // End event streams so the graceful shutdown does not wait on them.
             cancel.cancel();
         })

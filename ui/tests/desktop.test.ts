@@ -1,23 +1,64 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as api from '../src/lib/api';
 import { ApiError, describeError } from '../src/lib/api';
-import { isDesktop, toApiError } from '../src/lib/desktop';
+import { insecureServer, isDesktop, toApiError, unframe } from '../src/lib/desktop';
 import { attachmentType, isLocalFile } from '../src/lib/intake';
 import { restoreSession, resumeUser, sessionEnded, sessionStarted, shell } from '../src/lib/shell.svelte';
 import { checkForUpdate, percent, putOff, update, updateVisible } from '../src/lib/update.svelte';
 
 describe('attachments chosen in the desktop app or the browser', () => {
-  const local = { path: '/home/kaunter/Scan 01.PDF', name: 'Scan 01.PDF', size: 1234 };
+  // What the core hands out: a handle, never a path.
+  const local = { handle: '5f0c8e6a9b1d4c2e8f7a6b5c4d3e2f1a', name: 'Scan 01.PDF', size: 1234, type: 'application/pdf' };
   const web = new File(['x'], 'photo.jpg', { type: 'image/jpeg' });
 
-  it('tells a file on disk from a browser File', () => {
+  it('tells a file chosen in the core from a browser File', () => {
     expect(isLocalFile(local)).toBe(true);
     expect(isLocalFile(web)).toBe(false);
   });
-  it('guesses the icon type of a file on disk from its extension, case-insensitively', () => {
+  it('shows the type the core or the browser gave', () => {
     expect(attachmentType(local)).toBe('application/pdf');
-    expect(attachmentType({ ...local, name: 'README' })).toBe('application/octet-stream');
     expect(attachmentType(web)).toBe('image/jpeg');
+  });
+});
+
+describe('the server address policy of the desktop app', () => {
+  it('calls plain http to another computer insecure', () => {
+    for (const url of ['http://10.0.0.5:8080', 'http://aduan.agency.gov.my', 'http://localhost.evil.example', 'http://[2001:db8::1]/'])
+      expect(insecureServer(url), url).toBe(true);
+  });
+  it('allows https anywhere and http on this computer', () => {
+    for (const url of ['https://aduan.agency.gov.my', 'https://10.0.0.5', 'http://127.0.0.1:8080', 'http://127.9.9.9', 'http://localhost:8080', 'http://[::1]:8080', ''])
+      expect(insecureServer(url), url).toBe(false);
+  });
+  it('has the sign-in screen say why in both languages', () => {
+    const e = toApiError({ code: 'insecure_server', message: 'the server address must use https' });
+    expect(describeError(e, 'en')).toMatch(/clear text/);
+    expect(describeError(e, 'ms')).toMatch(/teks biasa/);
+  });
+});
+
+describe('replies relayed by the core', () => {
+  const frame = (head: object, body: Uint8Array): ArrayBuffer => {
+    const json = new TextEncoder().encode(JSON.stringify(head));
+    const out = new Uint8Array(4 + json.length + body.length);
+    new DataView(out.buffer).setUint32(0, json.length);
+    out.set(json, 4);
+    out.set(body, 4 + json.length);
+    return out.buffer;
+  };
+
+  it('keep status, ETag, Retry-After and the body byte for byte', async () => {
+    const bytes = new Uint8Array([0, 255, 10, 13]);
+    const res = unframe(frame({ status: 200, etag: '"v3"', retry_after: null, content_type: 'image/png' }, bytes));
+    expect([res.status, res.headers.get('ETag'), res.headers.get('Content-Type')]).toEqual([200, '"v3"', 'image/png']);
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(bytes);
+  });
+  it('carry an error reply as the server sent it, and a 204 without a body', async () => {
+    const body = new TextEncoder().encode('{"code":"rate_limited","message":"slow down"}');
+    const res = unframe(frame({ status: 429, etag: null, retry_after: '120', content_type: 'application/json' }, body));
+    const err = api.toApiError(res.status, await res.text(), res.headers.get('Retry-After'));
+    expect([err.code, err.retryAfterS]).toEqual(['rate_limited', 120]);
+    expect(unframe(frame({ status: 204, etag: null, retry_after: null, content_type: null }, new Uint8Array())).status).toBe(204);
   });
 });
 

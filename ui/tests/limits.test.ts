@@ -6,7 +6,7 @@ import { checkFiles, describeRefusal, intakeLimits, limitsHint, loadLimits, save
 
 const MIB = 1024 * 1024;
 const limits: IntakeLimits = { max_file_bytes: 4 * MIB, max_request_bytes: 10 * MIB, max_files: 3 };
-const file = (name: string, size: number) => ({ path: `/scans/${name}`, name, size });
+const file = (name: string, size: number) => ({ handle: `h-${name}`, name, size, type: 'application/pdf' });
 
 afterEach(() => {
   vi.unstubAllGlobals();

@@ -1,52 +1,22 @@
-//! `intake_submit` and `files_stat`: a walk-in complaint with files chosen by path, sent
-//! by the Rust core straight from disk, or kept in the outbox when the server is away.
+//! `intake_submit`: a walk-in complaint with files named by handle, sent by the Rust core
+//! straight from disk to the signed-in server, or kept in the user's outbox when the
+//! server is away.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tauri::ipc::Channel;
 use tauri::State;
 
-use crate::client::{Client, OnProgress, UploadFile};
+use crate::client::{OnProgress, UploadFile};
 use crate::error::CommandError;
-use crate::outbox::{Outbox, Queued};
+use crate::files::ChosenFiles;
+use crate::outbox::{Outboxes, Queued};
+use crate::signed_in::SignedIn;
 
-/// A file the user picked or dropped, as the form lists it.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct LocalFile {
-    pub path: PathBuf,
-    pub name: String,
-    pub size: u64,
-}
-
-/// Name and size of picked or dropped paths; directories and unreadable paths are refused
-/// with a message naming them.
-#[tauri::command]
-pub async fn files_stat(paths: Vec<PathBuf>) -> Result<Vec<LocalFile>, CommandError> {
-    let mut out = Vec::with_capacity(paths.len());
-    for path in paths {
-        let meta = tokio::fs::metadata(&path)
-            .await
-            .map_err(|e| CommandError::new("file", format!("{}: {e}", path.display())))?;
-        if !meta.is_file() {
-            let msg = format!("{} is not a file", path.display());
-            return Err(CommandError::new("not_a_file", msg));
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "file".into());
-        out.push(LocalFile {
-            path,
-            name,
-            size: meta.len(),
-        });
-    }
-    Ok(out)
-}
+use super::blocking;
 
 /// Upload progress: file bytes sent so far of `total`.
 #[derive(Debug, Clone, Serialize)]
@@ -65,28 +35,24 @@ pub enum Submitted {
     Queued { item: Queued },
 }
 
-/// Send a complaint with files read from disk. When the server cannot be reached (or is
-/// overloaded or failing), the complaint and copies of its files go to the outbox under
-/// the same `idempotency_key`, so the later send can never duplicate a half-done one.
-/// A refusal by the server itself (422, 413 …) is returned as the server's error.
+/// Send a complaint with the files behind `files` (handles from `files_pick` or a drop;
+/// one unknown handle refuses the submission). When the server cannot be reached (or is
+/// overloaded or failing), the complaint and sealed copies of its files go to the user's
+/// outbox under the same `idempotency_key`, so the later send can never duplicate a
+/// half-done one. A refusal by the server itself (422, 413 …) is returned as its error.
 #[tauri::command]
 pub async fn intake_submit(
-    server: String,
-    token: String,
     complaint: serde_json::Value,
-    files: Vec<LocalFile>,
+    files: Vec<String>,
     idempotency_key: String,
     on_progress: Channel<Progress>,
-    outbox: State<'_, Outbox>,
+    signed_in: State<'_, SignedIn>,
+    chosen: State<'_, ChosenFiles>,
+    outboxes: State<'_, Outboxes>,
 ) -> Result<Submitted, CommandError> {
-    let client = Client::new(&server, &token)?;
-    let uploads: Vec<UploadFile> = files
-        .into_iter()
-        .map(|f| UploadFile {
-            path: f.path,
-            name: f.name,
-        })
-        .collect();
+    let active = signed_in.get()?;
+    let uploads = chosen.resolve(&files)?;
+    let client = active.client()?;
     let total = total_size(&uploads).await;
     let sent = client
         .submit_with_files(
@@ -100,8 +66,11 @@ pub async fn intake_submit(
         Ok(reply) => Ok(Submitted::Sent { reply }),
         Err(e) if e.is_transient() => {
             tracing::info!(error = %e, "server unavailable; complaint kept in the outbox");
+            // Opening may create the key in the keyring, which may block.
+            let owner = active.owner();
+            let outbox = tokio::task::block_in_place(|| outboxes.for_owner(&owner))?;
             let key = Some(idempotency_key);
-            let item = outbox.push_with_files(complaint, key, &uploads)?;
+            let item = blocking(move || outbox.push_with_files(complaint, key, &uploads)).await?;
             Ok(Submitted::Queued { item })
         }
         Err(e) => Err(e.into()),
@@ -111,7 +80,7 @@ pub async fn intake_submit(
 async fn total_size(files: &[UploadFile]) -> u64 {
     let mut total = 0;
     for f in files {
-        total += tokio::fs::metadata(&f.path).await.map_or(0, |m| m.len());
+        total += f.size().await;
     }
     total
 }

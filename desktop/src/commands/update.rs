@@ -6,17 +6,21 @@ use tauri::{AppHandle, State};
 
 use crate::error::CommandError;
 use crate::managed::{self, Managed};
+use crate::signed_in::SignedIn;
 use crate::update::{Installed, Offer, Progress, Updates};
 
-/// Ask `server` whether a newer build of the app is published: the offer, or `null`.
+/// Ask the signed-in server whether a newer build of the app is published: the offer, or
+/// `null`.
 #[tauri::command]
 pub async fn update_check(
-    server: String,
-    token: String,
     app: AppHandle,
     updates: State<'_, Updates>,
+    signed_in: State<'_, SignedIn>,
 ) -> Result<Option<Offer>, CommandError> {
-    Ok(updates.check(&app, &server, &token).await?)
+    let active = signed_in.get()?;
+    Ok(updates
+        .check(&app, active.server.as_str(), active.token())
+        .await?)
 }
 
 /// Download the offered update, check its signature and install it (the user confirmed).

@@ -1,33 +1,19 @@
-//! `watcher_start`, `watcher_stop`, `notifications_set`: native notifications for the
-//! signed-in user's complaints.
+//! `connection_state`, `notifications_set`: the watcher the session started (see
+//! `commands::session`), as the UI sees it.
 
 use std::sync::Arc;
 
 use tauri::{AppHandle, Emitter, Manager, State};
 
-use crate::client::Client;
-use crate::error::CommandError;
-use crate::watcher::{Opener, Watcher};
+use crate::watcher::{ConnState, Opener, Watcher};
 
 /// The event the UI listens to: open this complaint (`null`: the complaint list).
 pub const OPEN_COMPLAINT: &str = "open-complaint";
 
-/// Start (or restart) watching `server`'s events as the holder of `token`.
+/// The link to the server now (later changes come as `server-event`s).
 #[tauri::command]
-pub fn watcher_start(
-    server: String,
-    token: String,
-    app: AppHandle,
-    watcher: State<'_, Watcher>,
-) -> Result<(), CommandError> {
-    watcher.start(Client::new(&server, &token)?, opener(app));
-    Ok(())
-}
-
-/// Stop watching (logout).
-#[tauri::command]
-pub fn watcher_stop(watcher: State<'_, Watcher>) {
-    watcher.stop();
+pub fn connection_state(watcher: State<'_, Watcher>) -> ConnState {
+    watcher.state()
 }
 
 /// The user's notification setting.
@@ -38,7 +24,7 @@ pub fn notifications_set(enabled: bool, watcher: State<'_, Watcher>) {
 
 /// Activating a notification brings the window forward (also from the tray or another
 /// workspace) and tells the UI what to open.
-fn opener(app: AppHandle) -> Opener {
+pub(crate) fn opener(app: AppHandle) -> Opener {
     Arc::new(move |complaint| {
         if let Some(window) = app.get_webview_window("main") {
             let _ = window.unminimize();

@@ -1,10 +1,26 @@
 //! The outbox on a real temporary directory, and its flush against a real local socket.
+//! Ownership and sealing: `tests/owners.rs`.
+
+use std::path::Path;
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::*;
+use crate::server_url::ServerUrl;
+
+mod owners;
+
+/// An outbox in `dir` with a fixed owner id and a fresh key.
+fn outbox_in(dir: &Path) -> Outbox {
+    Outbox::open(dir, "owner-a", SealKey::random())
+}
+
+fn client(port: u16) -> Client {
+    let server = ServerUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap();
+    Client::new(&server, "tok").unwrap()
+}
 
 fn complaint(n: u32) -> serde_json::Value {
     json!({ "channel": "walk_in", "description": format!("complaint {n}") })
@@ -13,39 +29,28 @@ fn complaint(n: u32) -> serde_json::Value {
 #[test]
 fn push_then_list_in_order_and_survives_reopening() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let key = SealKey::random();
+    let outbox = Outbox::open(dir.path(), "owner-a", key.clone());
     assert!(outbox.list().unwrap().is_empty());
     let a = outbox.push(complaint(1), None).unwrap();
     let b = outbox.push(complaint(2), Some("ui-key".into())).unwrap();
     assert_eq!(b.idempotency_key, "ui-key");
     assert_ne!(a.idempotency_key, b.idempotency_key);
-    // A new instance (app restart) sees the same items.
-    assert_eq!(Outbox::new(dir.path()).list().unwrap(), vec![a, b]);
+    // A new instance (app restart) with the same key sees the same items.
+    let reopened = Outbox::open(dir.path(), "owner-a", key);
+    assert_eq!(reopened.list().unwrap(), vec![a, b]);
 }
 
 #[test]
 fn remove_drops_only_that_item() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     let a = outbox.push(complaint(1), None).unwrap();
     let b = outbox.push(complaint(2), None).unwrap();
     outbox.remove(&a.idempotency_key).unwrap();
     outbox.remove("no-such-key").unwrap();
     assert_eq!(outbox.list().unwrap(), vec![b]);
-    assert!(!dir.path().join("outbox.jsonl.tmp").exists());
-}
-
-#[test]
-fn a_torn_last_line_is_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
-    let a = outbox.push(complaint(1), None).unwrap();
-    let mut f = OpenOptions::new()
-        .append(true)
-        .open(dir.path().join(FILE))
-        .unwrap();
-    f.write_all(b"{\"idempotency_key\":\"half").unwrap();
-    assert_eq!(outbox.list().unwrap(), vec![a]);
+    assert!(!dir.path().join("queue.sealed.tmp").exists());
 }
 
 /// A port with nothing listening: connecting fails at once.
@@ -57,9 +62,9 @@ async fn closed_port() -> u16 {
 #[tokio::test]
 async fn flush_keeps_everything_while_the_server_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     outbox.push(complaint(1), None).unwrap();
-    let client = Client::new(&format!("http://127.0.0.1:{}", closed_port().await), "t").unwrap();
+    let client = client(closed_port().await);
     let report = outbox.flush(&client).await.unwrap();
     assert!(report.sent.is_empty() && report.rejected.is_empty());
     assert_eq!(report.remaining, 1);
@@ -87,7 +92,7 @@ async fn answer_once(listener: TcpListener, status: &'static str, body: &'static
 #[tokio::test]
 async fn flush_sends_with_the_idempotency_key_and_removes_on_success() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     outbox.push(complaint(1), Some("key-1".into())).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -96,7 +101,7 @@ async fn flush_sends_with_the_idempotency_key_and_removes_on_success() {
         "202 Accepted",
         r#"{"reference":"ADU-2026-000001"}"#,
     ));
-    let client = Client::new(&format!("http://127.0.0.1:{port}"), "tok").unwrap();
+    let client = client(port);
     let report = outbox.flush(&client).await.unwrap();
     let head = server.await.unwrap();
     assert!(head.starts_with("post /api/v1/complaints "), "{head}");
@@ -111,7 +116,7 @@ async fn flush_sends_with_the_idempotency_key_and_removes_on_success() {
 #[tokio::test]
 async fn a_rejected_complaint_stays_queued_and_is_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     outbox.push(complaint(1), Some("bad".into())).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -120,7 +125,7 @@ async fn a_rejected_complaint_stays_queued_and_is_reported() {
         "422 Unprocessable Entity",
         r#"{"code":"validation","message":"too short"}"#,
     ));
-    let client = Client::new(&format!("http://127.0.0.1:{port}"), "tok").unwrap();
+    let client = client(port);
     let report = outbox.flush(&client).await.unwrap();
     server.await.unwrap();
     assert_eq!(report.rejected.len(), 1);
@@ -128,20 +133,17 @@ async fn a_rejected_complaint_stays_queued_and_is_reported() {
     assert_eq!(report.remaining, 1);
 }
 
-fn upload(dir: &std::path::Path, name: &str, bytes: &[u8]) -> UploadFile {
+fn upload(dir: &Path, name: &str, bytes: &[u8]) -> UploadFile {
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
-    UploadFile {
-        path,
-        name: name.into(),
-    }
+    UploadFile::plain(path, name.into())
 }
 
 #[test]
 fn files_are_copied_so_the_originals_may_go_and_removing_deletes_the_copies() {
     let dir = tempfile::tempdir().unwrap();
     let src = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     let files = [
         upload(src.path(), "a.jpg", b"jpeg bytes"),
         upload(src.path(), "b.pdf", b"%PDF-1.4"),
@@ -165,16 +167,16 @@ fn files_are_copied_so_the_originals_may_go_and_removing_deletes_the_copies() {
             },
         ]
     );
-    let copies = outbox.uploads(&item);
-    assert_eq!(std::fs::read(&copies[1].path).unwrap(), b"%PDF-1.4");
+    let copies = dir.path().join("files/k-1");
+    assert!(copies.join("1").exists());
     outbox.remove("k-1").unwrap();
-    assert!(!copies[0].path.exists() && outbox.list().unwrap().is_empty());
+    assert!(!copies.exists() && outbox.list().unwrap().is_empty());
 }
 
 #[test]
 fn a_key_that_is_not_a_plain_token_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     let item = outbox.push(complaint(1), Some("../../etc".into())).unwrap();
     assert_ne!(item.idempotency_key, "../../etc");
     assert!(uuid::Uuid::parse_str(&item.idempotency_key).is_ok());
@@ -204,7 +206,7 @@ async fn accept_multipart(listener: TcpListener) -> String {
 async fn flush_sends_the_kept_files_as_multipart_parts() {
     let dir = tempfile::tempdir().unwrap();
     let src = tempfile::tempdir().unwrap();
-    let outbox = Outbox::new(dir.path());
+    let outbox = outbox_in(dir.path());
     let files = [upload(src.path(), "slip.txt", b"receipt RM 5,000")];
     outbox
         .push_with_files(complaint(7), Some("key-7".into()), &files)
@@ -212,7 +214,7 @@ async fn flush_sends_the_kept_files_as_multipart_parts() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let server = tokio::spawn(accept_multipart(listener));
-    let client = Client::new(&format!("http://127.0.0.1:{port}"), "tok").unwrap();
+    let client = client(port);
     let report = outbox.flush(&client).await.unwrap();
     let request = server.await.unwrap();
     assert!(request.contains("multipart/form-data"), "{request}");
@@ -221,5 +223,5 @@ async fn flush_sends_the_kept_files_as_multipart_parts() {
     assert!(request.contains("filename=\"slip.txt\""), "{request}");
     assert!(request.contains("receipt RM 5,000"), "{request}");
     assert_eq!((report.sent.len(), report.remaining), (1, 0));
-    assert!(!dir.path().join("outbox-files/key-7").exists());
+    assert!(!dir.path().join("files/key-7").exists());
 }

@@ -29,6 +29,9 @@ fn sample() -> Session {
     Session {
         server: "https://aduan.example.gov.my".into(),
         token: "t0ken-\u{e9}-with-unicode".into(),
+        user: Some(
+            serde_json::json!({"id": "6f1c6f0e-1f0a-4c59-9d3a-2b2f4c1d9e10", "username": "kaunter"}),
+        ),
     }
 }
 
@@ -53,6 +56,7 @@ fn save_replaces_the_previous_session() {
     let other = Session {
         server: "http://10.0.0.5:8080".into(),
         token: "second".into(),
+        user: None,
     };
     store.save(&other).unwrap();
     assert_eq!(store.load().unwrap(), Some(other));
@@ -90,4 +94,19 @@ fn sessions_under_other_accounts_are_separate() {
     a.save(&sample()).unwrap();
     assert_eq!(b.load().unwrap(), None);
     a.clear().unwrap();
+}
+
+#[test]
+fn a_session_saved_without_a_user_still_loads() {
+    let store = store();
+    if !keyring_available(&store) {
+        return;
+    }
+    store
+        .0
+        .set(r#"{"server":"http://127.0.0.1:8080","token":"old"}"#)
+        .unwrap();
+    let loaded = store.load().unwrap().unwrap();
+    assert_eq!((loaded.token.as_str(), loaded.user), ("old", None));
+    store.clear().unwrap();
 }

@@ -4,9 +4,10 @@ Drives the debug binary over WebDriver (WebKitGTK's own driver) the way a counte
 clerk would: first start (the server address IT set for the computer, sign-in), the
 session kept in the kernel keyring and resumed on reopening, a walk-in complaint
 submitted and seen `enriched`, the native notification received by dunst and clicked to
-open the complaint, then the outbox: server stopped -> submit (form, and a file through
-the same command the file picker uses) -> app restarted -> server started -> each
-complaint exactly once. Then updates: a build signed with the key the app was built with
+open the complaint, then the outbox: server stopped -> submit (form, and a file chosen
+in the native file dialog, typed into it over XTEST) -> app restarted -> server started
+-> each complaint exactly once. What a script in the page must not do is tried and
+refused: reach the server itself (CSP), upload a file by its path. Then updates: a build signed with the key the app was built with
 (run.sh: update-key.sh) is published with `aduan-server desktop publish` and offered with
 its notes, downloaded and its signature checked; one signed with another key is refused.
 Last, an address the user enters wins over the one IT set.
@@ -14,6 +15,7 @@ Last, an address the user enters wins over the one IT set.
 Run it through run.sh (Xvfb, a private D-Bus with dunst, a session keyring); it prints
 one line per check and exits non-zero on the first failure.
 """
+import ctypes
 import hashlib
 import http.client as http_client
 import json
@@ -211,6 +213,44 @@ return true;""", css, text)
             f.write(png)
 
 
+def choose_in_file_dialog(path):
+    """The native GTK file dialog the app's core opened ("Open File"): focus it, type
+    `path` into its location field and press Enter, as a user would, through XTEST
+    (libxdo). Enter is pressed again while the dialog stays open: the first one may come
+    while GTK is still completing the typed path, and is then ignored."""
+    def dialog():
+        out = subprocess.run(["xwininfo", "-name", "Open File"], capture_output=True, text=True)
+        m = re.search(r"Window id: (0x[0-9a-f]+)", out.stdout)
+        return int(m.group(1), 16) if m and "IsViewable" in out.stdout else None
+
+    window = wait_for("the file dialog", dialog, 30)
+    xdo = ctypes.CDLL("libxdo.so.3")
+    xdo.xdo_new.restype = ctypes.c_void_p
+    handle = ctypes.c_void_p(xdo.xdo_new(None))
+    current, delay_us, focus = ctypes.c_ulong(0), ctypes.c_uint(12000), ctypes.c_ulong(0)
+
+    def focused():
+        xdo.xdo_get_focused_window(handle, ctypes.byref(focus))
+        return focus.value == window
+
+    def accepted():
+        if dialog() is None:
+            return True
+        # Keys go to the focused window: never to the app's page once the dialog is gone.
+        if focused():
+            xdo.xdo_send_keysequence_window(handle, current, b"Return", delay_us)
+        return False
+
+    try:
+        xdo.xdo_focus_window(handle, ctypes.c_ulong(window))
+        wait_for("the file dialog to have the keyboard", focused, 10)
+        xdo.xdo_send_keysequence_window(handle, current, b"ctrl+l", delay_us)
+        xdo.xdo_enter_text_window(handle, current, path.encode(), delay_us)
+        wait_for("the file dialog to take the path", accepted, 30, every=1.0)
+    finally:
+        xdo.xdo_free(handle)
+
+
 def notifications():
     try:
         with open(NOTIFY_LOG) as f:
@@ -221,6 +261,11 @@ def notifications():
 
 def keyring():
     return subprocess.run(["keyctl", "show", "@s"], capture_output=True, text=True).stdout
+
+
+# keyring-rs names a kernel key "keyring-rs:<account>@<service>". The outbox keys
+# ("outbox-key:<id>") stay after logout: the user's unsent complaints stay theirs.
+SESSION_KEY = "keyring-rs:session@my.gov.aduan.desktop"
 
 
 def tauri_signer(*args):
@@ -277,7 +322,7 @@ def first_start_and_sign_in(app, server):
     app.type("#password", server.passwords["intake"])
     app.click("form button.primary")
     wait_for("the intake form", lambda: app.exists("#description"), 30)
-    wait_for("the session in the keyring", lambda: "aduan" in keyring(), 10)
+    wait_for("the session in the keyring", lambda: SESSION_KEY in keyring(), 10)
 
 
 def submit_walk_in(app, description):
@@ -341,20 +386,20 @@ def run(server, workdir):
         submit_walk_in(app, "Kerani pejabat tanah meminta duit kopi RM300. Kod ujian desktopdua.")
         wait_for("the saved-on-this-computer notice",
                  lambda: app.exists(".intake .banner.ok"), 60)
-        # A file, through the same command the file picker and drops lead to.
-        out = app.js_once("__offlineSubmit", """
-const [path, size, server] = arguments;
-const ipc = window.__TAURI_INTERNALS__;
-const channel = '__CHANNEL__:' + ipc.transformCallback(() => {});
-return await ipc.invoke('intake_submit', {
-  server, token: sessionStorage.getItem('aduan.token'),
-  complaint: { channel: 'walk_in', anonymous: true,
-               description: 'Resit rasuah dilampirkan. Kod ujian desktoptiga.' },
-  files: [{ path, name: 'resit.txt', size }], idempotencyKey: crypto.randomUUID(),
-  onProgress: channel,
-});""", attachment, os.path.getsize(attachment), server.url)
-        assert out.get("outcome") == "queued", out
-        assert out["item"]["files"] == [{"name": "resit.txt", "size": os.path.getsize(attachment)}]
+        app.click(".intake button.primary")  # "New complaint"
+        wait_for("an empty form", lambda: app.exists("#description"), 20)
+        # A file chosen in the native dialog, which the core runs; the page gets a handle.
+        app.type("#name", "Ahmad bin Ali")
+        app.type("#description", "Resit rasuah dilampirkan. Kod ujian desktoptiga.")
+        app.type("#location", "Pejabat Tanah Klang")
+        app.click(".attachments > button")
+        choose_in_file_dialog(attachment)
+        wait_for("the chosen file listed", lambda: app.text(".attachments li .name") == "resit.txt", 20)
+        listed = app.js("return JSON.stringify(document.querySelector('.attachments').textContent)")
+        assert workdir not in listed, f"the page shows the file's path: {listed}"
+        app.click("form.intake button.primary")
+        wait_for("the second saved-on-this-computer notice",
+                 lambda: app.exists(".intake .banner.ok"), 60)
         app.click(".intake button.primary")  # "New complaint": the form and the pending list
         wait_for("two complaints pending", lambda: "2" in (app.text(".outbox h2") or ""), 20)
         app.shot("outbox")
@@ -388,6 +433,37 @@ return await ipc.invoke('intake_submit', {
         assert files == [("resit.txt", digest)], files
 
     check("each offline complaint exists exactly once, the file byte-exact", exactly_once)
+
+    def page_cannot_reach_out():
+        # A script in the page: the server directly (CSP: connect-src is the app only) …
+        # (the server allows the app's origin by CORS, so only the CSP stops this).
+        fetched = app.js_once("__fetch", """
+const [url] = arguments;
+const violated = new Promise((ok) => document.addEventListener(
+  'securitypolicyviolation', (e) => ok(e.violatedDirective), { once: true }));
+const outcome = await fetch(url + '/api/v1/me').then(() => 'reached', () => 'blocked');
+return [outcome, await Promise.race([violated, new Promise((ok) => setTimeout(() => ok(null), 5000))])];""",
+                             server.url)
+        assert fetched[0] == "blocked" and fetched[1] == "connect-src", fetched
+        # … or the core, with a file named by its path instead of a handle.
+        out = app.js_once("__byPath", """
+const [path] = arguments;
+const ipc = window.__TAURI_INTERNALS__;
+const channel = '__CHANNEL__:' + ipc.transformCallback(() => {});
+return await ipc.invoke('intake_submit', {
+  complaint: { channel: 'walk_in', anonymous: true, description: 'Kunci peribadi dicuri.' },
+  files: [path], idempotencyKey: crypto.randomUUID(), onProgress: channel,
+});""", attachment)
+        assert out.get("error", {}).get("code") == "unknown_file", out
+        # … or move the session to a server of its own.
+        moved = app.js_once("__moveServer", """
+return await window.__TAURI_INTERNALS__.invoke('session_login',
+  { server: 'https://collector.example', username: 'x', password: 'y' });""")
+        assert moved.get("error", {}).get("code") == "already_signed_in", moved
+
+    check("a script in the page can neither reach the server itself, nor upload a file by "
+          "path, nor move the session to another server",
+          page_cannot_reach_out)
 
     # ---- updates from the server ---------------------------------------------------------
     def reopen():
@@ -443,13 +519,30 @@ return await ipc.invoke('intake_submit', {
 
     def logout_forgets():
         log_out(app)
-        wait_for("the keyring to be empty", lambda: "aduan" not in keyring(), 10)
+        wait_for("the session gone from the keyring", lambda: SESSION_KEY not in keyring(), 10)
         app.quit()
         nonlocal_app[0] = App()
         wait_for("the sign-in screen after reopening",
                  lambda: nonlocal_app[0].exists("#username"), 60)
 
-    check("logging out clears the keyring; reopening asks to sign in", logout_forgets)
+    check("logging out clears the session from the keyring; reopening asks to sign in",
+          logout_forgets)
+
+    def insecure_address_refused():
+        a = nonlocal_app[0]
+        a.js("document.querySelector('form details').open = true")
+        a.type("#server", "http://10.11.12.13:8080")
+        wait_for("the warning under the address",
+                 lambda: "clear text" in (a.text("[data-testid=server-insecure]") or ""), 10)
+        a.type("#username", "intake")
+        a.type("#password", server.passwords["intake"])
+        a.click("form button.primary")
+        wait_for("the refusal", lambda: "clear text" in (a.text(".card .banner.error") or ""), 20)
+        assert a.exists("#username"), "signed in over plain http to another computer"
+        a.shot("login-insecure")
+
+    check("plain http to another computer is refused at sign-in, and the screen says why",
+          insecure_address_refused)
 
     def own_address_wins():
         # The same server by another name, entered under "Advanced".

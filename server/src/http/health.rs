@@ -27,9 +27,15 @@ pub async fn healthz() -> Json<Value> {
 /// How long readiness waits for each dependency.
 const CHECK_WAIT: Duration = Duration::from_secs(3);
 
-/// The database and the attachment store answer.
+/// The database and the attachment store answer, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    if state.draining.is_cancelled() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining"})),
+        );
+    }
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
     let (db, store) = tokio::join!(
         tokio::time::timeout(CHECK_WAIT, ping),

@@ -59,6 +59,8 @@ pub struct StateInner {
     pub queue: crate::queue::QueueControl,
     /// Cancelled when the server starts shutting down: long-lived streams end.
     pub shutdown: tokio_util::sync::CancellationToken,
+    /// Cancelled at SIGTERM, before the drain period: /readyz answers 503 from then on.
+    pub draining: tokio_util::sync::CancellationToken,
     pub sessions: Arc<crate::auth::cache::SessionCache>,
     pub cors_origins: Vec<String>,
     /// The built web UI to serve at `/`, if any.

@@ -67,3 +67,27 @@ async fn the_web_ui_is_served_with_its_own_policy_and_spa_fallback() {
     );
     app.stop().await;
 }
+
+/// A load balancer takes a stopping instance out of rotation before it closes: during the
+/// drain period /readyz answers 503 while requests are still served.
+#[tokio::test]
+async fn a_stopping_server_is_not_ready_but_still_serves_during_the_drain() {
+    let mut app = crate::helpers::spawn_app_with(|a| a.shutdown_drain_s = 2).await;
+    let readyz = format!("{}/readyz", app.base);
+    let ready = reqwest::get(&readyz).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    app.signal_stop();
+    let mut draining = None;
+    for _ in 0..200 {
+        let r = reqwest::get(&readyz).await.unwrap();
+        if r.status() == 503 {
+            draining = Some(r.json::<serde_json::Value>().await.unwrap());
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert_eq!(draining.expect("/readyz turned 503")["status"], "draining");
+    let me = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(me.status(), 200, "requests are still served while draining");
+    app.stop().await;
+}

@@ -155,6 +155,7 @@ pub fn serve_args(owner_url: Option<String>, data_dir: &Path) -> ServeArgs {
         max_connections: 2048,
         header_timeout_s: 30,
         idle_timeout_s: 60,
+        shutdown_drain_s: 0,
         password_checks: 4,
         ui_dir: None,
         case_idle_days: 14,
@@ -333,6 +334,13 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Send the shutdown signal (SIGTERM's) without waiting; `stop` then waits.
+    pub fn signal_stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
     }
 
     /// Graceful shutdown; waits until the server (and its private cluster) stopped.

@@ -1,7 +1,9 @@
 /**
  * The ONLY module that talks HTTP to the Aduan server: base URL, bearer token, and errors
  * turned into {@link ApiError} (`{status, code, message, details}`), which
- * {@link describeError} makes into a sentence a counter clerk understands.
+ * {@link describeError} makes into a sentence a counter clerk understands. In the desktop
+ * app the requests go through its core instead ({@link setTransport}): the core holds the
+ * server address and the token, and the web view may not connect anywhere itself.
  */
 import type { Complainant } from './gen/Complainant';
 import type { IdentityReveal } from './gen/IdentityReveal';
@@ -79,7 +81,11 @@ const LOCAL_ERRORS: Partial<Record<string, Key>> = {
   outbox: 'err_outbox',
   keyring: 'err_keyring',
   file: 'err_file',
+  not_a_file: 'err_file',
+  unknown_file: 'err_unknown_file',
   update_install: 'err_update_install',
+  insecure_server: 'err_insecure_server',
+  invalid_url: 'err_invalid_server',
 };
 
 /** A sentence for the user, in their language, saying what happened and what to do. */
@@ -143,13 +149,6 @@ function token(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-/** The bearer token, for the desktop core's own requests (watcher, uploads, outbox). */
-export const currentToken = token;
-
-/** Adopt a session restored from the OS keyring by the desktop app. */
-export function setToken(t: string): void {
-  sessionStorage.setItem(TOKEN_KEY, t);
-}
 
 /** Where the desktop app connects when nobody has chosen a server yet. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
@@ -162,6 +161,21 @@ export function setUnauthorizedHandler(f: () => void): void {
 
 // ---- requests ------------------------------------------------------------------------
 
+/**
+ * How a request for `path` (under `/api/v1`) reaches the server: the page's own `fetch`,
+ * or in the desktop app its core, which adds the address and token it holds. It rejects
+ * only when no reply came; an {@link ApiError} it rejects with is passed on as it is.
+ */
+export type Transport = (method: string, path: string, headers: Record<string, string>, body?: string) => Promise<Response>;
+
+const fetchTransport: Transport = (method, path, headers, body) => fetch(apiUrl(path), { method, headers, body });
+let transport: Transport = fetchTransport;
+
+/** Send every request through `t` (the desktop app's core). */
+export function setTransport(t: Transport): void {
+  transport = t;
+}
+
 async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
   const headers: Record<string, string> = { ...extra };
   const t = token();
@@ -169,9 +183,9 @@ async function send(method: string, path: string, body?: unknown, extra: Record<
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   let res: Response;
   try {
-    res = await fetch(apiUrl(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  } catch {
-    throw networkError();
+    res = await transport(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+  } catch (e) {
+    throw e instanceof ApiError ? e : networkError();
   }
   if (!res.ok) {
     const err = toApiError(res.status, await res.text().catch(() => ''), res.headers.get('Retry-After'));

@@ -3,25 +3,35 @@
  * inside the Aduan desktop app. In a browser {@link isDesktop} is false and nothing here
  * is called. Command errors arrive as `{code, message, status?, details?}` and are turned
  * into {@link ApiError}s, so the UI describes them exactly as it describes HTTP errors.
+ *
+ * The core holds what a script in this page must not choose: the server address (fixed
+ * at sign-in), the token, and the files the user picked (known here only by handle).
  */
 import { Channel, invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import { getCurrentWebview } from '@tauri-apps/api/webview';
-import { open } from '@tauri-apps/plugin-dialog';
-import { ApiError, toApiError as httpError, type UploadProgress } from './api';
+import { ApiError, toApiError as httpError, type Transport, type UploadProgress } from './api';
+import { readEvent, EVENT_KINDS, type ConnState, type Event, type EventKind } from './events';
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
 import type { ComplaintInput } from './gen/ComplaintInput';
+import type { User } from './gen/User';
+import type { TotpEnrolment } from './gen/TotpEnrolment';
 
 /** True inside the desktop app (Tauri injects its IPC object before any script runs). */
 export function isDesktop(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 }
 
-/** A file picked or dropped in the desktop app: read from disk by the Rust core, never by the page. */
+/**
+ * A file picked or dropped in the desktop app, as the core hands it out: an opaque handle,
+ * good only in this run and session; the core reads the file, never the page.
+ */
 export interface LocalFile {
-  path: string;
+  handle: string;
   name: string;
   size: number;
+  /** Guessed from the name, for the icon. */
+  type: string;
 }
 
 /** A complaint kept on this computer until the server can be reached. */
@@ -69,16 +79,107 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
   }
 }
 
-// ---- session in the OS keyring ---------------------------------------------------------
+// ---- the session, kept by the core ------------------------------------------------------
 
-export const sessionLoad = () => call<{ server: string; token: string } | null>('session_load');
-export const sessionSave = (server: string, token: string) => call<void>('session_save', { server, token });
-export const sessionClear = () => call<void>('session_clear');
+/** Where and who: the token stays in the core. */
+export interface SessionInfo {
+  server: string;
+  user: User;
+  /** When this sign-in completed the account's enrolment: shown once. */
+  recovery_codes?: string[];
+}
+
+/**
+ * Sign in; the core refuses plain http to another computer (`insecure_server`), then
+ * keeps the session in the OS keyring and starts watching the server's events.
+ */
+export const sessionLogin = (server: string, username: string, password: string) =>
+  call<SessionInfo>('session_login', { server, username, password });
+/** The second step of a sign-in, sent by the core to the password step's server. */
+export const sessionSecondFactor = (challenge: string, code: string) =>
+  call<SessionInfo>('session_second_factor', { challenge, code });
+/** The secret to scan during a sign-in whose role requires an authenticator app. */
+export const sessionEnrol = (challenge: string) => call<TotpEnrolment>('session_enrol', { challenge });
+/** The keyring's session, resumed by the core; null when nobody is signed in. */
+export const sessionResume = () => call<SessionInfo | null>('session_resume');
+/** Sign out on the server, forget the session, its address and the chosen files. */
+export const sessionLogout = () => call<void>('session_logout');
+
+/** Whether `url` is plain http to another computer, which the core refuses. */
+export function insecureServer(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return false;
+  }
+  if (u.protocol !== 'http:') return false;
+  const host = u.hostname.toLowerCase();
+  return !(host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host));
+}
+
+// ---- requests, through the core -------------------------------------------------------------
+
+/**
+ * A reply as the core frames it: 4 bytes big-endian length, that many bytes of JSON
+ * `{status, etag, retry_after, content_type}`, then the body as the server sent it.
+ */
+export function unframe(buf: ArrayBuffer): Response {
+  const n = new DataView(buf).getUint32(0);
+  const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 4, n))) as {
+    status: number;
+    etag: string | null;
+    retry_after: string | null;
+    content_type: string | null;
+  };
+  const headers = new Headers();
+  if (head.etag) headers.set('ETag', head.etag);
+  if (head.retry_after) headers.set('Retry-After', head.retry_after);
+  if (head.content_type) headers.set('Content-Type', head.content_type);
+  // A 204 (or 205, 304) may not have a body, not even an empty one.
+  const empty = [204, 205, 304].includes(head.status);
+  return new Response(empty ? null : buf.slice(4 + n), { status: head.status, headers });
+}
+
+/** {@link api.Transport} through the core: it adds the signed-in server and the token. */
+export const coreTransport: Transport = async (method, path, headers, body) => {
+  const request = { method, path, headers: Object.entries(headers), body: body ?? null };
+  return unframe(await call<ArrayBuffer>('api_request', { request }));
+};
+
+// ---- the event stream, read by the core ----------------------------------------------------
+
+type Forwarded = { type: 'event'; kind: string; data: string; id: string | null } | { type: 'state'; state: ConnState };
+
+/** The server's events as the core's watcher forwards them; the same interface as `EventStream`. */
+export class CoreEventStream {
+  private unlisten: Promise<UnlistenFn> | null = null;
+
+  constructor(
+    private readonly onEvent: (e: Event) => void,
+    private readonly onState: (s: ConnState) => void,
+  ) {}
+
+  start(): void {
+    this.unlisten = listen<Forwarded>('server-event', ({ payload: f }) => {
+      if (f.type === 'state') this.onState(f.state);
+      else if ((EVENT_KINDS as string[]).includes(f.kind)) {
+        const e = readEvent(f.kind as EventKind, f.data);
+        if (e) this.onEvent(e);
+      }
+    });
+    // The link may have come up before this page listened.
+    void this.unlisten.then(() => call<ConnState>('connection_state')).then(this.onState, () => {});
+  }
+
+  stop(): void {
+    void this.unlisten?.then((f) => f());
+    this.unlisten = null;
+  }
+}
 
 // ---- native notifications ---------------------------------------------------------------
 
-export const watcherStart = (server: string, token: string) => call<void>('watcher_start', { server, token });
-export const watcherStop = () => call<void>('watcher_stop');
 export const notificationsSet = (enabled: boolean) => call<void>('notifications_set', { enabled });
 
 /** Activating a notification: open this complaint (`null`: the list). */
@@ -88,32 +189,24 @@ export function onOpenComplaint(f: (id: string | null) => void): Promise<Unliste
 
 // ---- files and intake -----------------------------------------------------------------
 
-export const filesStat = (paths: string[]) => call<LocalFile[]>('files_stat', { paths });
+/** The OS file picker, run by the core; [] when cancelled. */
+export const pickFiles = () => call<LocalFile[]>('files_pick');
 
-/** The OS file picker; [] when cancelled. */
-export async function pickFiles(): Promise<LocalFile[]> {
-  const picked = await open({ multiple: true, directory: false });
-  if (!picked) return [];
-  return filesStat(Array.isArray(picked) ? picked : [picked]);
+/**
+ * Files dropped on the window: the core gives out their handles; the page's own drag
+ * events only light up the drop zone. Returns the unlisten.
+ */
+export async function onFileDrop(hover: (over: boolean) => void, dropped: (files: LocalFile[]) => void): Promise<UnlistenFn> {
+  const stopHover = await getCurrentWebview().onDragDropEvent((e) => hover(e.payload.type === 'enter' || e.payload.type === 'over'));
+  const stopDrop = await listen<LocalFile[]>('files-dropped', (e) => dropped(e.payload));
+  return () => {
+    stopHover();
+    stopDrop();
+  };
 }
 
-/** Files dropped on the window (the shell receives them as paths); returns the unlisten. */
-export function onFileDrop(hover: (over: boolean) => void, dropped: (files: LocalFile[]) => void): Promise<UnlistenFn> {
-  return getCurrentWebview().onDragDropEvent((e) => {
-    const p = e.payload;
-    if (p.type === 'enter' || p.type === 'over') hover(true);
-    else if (p.type === 'leave') hover(false);
-    else if (p.type === 'drop') {
-      hover(false);
-      void filesStat(p.paths).then(dropped);
-    }
-  });
-}
-
-/** Send a complaint with files from disk, or keep it in the outbox when the server is away. */
+/** Send a complaint with chosen files, or keep it in the user's outbox when the server is away. */
 export function intakeSubmit(
-  server: string,
-  token: string,
   complaint: ComplaintInput,
   files: LocalFile[],
   idempotencyKey: string,
@@ -121,14 +214,17 @@ export function intakeSubmit(
 ): Promise<Submitted> {
   const channel = new Channel<UploadProgress>();
   channel.onmessage = onProgress;
-  return call<Submitted>('intake_submit', { server, token, complaint, files, idempotencyKey, onProgress: channel });
+  const handles = files.map((f) => f.handle);
+  return call<Submitted>('intake_submit', { complaint, files: handles, idempotencyKey, onProgress: channel });
 }
 
 // ---- the outbox ---------------------------------------------------------------------------
 
 export const outboxList = () => call<Queued[]>('outbox_list');
 export const outboxRemove = (key: string) => call<void>('outbox_remove', { key });
-export const outboxFlush = (server: string, token: string) => call<FlushReport>('outbox_flush', { server, token });
+export const outboxFlush = () => call<FlushReport>('outbox_flush');
+/** Where an older version's plain-text outbox lies, unread; null when there is none. */
+export const outboxLegacy = () => call<string | null>('outbox_legacy');
 
 // ---- managed settings and updates ------------------------------------------------------
 
@@ -156,7 +252,7 @@ export interface DownloadProgress {
   total: number | null;
 }
 
-export const updateCheck = (server: string, token: string) => call<UpdateOffer | null>('update_check', { server, token });
+export const updateCheck = () => call<UpdateOffer | null>('update_check');
 
 /** Download, check the signature and install the offered update. */
 export function updateInstall(onProgress: (p: DownloadProgress) => void): Promise<Installed> {

@@ -122,17 +122,9 @@ export function newIdempotencyKey(): string {
  */
 export type Attachment = File | LocalFile;
 
-export const isLocalFile = (a: Attachment): a is LocalFile => !(a instanceof Blob) && typeof a.path === 'string';
-
-const TYPES: Record<string, string> = {
-  pdf: 'application/pdf', jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', gif: 'image/gif',
-  webp: 'image/webp', txt: 'text/plain', csv: 'text/csv', doc: 'application/msword',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-};
+export const isLocalFile = (a: Attachment): a is LocalFile => !(a instanceof Blob) && typeof a.handle === 'string';
 
 /** The content type to show an icon for (the server sniffs the real one). */
 export function attachmentType(a: Attachment): string {
-  if (!isLocalFile(a)) return a.type;
-  const ext = a.name.includes('.') ? a.name.split('.').pop()!.toLowerCase() : '';
-  return TYPES[ext] ?? 'application/octet-stream';
+  return a.type;
 }

@@ -29,11 +29,10 @@ let timer: ReturnType<typeof setInterval> | null = null;
 
 /** Ask the server for a newer build. Quiet when there is none or the server is away. */
 export async function checkForUpdate(): Promise<void> {
-  const token = api.currentToken();
-  if (!desktop.isDesktop() || !token || update.phase === 'downloading') return;
+  if (!desktop.isDesktop() || update.phase === 'downloading') return;
   let offer: desktop.UpdateOffer | null;
   try {
-    offer = await desktop.updateCheck(api.serverUrl(), token);
+    offer = await desktop.updateCheck();
   } catch (e) {
     // A build without an update key, or the server away: nothing to offer the user.
     console.warn('update check', e);

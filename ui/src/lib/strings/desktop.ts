@@ -18,6 +18,26 @@ export const DESKTOP_STRINGS = {
     'Alamat yang diberikan oleh pentadbir anda, contohnya https://aduan.example.gov.my.',
     'The address your administrator gave you, e.g. https://aduan.example.gov.my.',
   ],
+  server_url_insecure: [
+    'Alamat ini menggunakan http:// biasa ke komputer lain: kata laluan dan butiran pengadu akan dihantar tanpa penyulitan (teks biasa) dan boleh dibaca oleh sesiapa di rangkaian. Gunakan alamat https://. http:// dibenarkan hanya untuk komputer ini sendiri (localhost, 127.0.0.1).',
+    'This address uses plain http:// to another computer: passwords and complainants’ details would cross the network unencrypted (clear text), readable by anyone on it. Use the https:// address. http:// is allowed only for this computer itself (localhost, 127.0.0.1).',
+  ],
+  err_insecure_server: [
+    'Aduan tidak log masuk ke alamat http:// biasa di komputer lain: kata laluan dan butiran pengadu akan dihantar sebagai teks biasa. Gunakan alamat https:// pelayan (di bawah "Lanjutan"), atau minta pentadbir anda.',
+    'Aduan does not sign in to a plain http:// address on another computer: passwords and complainants’ details would travel as clear text. Use the server’s https:// address (under "Advanced"), or ask your administrator for it.',
+  ],
+  err_invalid_server: [
+    'Alamat pelayan tidak sah. Masukkan alamat penuh, contohnya https://aduan.example.gov.my.',
+    'The server address is not valid. Enter the full address, e.g. https://aduan.example.gov.my.',
+  ],
+  err_unknown_file: [
+    'Fail itu tidak dipilih dalam sesi ini. Pilih fail semula dengan butang "Pilih fail…" atau seret ke borang.',
+    'That file was not chosen in this session. Choose it again with "Choose files…" or drop it on the form.',
+  ],
+  outbox_legacy: [
+    'Versi lama aplikasi ini meninggalkan aduan yang belum dihantar di komputer ini ({path}). Ia tidak dipaparkan atau dihantar kerana tidak diketahui siapa yang memasukkannya. Minta pentadbir memeriksanya.',
+    'An older version of this app left unsent complaints on this computer ({path}). They are not shown or sent, because it is not known who entered them. Ask an administrator to inspect them.',
+  ],
   server_url_managed: [
     'Ditetapkan oleh pentadbir untuk komputer ini. Tukar hanya jika diminta.',
     'Set by your administrator for this computer. Change it only if asked to.',
