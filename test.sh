@@ -14,6 +14,7 @@ source scripts/setup.sh
 if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 install_server_deps
+install_test_s3
 install_ui_deps
 install_desktop_deps
 # Every build below has the suite's update key built in (made under target/ on first use,

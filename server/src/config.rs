@@ -42,6 +42,9 @@ pub enum Command {
     /// Desktop app builds for the app's own updater.
     #[command(subcommand)]
     Desktop(DesktopCommand),
+    /// The stored attachments and desktop bundles.
+    #[command(subcommand)]
+    Blobs(BlobsCommand),
     /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
     /// with its help and default, commented out.
     EnvTemplate {
@@ -115,6 +118,20 @@ pub enum AuditCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum BlobsCommand {
+    /// Copy the blobs of `<data-dir>/blobs` into a bucket while the server keeps serving,
+    /// checking each against its SHA-256; blobs already there are skipped, so it can be run
+    /// again. It ends by checking that every blob a record names is in the bucket.
+    Migrate {
+        /// The bucket: s3://BUCKET[/PREFIX], reached as the AWS_* variables say.
+        #[arg(long)]
+        to: crate::storage::BlobLocation,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum DesktopCommand {
     /// Publish a signed desktop build: signed-in desktops of that target running an older
     /// version are offered it. The bundle is stored with the attachments.
@@ -168,6 +185,12 @@ pub struct DbArgs {
     /// connections: a dozen beats a hundred.
     #[arg(long, env = "ADUAN_DB_POOL", default_value_t = 10)]
     pub db_pool: u32,
+    /// Where attachments and desktop bundles are stored: unset, in `<data-dir>/blobs`;
+    /// `s3://BUCKET[/PREFIX]`, in an S3-compatible bucket that must exist, reached as the
+    /// standard variables say (AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION, AWS_ALLOW_HTTP=true for a plain-HTTP endpoint).
+    #[arg(long, env = "ADUAN_BLOB_STORE")]
+    pub blob_store: Option<crate::storage::BlobLocation>,
 }
 
 impl DbArgs {

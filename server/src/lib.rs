@@ -61,7 +61,8 @@ impl Application {
         if args.demo {
             devtools::demo::seed(&db.pool, args.max_attempts as i32).await?;
         }
-        let blobs = BlobStore::new(args.db.data_dir.join("blobs"))
+        let blobs = BlobStore::open(args.db.blob_store.as_ref(), &args.db.data_dir)
+            .await
             .context("preparing attachment storage")?;
         let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
         let hub = events::EventHub::default();

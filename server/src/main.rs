@@ -1,7 +1,7 @@
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aduan_server::config::{AuditCommand, Cli, Command, DesktopCommand, UserCommand};
+use aduan_server::config::{AuditCommand, BlobsCommand, Cli, Command, DesktopCommand, UserCommand};
 use aduan_server::{db, installed, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
@@ -31,6 +31,7 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::User(UserCommand::Add { db, .. })) => db,
         Some(Command::Audit(AuditCommand::Verify { db, .. })) => db,
         Some(Command::Desktop(DesktopCommand::Publish { db, .. })) => db,
+        Some(Command::Blobs(BlobsCommand::Migrate { db, .. })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
@@ -81,6 +82,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 notes: &notes,
             };
             aduan_server::cli::desktop_publish(&db, release).await
+        }
+        Some(Command::Blobs(BlobsCommand::Migrate { to, db })) => {
+            telemetry::init(Default::default());
+            aduan_server::storage::migrate::migrate(&db, &to)
+                .await
+                .map(drop)
         }
         Some(Command::Backup(args)) => {
             telemetry::init(Default::default());

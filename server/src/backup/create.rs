@@ -15,6 +15,7 @@ use super::{blobs, human_bytes, pgtools, retention, Counts};
 use crate::audit::AuditKey;
 use crate::config::BackupArgs;
 use crate::db::{self, Database};
+use crate::storage::BlobStore;
 
 /// A finished backup.
 #[derive(Debug)]
@@ -175,16 +176,18 @@ async fn write(
         tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "database dumped");
         anyhow::Ok(())
     };
-    let list = snap.blobs.clone();
-    let (from, to) = (args.data_dir.join("blobs"), dir.join(manifest::BLOBS));
-    let copy = tokio::task::spawn_blocking(move || blobs::copy_all(&list, &from, &to, 0o600));
+    let store = BlobStore::open(args.blob_store.as_ref(), &args.data_dir).await?;
+    let to = dir.join(manifest::BLOBS);
     let copied = async {
-        let bytes = copy.await?.map_err(|e| {
-            anyhow::anyhow!(
-                "{e}: the data directory's attachments do not match the database, so this \
-                 backup would be incomplete"
-            )
-        })?;
+        let bytes = blobs::copy_from_store(snap.blobs.clone(), &store, &to, 0o600)
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{e}: the attachments in {} do not match the database, so this backup \
+                     would be incomplete",
+                    store.describe()
+                )
+            })?;
         tracing::info!(
             elapsed_s = t.elapsed().as_secs_f64(),
             bytes,

@@ -7,12 +7,13 @@
 //!                 counts, and the size and SHA-256 of every other file (written last)
 //! db.dump         pg_dump, custom format
 //! blobs/ab/<sha>  every attachment the dump names, stored under its SHA-256 as in the data dir
+//!                 (copied from the configured blob store: the data dir or a bucket)
 //! ```
 //!
 //! Consistency without stopping the server: the dump is taken from an exported snapshot, and
-//! the list of attachments to copy is read from that same snapshot. Intake writes, flushes
-//! and renames a blob BEFORE the row naming it commits, and blobs are never changed or
-//! removed, so every blob the snapshot names is complete on disk when it is copied.
+//! the list of attachments to copy is read from that same snapshot. Intake stores a blob
+//! completely BEFORE the row naming it commits, and a named blob is never changed or
+//! removed, so every blob the snapshot names is complete in the store when it is copied.
 //!
 //! The directory is written under a temporary name next to the target and renamed when
 //! everything, manifest last, is on disk: a directory with the target's name and a

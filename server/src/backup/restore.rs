@@ -3,6 +3,8 @@
 //! Order matters for "nothing changed" on failure: the target is checked, every file of
 //! the backup is checked while the blobs are copied into a staging directory, the dump is
 //! loaded in ONE transaction, and only then do the blobs get their place in the data dir.
+//! Into a bucket, the blobs are checked while they are uploaded, before the dump is
+//! loaded, and removed again when anything fails.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -19,6 +21,8 @@ use crate::audit::verify::{self, Verdict};
 use crate::audit::AuditKey;
 use crate::config::{DbArgs, RestoreArgs};
 use crate::db::{self, Database};
+use crate::storage::local::any_blob_in;
+use crate::storage::{BlobStore, S3Store};
 
 /// A finished restore.
 #[derive(Debug)]
@@ -41,12 +45,25 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
         );
     }
     super::refuse_foreign_data_dir(&args.db.data_dir)?;
-    let blob_dir = args.db.data_dir.join("blobs");
-    if blobs::any_blob(&blob_dir)? {
+    let bucket = match &args.db.blob_store {
+        Some(location) => Some(S3Store::open(location, args.db.data_dir.join("spool")).await?),
+        None => None,
+    };
+    let (occupied, place) = match &bucket {
+        Some(s3) => (
+            BlobStore::S3(s3.clone()).any_blob().await?,
+            s3.url().to_string(),
+        ),
+        None => {
+            let blob_dir = args.db.data_dir.join("blobs");
+            (any_blob_in(&blob_dir)?, blob_dir.display().to_string())
+        }
+    };
+    if occupied {
         bail!(
-            "refusing to restore: {} already holds attachments. Restore only into an empty \
-             installation (a new data directory and an empty database); nothing was changed",
-            blob_dir.display()
+            "refusing to restore: {place} already holds attachments. Restore only into an \
+             empty installation (a new data directory or bucket prefix, and an empty \
+             database); nothing was changed"
         );
     }
     let key = backup_key(args, &manifest)?;
@@ -55,7 +72,11 @@ pub async fn restore(args: &RestoreArgs) -> anyhow::Result<Restored> {
         .with_context(|| format!("creating {}", args.db.data_dir.display()))?;
     let db = Database::connect(&args.db).await?;
     let created = db.embedded.as_ref().is_some_and(|pg| pg.created);
-    if let Err(e) = load_checked(&db, args, &manifest).await {
+    let loaded = match &bucket {
+        Some(s3) => load_into_bucket(&db, args, &manifest, s3).await,
+        None => load_checked(&db, args, &manifest).await,
+    };
+    if let Err(e) = loaded {
         db.close_tool().await;
         // Nothing was kept: a private cluster made for this restore holds nothing either.
         if created {
@@ -112,6 +133,41 @@ async fn load_checked(db: &Database, args: &RestoreArgs, m: &Manifest) -> anyhow
     }
     tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), "database loaded");
     put_in_place(&staging, &args.db.data_dir.join("blobs"))
+}
+
+/// [`load_checked`] with the blobs going to a bucket: uploaded (each checked) before the
+/// dump is loaded, removed again if anything fails.
+async fn load_into_bucket(
+    db: &Database,
+    args: &RestoreArgs,
+    m: &Manifest,
+    s3: &S3Store,
+) -> anyhow::Result<()> {
+    let mut conn = db.pool.acquire().await?;
+    let target = inspect(&mut conn).await?;
+    drop(conn);
+    let (tool, connection) = restore_tool(db, &args.db, m).await?;
+    let t = Instant::now();
+    check_dump(&args.from, m).await?;
+    let store = BlobStore::S3(s3.clone());
+    let uploaded = blobs::upload_to_store(&m.blobs, &args.from.join(manifest::BLOBS), &store)
+        .await
+        .map_err(|e| anyhow::anyhow!("the backup is damaged: {e}; nothing was kept"));
+    let loaded = match uploaded {
+        Ok(bytes) => {
+            tracing::info!(elapsed_s = t.elapsed().as_secs_f64(), bytes, to = %s3.url(), "backup checked, blobs uploaded");
+            load(db, target, &tool, &connection, &args.from).await
+        }
+        Err(e) => Err(e),
+    };
+    if loaded.is_err() {
+        for blob in &m.blobs {
+            if let Err(e) = s3.remove(&blob.sha256).await {
+                tracing::warn!(sha256 = %blob.sha256, error = %e, "removing a restored blob");
+            }
+        }
+    }
+    loaded
 }
 
 /// Bring the restored installation to this version's schema and check it against the

@@ -124,6 +124,18 @@ pub(super) fn bind_files<'q, 'f, O>(
         .bind(column(|f| f.blob.sha256.clone()))
 }
 
+/// Every blob an attachment or a desktop release names, with its size.
+pub async fn all_named_blobs(pool: &PgPool) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sha256, max(size_bytes) FROM (
+             SELECT sha256, size_bytes FROM attachments
+             UNION ALL SELECT sha256, size_bytes FROM desktop_releases) n
+         GROUP BY sha256 ORDER BY sha256",
+    )
+    .fetch_all(pool)
+    .await
+}
+
 /// Which of these blobs a record names: an attachment or a desktop release (both stored
 /// in the blob store).
 pub async fn named_blobs(

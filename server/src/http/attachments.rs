@@ -2,7 +2,6 @@
 //! as a download (`Content-Disposition: attachment`) of the sniffed type.
 
 use aduan_api::account::AuditAction;
-use std::io::SeekFrom;
 
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -10,7 +9,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, STAFF};
@@ -35,10 +33,7 @@ pub async fn download(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let Path(id) = id.map_err(|_| ApiError::not_found("attachment"))?;
-    let (info, path) = visible_blob(&state, &user, id).await?;
-    let mut file = tokio::fs::File::open(&path)
-        .await
-        .map_err(|e| ApiError::internal(format!("opening blob {}: {e}", info.sha256)))?;
+    let info = visible_blob(&state, &user, id).await?;
     let size = info.size_bytes as u64;
     let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
         Some(spec) => Some(parse_range(spec, size).ok_or_else(|| range_not_satisfiable(size))?),
@@ -48,6 +43,11 @@ pub async fn download(
         Some((start, end)) => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
         None => (StatusCode::OK, 0, size),
     };
+    let bytes = state
+        .blobs
+        .read(&info.sha256, range)
+        .await
+        .map_err(|e| ApiError::internal(format!("opening blob {}: {e}", info.sha256)))?;
     let details = serde_json::json!({ "complaint_id": info.complaint_id, "bytes": len, "range": range.is_some() });
     audit::record(
         &state.pool,
@@ -57,10 +57,7 @@ pub async fn download(
         Some(details),
     )
     .await?;
-    file.seek(SeekFrom::Start(start))
-        .await
-        .map_err(ApiError::internal)?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file.take(len)));
+    let body = Body::from_stream(bytes);
     let mut response = (status, body).into_response();
     let h = response.headers_mut();
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
@@ -95,22 +92,16 @@ pub async fn download(
     Ok(response)
 }
 
-/// An attachment the user may see, and where its bytes are. Another intake user's
-/// attachment is "not found".
+/// An attachment the user may see. Another intake user's attachment is "not found".
 pub(super) async fn visible_blob(
     state: &AppState,
     user: &AuthUser,
     id: Uuid,
-) -> ApiResult<(aduan_api::complaint::AttachmentInfo, std::path::PathBuf)> {
-    let info = match attachments::get(&state.pool, id).await? {
-        Some((info, owner)) if super::complaints::may_see(user, owner) => info,
-        _ => return Err(ApiError::not_found("attachment")),
-    };
-    let path = state
-        .blobs
-        .path_of(&info.sha256)
-        .ok_or_else(|| ApiError::internal("stored hash is not hex"))?;
-    Ok((info, path))
+) -> ApiResult<aduan_api::complaint::AttachmentInfo> {
+    match attachments::get(&state.pool, id).await? {
+        Some((info, owner)) if super::complaints::may_see(user, owner) => Ok(info),
+        _ => Err(ApiError::not_found("attachment")),
+    }
 }
 
 fn range_not_satisfiable(size: u64) -> ApiError {

@@ -91,14 +91,12 @@ pub async fn bundle(
     let release = desktop_releases::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::not_found("desktop build"))?;
-    let path = state
+    let bytes = state
         .blobs
-        .path_of(&release.sha256)
-        .ok_or_else(|| ApiError::internal("stored hash is not hex"))?;
-    let file = tokio::fs::File::open(&path)
+        .read(&release.sha256, None)
         .await
         .map_err(|e| ApiError::internal(format!("opening blob {}: {e}", release.sha256)))?;
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    let body = Body::from_stream(bytes);
     let mut response = (StatusCode::OK, body).into_response();
     let h = response.headers_mut();
     h.insert(

@@ -24,7 +24,10 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers, and the server is not shutting down.
+/// How long readiness waits for each dependency.
+const CHECK_WAIT: Duration = Duration::from_secs(3);
+
+/// The database and the attachment store answer, and the server is not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     if state.draining.is_cancelled() {
@@ -34,11 +37,25 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
         );
     }
     let ping = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
-    match tokio::time::timeout(Duration::from_secs(3), ping).await {
-        Ok(Ok(_)) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        _ => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({"status": "unavailable", "database": "unreachable"})),
-        ),
+    let (db, store) = tokio::join!(
+        tokio::time::timeout(CHECK_WAIT, ping),
+        tokio::time::timeout(CHECK_WAIT, state.blobs.check()),
+    );
+    let db_ok = matches!(db, Ok(Ok(_)));
+    let store_ok = matches!(store, Ok(Ok(())));
+    if let Ok(Err(e)) = &store {
+        tracing::warn!(error = %e, "the attachment store does not answer");
     }
+    let word = |ok: bool| if ok { "ok" } else { "unreachable" };
+    let body = json!({
+        "status": if db_ok && store_ok { "ready" } else { "unavailable" },
+        "database": word(db_ok),
+        "blob_store": word(store_ok),
+    });
+    let status = if db_ok && store_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body))
 }

@@ -257,7 +257,9 @@ async fn store_file(
                 ApiError::validation(&[FieldError::new("file", format!("\"{name}\" is empty"))])
             }
             StoreError::Upload(msg) => ApiError::bad_request("upload_interrupted", msg),
-            StoreError::Io(io) => ApiError::internal(io),
+            e @ (StoreError::Io(_) | StoreError::Remote(_) | StoreError::Altered { .. }) => {
+                ApiError::internal(e)
+            }
         })?;
     Ok(NewAttachment {
         id: Uuid::now_v7(),

@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures::StreamExt;
 use image::{ImageFormat, ImageReader, Limits};
-use tokio::io::AsyncReadExt;
 use uuid::Uuid;
 
 use super::access::{ClientMeta, Routes, STAFF};
@@ -60,7 +60,7 @@ pub async fn preview(
     id: Result<Path<Uuid>, PathRejection>,
 ) -> ApiResult<Response> {
     let Path(id) = id.map_err(|_| ApiError::not_found("attachment"))?;
-    let (info, path) = visible_blob(&state, &user, id).await?;
+    let info = visible_blob(&state, &user, id).await?;
     let kind = info
         .content_type
         .split(';')
@@ -80,32 +80,41 @@ pub async fn preview(
                 e.retry_after = Some(2);
                 return Err(e);
             };
-            let (kind, bytes) = tokio::task::spawn_blocking(move || downscale_file(&path))
+            let file = state
+                .blobs
+                .local_file(&info.sha256)
+                .await
+                .map_err(ApiError::internal)?;
+            let (kind, bytes) = tokio::task::spawn_blocking(move || downscale_file(file.path()))
                 .await
                 .map_err(ApiError::internal)??;
             (kind, bytes)
         }
         "text/plain" => {
+            let end = (info.size_bytes as u64).clamp(1, MAX_TEXT_BYTES) - 1;
+            let mut bytes = state
+                .blobs
+                .read(&info.sha256, Some((0, end)))
+                .await
+                .map_err(ApiError::internal)?;
             let mut buf = Vec::new();
-            let file = tokio::fs::File::open(&path)
-                .await
-                .map_err(ApiError::internal)?;
-            file.take(MAX_TEXT_BYTES)
-                .read_to_end(&mut buf)
-                .await
-                .map_err(ApiError::internal)?;
+            while let Some(chunk) = bytes.next().await {
+                buf.extend_from_slice(&chunk.map_err(ApiError::internal)?);
+            }
             (
                 "text/plain; charset=utf-8",
                 String::from_utf8_lossy(&buf).into_owned().into_bytes(),
             )
         }
         "application/pdf" => {
-            // Streamed from disk, never held whole.
-            let file = tokio::fs::File::open(&path)
+            // Streamed from storage, never held whole.
+            let bytes = state
+                .blobs
+                .read(&info.sha256, None)
                 .await
                 .map_err(ApiError::internal)?;
             record_preview(&state, &meta, &user, id, info.complaint_id).await?;
-            let body = Body::from_stream(tokio_util::io::ReaderStream::new(file));
+            let body = Body::from_stream(bytes);
             return Ok(preview_response(
                 "application/pdf",
                 body,

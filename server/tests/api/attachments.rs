@@ -467,12 +467,13 @@ async fn stored_evidence_is_readable_by_the_server_user_only() {
 /// passed; files a record names (now, or by the time the sweep looks) never are.
 #[tokio::test]
 async fn files_of_refused_submissions_are_swept_after_the_grace_period() {
-    use aduan_server::storage::{sweep, BlobStore};
+    use aduan_server::storage::{sweep, BlobStore, LocalStore};
     use std::time::{Duration, SystemTime};
 
     let app = spawn_app().await;
-    let store = BlobStore::new(app.data_dir.join("blobs")).unwrap();
-    let blob = |bytes: &[u8]| store.path_of(&hex::encode(Sha256::digest(bytes))).unwrap();
+    let local = LocalStore::new(app.data_dir.join("blobs")).unwrap();
+    let blob = |bytes: &[u8]| local.path_of(&hex::encode(Sha256::digest(bytes))).unwrap();
+    let store = BlobStore::Local(local.clone());
     let age = |path: &std::path::Path| {
         let old = SystemTime::now() - Duration::from_secs(48 * 3600);
         std::fs::File::open(path)

@@ -31,6 +31,7 @@ fn db_args(app: &TestApp) -> DbArgs {
         audit_key_file: None,
         data_dir: app.data_dir.clone(),
         db_pool: 2,
+        blob_store: None,
     }
 }
 

@@ -131,6 +131,7 @@ pub fn serve_args(owner_url: Option<String>, data_dir: &Path) -> ServeArgs {
             audit_key_file: None,
             data_dir: data_dir.to_path_buf(),
             db_pool: 8,
+            blob_store: None,
         },
         listen: "127.0.0.1:0".parse().unwrap(),
         llm_url: None,

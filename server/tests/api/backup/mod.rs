@@ -2,7 +2,7 @@
 //! complaints with attachments keep arriving, restored into a new installation and compared
 //! row by row, file by file and through the API; and the refusals that protect data.
 
-mod support;
+pub mod support;
 
 use std::path::Path;
 
