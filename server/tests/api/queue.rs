@@ -135,15 +135,25 @@ async fn two_instances_share_the_bound_and_never_process_a_job_twice() {
         x.workers = 3;
     })
     .await;
+    // A fills the bound; B's own intake then finds no slot: the bound is global.
     a.submit_many("pair-a", 15).await;
+    wait_for(|| fake.in_flight() == 3).await;
     b.submit_many("pair-b", 15).await;
+    let seen = fake.requests();
+    wait_for(|| fake.requests() >= seen + 6).await;
+    assert_eq!(fake.max_in_flight(), 3, "bound is global");
+    // A higher bound set on B applies there at once, so both instances work.
+    let r = b
+        .client
+        .patch(b.url("/api/v1/admin/processing"))
+        .json(&json!({ "concurrency": 6 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     a.wait_for_status("enriched", 30, Duration::from_secs(30))
         .await;
-    assert!(
-        fake.max_in_flight() <= 3,
-        "bound is global: {}",
-        fake.max_in_flight()
-    );
+    assert!(fake.max_in_flight() <= 6, "{}", fake.max_in_flight());
     let per = fake.counters().per_complaint.lock().unwrap().clone();
     assert_eq!(per.len(), 30);
     assert!(
@@ -708,4 +718,16 @@ async fn officers_correct_the_enrichment_beside_the_machine_result() {
     let enriched = kinds.iter().filter(|k| *k == "complaint.enriched").count();
     assert_eq!((corrected, enriched), (2, 1), "{kinds:?}");
     app.stop().await;
+}
+
+/// Until `ok` holds (10 s at most).
+async fn wait_for(ok: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !ok() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "condition not reached"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
