@@ -15,6 +15,7 @@ if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
 
 install_server_deps
 install_test_s3
+install_test_lb
 install_ui_deps
 install_desktop_deps
 # Every build below has the suite's update key built in (made under target/ on first use,

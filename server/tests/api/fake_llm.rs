@@ -86,6 +86,12 @@ impl FakeLlm {
         self.inner.counters.max_in_flight.load(SeqCst)
     }
 
+    /// Start counting the most calls at once afresh (from those in flight now).
+    pub fn reset_max_in_flight(&self) {
+        let c = &self.inner.counters;
+        c.max_in_flight.store(c.in_flight.load(SeqCst), SeqCst);
+    }
+
     pub fn in_flight(&self) -> usize {
         self.inner.counters.in_flight.load(SeqCst)
     }

@@ -10,6 +10,7 @@ mod backup;
 mod case_list;
 mod case_refs;
 mod cases;
+mod cluster;
 mod desktop;
 mod embedded;
 mod events;
