@@ -29,10 +29,12 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else fail "$what"; fi; }
 
 step "package checks"
-exposure=$(systemd-analyze security --offline=true installers/server/aduan-server.service 2>/dev/null |
-    sed -n 's/.*Overall exposure level for aduan-server.service: \([0-9.]*\).*/\1/p')
-echo "     systemd-analyze security: exposure $exposure"
-check "the unit's hardening rates 2.0 or lower" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }'
+for unit in aduan-server.service aduan-server@.service; do
+    exposure=$(systemd-analyze security --offline=true "installers/server/$unit" 2>/dev/null |
+        sed -n 's/.*Overall exposure level for .*: \([0-9.]*\).*/\1/p')
+    echo "     systemd-analyze security $unit: exposure $exposure"
+    check "$unit's hardening rates 2.0 or lower" awk -v e="$exposure" 'BEGIN { exit !(e != "" && e <= 2.0) }'
+done
 check "lintian reports no errors in the server .deb" \
     lintian --fail-on error --suppress-tags-from-file /dev/null "$deb1"
 rpm_files=$(rpm -qpl "$rpm1" 2>/dev/null)
@@ -65,7 +67,7 @@ in_root apt-get update -qq
 DEBIAN_FRONTEND=noninteractive in_root apt-get install -y -qq "/tmp/pkgs/$(basename "$deb1")" >/dev/null
 check "the binary, the unit and the configuration are installed" \
     test -x "$root/usr/bin/aduan-server" -a -f "$root/lib/systemd/system/aduan-server.service" \
-    -a -f "$root/etc/aduan/aduan.env"
+    -a -f "$root/lib/systemd/system/aduan-server@.service" -a -f "$root/etc/aduan/aduan.env"
 check "the system user aduan exists" in_root getent passwd aduan
 check "/var/lib/aduan is the service user's alone" \
     test "$(in_root stat -c '%U %a' /var/lib/aduan)" = "aduan 700"

@@ -41,83 +41,114 @@ pub fn attachment(i: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Enter complaints `range` through `base`, `concurrency` at a time; one in ten has a
-/// 1 MB attachment. With `resend`, unanswered requests are sent again (same key);
-/// without it, they count as refused.
-pub async fn enter(
-    base: &str,
-    token: &str,
-    run: &str,
-    range: std::ops::Range<usize>,
+/// A run of complaints entered through `base` as `token`'s user, their first lines
+/// starting with `run`.
+pub struct Load {
+    base: String,
+    token: String,
+    run: String,
     concurrency: usize,
+    files: bool,
     resend: bool,
-    tally: Arc<Tally>,
-) -> Vec<Entered> {
-    let client = crate::helpers::client_with(Some(token));
-    futures::stream::iter(range)
-        .map(|i| {
-            let client = client.clone();
-            let tally = tally.clone();
-            async move { enter_one(&client, base, run, i, resend, &tally).await }
-        })
-        .buffer_unordered(concurrency)
-        .filter_map(|e| async move { e })
-        .collect()
-        .await
 }
 
-async fn enter_one(
-    client: &reqwest::Client,
-    base: &str,
-    run: &str,
-    i: usize,
-    resend: bool,
-    tally: &Tally,
-) -> Option<Entered> {
-    let tag = format!("{run} #{i}");
-    let complaint = json!({
-        "channel": "walk_in",
-        "description": format!("{tag}\nPegawai kastam di Pelabuhan Klang meminta wang RM{} untuk melepaskan kontena.", 100 + i),
-    });
-    let file = i.is_multiple_of(10).then(|| attachment(i));
-    let key = format!("{run}-{i}");
-    for _attempt in 0..50 {
-        let mut form = Form::new().text("complaint", complaint.to_string());
-        if let Some(bytes) = &file {
-            form = form.part(
-                "file",
-                Part::bytes(bytes.clone()).file_name(format!("bukti-{i}.bin")),
-            );
-        }
-        let sent = client
-            .post(format!("{base}/api/v1/complaints"))
-            .header("Idempotency-Key", &key)
-            .multipart(form)
-            .send()
-            .await;
-        let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
-        match (sent, status) {
-            (Ok(r), Some(202 | 200)) => {
-                let body: Value = r.json().await.ok()?;
-                return Some(Entered {
-                    id: body["id"].as_str()?.to_string(),
-                    tag,
-                    attachment: file.as_ref().map(|b| hex::encode(Sha256::digest(b))),
-                });
-            }
-            (_, None | Some(502 | 503)) if resend => {
-                tally.resent.fetch_add(1, SeqCst);
-            }
-            (r, _) => {
-                let detail = match r {
-                    Ok(r) => format!("{} {}", r.status(), r.text().await.unwrap_or_default()),
-                    Err(e) => e.to_string(),
-                };
-                eprintln!("complaint {tag} refused: {detail}");
-                tally.refused.fetch_add(1, SeqCst);
-                return None;
-            }
+impl Load {
+    pub fn new(base: &str, token: &str, run: &str) -> Load {
+        Load {
+            base: base.to_string(),
+            token: token.to_string(),
+            run: run.to_string(),
+            concurrency: 1,
+            files: false,
+            resend: false,
         }
     }
-    panic!("complaint {tag}: no answer in 50 attempts");
+
+    /// Requests in flight at once.
+    pub fn concurrency(mut self, n: usize) -> Load {
+        self.concurrency = n;
+        self
+    }
+
+    /// One complaint in ten gets a 1 MB attachment.
+    pub fn with_files(mut self) -> Load {
+        self.files = true;
+        self
+    }
+
+    /// Unanswered requests are sent again (same key) instead of counting as refused.
+    pub fn resending(mut self) -> Load {
+        self.resend = true;
+        self
+    }
+
+    /// Enter complaints `range`; returns those acknowledged.
+    pub async fn enter(&self, range: std::ops::Range<usize>, tally: Arc<Tally>) -> Vec<Entered> {
+        let client = crate::helpers::client_with(Some(&self.token));
+        futures::stream::iter(range)
+            .map(|i| {
+                let client = client.clone();
+                let tally = tally.clone();
+                async move { self.enter_one(&client, i, &tally).await }
+            })
+            .buffer_unordered(self.concurrency)
+            .filter_map(|e| async move { e })
+            .collect()
+            .await
+    }
+
+    async fn enter_one(
+        &self,
+        client: &reqwest::Client,
+        i: usize,
+        tally: &Tally,
+    ) -> Option<Entered> {
+        let (base, run, files, resend) = (&self.base, &self.run, self.files, self.resend);
+        let tag = format!("{run} #{i}");
+        let complaint = json!({
+            "channel": "walk_in",
+            "description": format!("{tag}\nPegawai kastam di Pelabuhan Klang meminta wang RM{} untuk melepaskan kontena.", 100 + i),
+        });
+        let file = (files && i.is_multiple_of(10)).then(|| attachment(i));
+        let key = format!("{run}-{i}");
+        for _attempt in 0..50 {
+            let mut form = Form::new().text("complaint", complaint.to_string());
+            if let Some(bytes) = &file {
+                form = form.part(
+                    "file",
+                    Part::bytes(bytes.clone()).file_name(format!("bukti-{i}.bin")),
+                );
+            }
+            let sent = client
+                .post(format!("{base}/api/v1/complaints"))
+                .header("Idempotency-Key", &key)
+                .multipart(form)
+                .send()
+                .await;
+            let status = sent.as_ref().map(|r| r.status().as_u16()).ok();
+            match (sent, status) {
+                (Ok(r), Some(202 | 200)) => {
+                    let body: Value = r.json().await.ok()?;
+                    return Some(Entered {
+                        id: body["id"].as_str()?.to_string(),
+                        tag,
+                        attachment: file.as_ref().map(|b| hex::encode(Sha256::digest(b))),
+                    });
+                }
+                (_, None | Some(502 | 503)) if resend => {
+                    tally.resent.fetch_add(1, SeqCst);
+                }
+                (r, _) => {
+                    let detail = match r {
+                        Ok(r) => format!("{} {}", r.status(), r.text().await.unwrap_or_default()),
+                        Err(e) => e.to_string(),
+                    };
+                    eprintln!("complaint {tag} refused: {detail}");
+                    tally.refused.fetch_add(1, SeqCst);
+                    return None;
+                }
+            }
+        }
+        panic!("complaint {tag}: no answer in 50 attempts");
+    }
 }

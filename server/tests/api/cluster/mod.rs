@@ -3,6 +3,7 @@
 //! the provider simulated: what an agency running several instances relies on, shown with
 //! real engines while one instance is killed and while all are restarted one by one.
 
+mod bench;
 mod haproxy;
 mod load;
 mod node;
@@ -46,7 +47,7 @@ fn free_port() -> u16 {
 }
 
 impl Cluster {
-    async fn start(instances: usize) -> Cluster {
+    async fn start(instances: usize, workers: usize) -> Cluster {
         let tmp = tempfile::tempdir().unwrap();
         let llm = FakeLlm::start(Duration::from_millis(20)).await;
         let s3 = crate::seaweed::seaweed().await;
@@ -66,7 +67,7 @@ impl Cluster {
             ),
             s3_endpoint: s3.endpoint.clone(),
             llm_url: llm.url.clone(),
-            workers: WORKERS,
+            workers,
         };
         let mut nodes = Vec::new();
         for i in 1..=instances {
@@ -148,7 +149,7 @@ impl Cluster {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_behind_haproxy_lose_nothing() {
-    let mut cluster = Cluster::start(3).await;
+    let mut cluster = Cluster::start(3, WORKERS).await;
     settings::a_session_made_on_one_instance_works_on_all(&cluster).await;
     settings::bound_and_pause_reach_every_instance_within_a_second(&cluster).await;
     a_killed_instance_loses_nothing(&mut cluster).await;
@@ -173,16 +174,10 @@ async fn a_killed_instance_loses_nothing(cluster: &mut Cluster) {
         })
         .collect();
     // A first complaint every stream sees proves each is connected before the load.
-    let warm_up = load::enter(
-        &cluster.lb.base,
-        &cluster.tokens[&Role::Intake],
-        "warm-up",
-        0..1,
-        1,
-        true,
-        Arc::default(),
-    )
-    .await;
+    let warm_up = load::Load::new(&cluster.lb.base, &cluster.tokens[&Role::Intake], "warm-up")
+        .resending()
+        .enter(0..1, Arc::default())
+        .await;
     for log in &streams {
         wait_until(Duration::from_secs(10), "every stream connected", || {
             log.lock()
@@ -200,7 +195,14 @@ async fn a_killed_instance_loses_nothing(cluster: &mut Cluster) {
     let intake = cluster.tokens[&Role::Intake].clone();
     let loader = tokio::spawn({
         let tally = tally.clone();
-        async move { load::enter(&base, &intake, "cluster", 0..COMPLAINTS, 16, true, tally).await }
+        async move {
+            load::Load::new(&base, &intake, "cluster")
+                .concurrency(16)
+                .with_files()
+                .resending()
+                .enter(0..COMPLAINTS, tally)
+                .await
+        }
     });
     let db = cluster.db.clone();
     let entered_so_far = |n: i64| {
@@ -392,7 +394,11 @@ async fn a_rolling_restart_loses_nothing(cluster: &mut Cluster) {
                 let batch = next..next + 40;
                 next += 40;
                 entered.extend(
-                    load::enter(&base, &intake, "rolling", batch, 8, false, tally.clone()).await,
+                    load::Load::new(&base, &intake, "rolling")
+                        .concurrency(8)
+                        .with_files()
+                        .enter(batch, tally.clone())
+                        .await,
                 );
             }
             (entered, next)

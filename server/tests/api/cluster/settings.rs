@@ -61,15 +61,13 @@ pub async fn bound_and_pause_reach_every_instance_within_a_second(cluster: &Clus
     let before = llm.requests();
     // Entered through every instance, so each one's intake wakes its own workers.
     for node in &cluster.nodes {
-        load::enter(
+        load::Load::new(
             &node.base(),
             &cluster.tokens[&Role::Intake],
             &format!("paused-{}", node.port),
-            0..50,
-            8,
-            false,
-            Default::default(),
         )
+        .concurrency(8)
+        .enter(0..50, Default::default())
         .await;
     }
     for node in &cluster.nodes {
@@ -129,15 +127,12 @@ pub async fn a_new_complaint_shows_on_every_dashboard(cluster: &Cluster) {
     for n in 0..cluster.nodes.len() {
         before.push(total(n).await);
     }
-    load::enter(
+    load::Load::new(
         &cluster.nodes[0].base(),
         &cluster.tokens[&Role::Intake],
         "dashboard",
-        0..1,
-        1,
-        false,
-        Default::default(),
     )
+    .enter(0..1, Default::default())
     .await;
     let entered = Instant::now();
     for (n, before) in before.into_iter().enumerate() {
