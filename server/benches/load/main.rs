@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
@@ -12,8 +12,13 @@
 mod backup;
 mod dashboard;
 mod paced;
+mod primary;
 mod procs;
 mod scenarios;
+// The tests' SeaweedFS (the real `weed`, started on free ports) for the S3 upload.
+#[allow(dead_code)]
+#[path = "../../tests/api/seaweed.rs"]
+mod seaweed;
 
 use std::fmt::Write;
 
@@ -31,6 +36,7 @@ async fn main() {
         "memory",
         "dashboard",
         "backup",
+        "primary",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -51,6 +57,7 @@ async fn main() {
             "memory" => scenarios::memory().await,
             "dashboard" => dashboard::dashboard().await,
             "backup" => backup::backup().await,
+            "primary" => primary::primary().await,
             _ => unreachable!(),
         };
         for row in &r {

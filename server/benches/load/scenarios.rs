@@ -72,9 +72,20 @@ async fn drained(p: &Proc, timeout: Duration) -> Instant {
     }
 }
 
-/// One 100 MB attachment, streamed; the server's peak RSS against its RSS before.
+/// One 100 MB attachment, streamed, into the data dir and into an S3 bucket (SeaweedFS);
+/// the server's peak RSS against its RSS before.
 pub async fn upload() -> Rows {
-    let p = server(&[("ADUAN_MAX_FILE_BYTES", (200u64 << 20).to_string())]).await;
+    let bucket = crate::seaweed::fresh_location().await.to_string();
+    vec![
+        upload_into("data dir", None).await,
+        upload_into("S3 (SeaweedFS)", Some(bucket)).await,
+    ]
+}
+
+async fn upload_into(store: &str, blob_store: Option<String>) -> (String, String, String) {
+    let mut env = vec![("ADUAN_MAX_FILE_BYTES", (200u64 << 20).to_string())];
+    env.extend(blob_store.map(|b| ("ADUAN_BLOB_STORE", b)));
+    let p = server(&env).await;
     pause(&p, true).await;
     submit(&p, 50, 8).await; // warm up allocator and pools
     let before = p.mem_kib("VmRSS");
@@ -107,15 +118,15 @@ pub async fn upload() -> Rows {
     let peak = p.mem_kib("VmHWM");
     p.stop().await;
     let delta_mb = peak.saturating_sub(before) as f64 / 1024.0;
-    vec![(
-        "100 MB upload: server memory".into(),
+    (
+        format!("100 MB upload into the {store}: server memory"),
         format!(
             "+{delta_mb:.1} MB peak RSS over {:.0} MB before ({secs:.1} s, {:.0} MB/s)",
             before as f64 / 1024.0,
             100.0 / secs
         ),
         "≤ 20 MB".into(),
-    )]
+    )
 }
 
 /// JSON complaints from 64 clients, processing paused (intake alone) and running (the
