@@ -68,6 +68,20 @@ impl Haproxy {
     /// Each instance's state as HAProxy sees it (`UP`, `DOWN`, `MAINT`…), from its stats
     /// socket; empty while HAProxy is not answering yet.
     pub async fn states(&self) -> Vec<(String, String)> {
+        self.stat(17).await
+    }
+
+    /// How many connections each instance has open through HAProxy now.
+    pub async fn sessions(&self) -> Vec<(String, usize)> {
+        self.stat(4)
+            .await
+            .into_iter()
+            .map(|(name, n)| (name, n.parse().unwrap_or(0)))
+            .collect()
+    }
+
+    /// Column `field` of `show stat` for each instance.
+    async fn stat(&self, field: usize) -> Vec<(String, String)> {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let Ok(mut sock) = tokio::net::UnixStream::connect(&self.socket).await else {
             return Vec::new();
@@ -78,7 +92,7 @@ impl Haproxy {
         csv.lines()
             .map(|l| l.split(',').collect::<Vec<_>>())
             .filter(|f| f.len() > 17 && f[0] == "aduan_servers" && f[1].starts_with("aduan"))
-            .map(|f| (f[1].to_string(), f[17].to_string()))
+            .map(|f| (f[1].to_string(), f[field].to_string()))
             .collect()
     }
 
