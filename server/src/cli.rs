@@ -191,3 +191,12 @@ pub async fn audit_verify(db_args: &DbArgs, extra: &[PathBuf]) -> anyhow::Result
         }
     })
 }
+
+/// `aduan-server analytics rebuild`: recount the dashboard's rollups.
+pub async fn analytics_rebuild(db_args: &DbArgs) -> anyhow::Result<()> {
+    let db = Database::open(db_args).await?;
+    let rows = db::analytics::rebuild(&db.pool).await?;
+    println!("dashboard rollups rebuilt: {rows} counts");
+    db.close_tool().await;
+    Ok(())
+}

@@ -45,6 +45,9 @@ pub enum Command {
     /// The stored attachments and desktop bundles.
     #[command(subcommand)]
     Blobs(BlobsCommand),
+    /// The dashboard's figures.
+    #[command(subcommand)]
+    Analytics(AnalyticsCommand),
     /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
     /// with its help and default, commented out.
     EnvTemplate {
@@ -126,6 +129,17 @@ pub enum BlobsCommand {
         /// The bucket: s3://BUCKET[/PREFIX], reached as the AWS_* variables say.
         #[arg(long)]
         to: crate::storage::BlobLocation,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyticsCommand {
+    /// Recount the dashboard's rollups from the complaints and their enrichments (they are
+    /// kept exact as things change; this is for after restoring by hand or a doubt). Intake
+    /// and the queue wait while it counts.
+    Rebuild {
         #[command(flatten)]
         db: DbArgs,
     },

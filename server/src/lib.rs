@@ -114,6 +114,7 @@ impl Application {
             shutdown.clone(),
         ));
         tokio::spawn(index_features(db.pool.clone(), shutdown.clone()));
+        tokio::spawn(analytics::fold_rollups(db.pool.clone(), shutdown.clone()));
         let intake = service::group_commit::IntakeWriter::start(
             db.generic_plan_pool(service::group_commit::IN_FLIGHT as u32),
             args.max_attempts as i32,

@@ -1,7 +1,9 @@
 use clap::Parser;
 use tokio::net::TcpListener;
 
-use aduan_server::config::{AuditCommand, BlobsCommand, Cli, Command, DesktopCommand, UserCommand};
+use aduan_server::config::{
+    AnalyticsCommand, AuditCommand, BlobsCommand, Cli, Command, DesktopCommand, UserCommand,
+};
 use aduan_server::{db, installed, telemetry, Application};
 
 // Every request, job and provider reply allocates and frees many small JSON and SQL
@@ -32,6 +34,7 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Audit(AuditCommand::Verify { db, .. })) => db,
         Some(Command::Desktop(DesktopCommand::Publish { db, .. })) => db,
         Some(Command::Blobs(BlobsCommand::Migrate { db, .. })) => db,
+        Some(Command::Analytics(AnalyticsCommand::Rebuild { db })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
@@ -88,6 +91,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             aduan_server::storage::migrate::migrate(&db, &to)
                 .await
                 .map(drop)
+        }
+        Some(Command::Analytics(AnalyticsCommand::Rebuild { db })) => {
+            telemetry::init(Default::default());
+            aduan_server::cli::analytics_rebuild(&db).await
         }
         Some(Command::Backup(args)) => {
             telemetry::init(Default::default());

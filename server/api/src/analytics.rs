@@ -90,6 +90,10 @@ pub struct Dashboard {
     pub by_state: Vec<KeyCount>,
     /// Every day of the range, oldest first, zeros included.
     pub per_day: Vec<DayCount>,
+    /// The figures count every change committed before this instant. A reply may be up to
+    /// a second behind the latest change (send `Cache-Control: no-cache` for one that is
+    /// not, e.g. right after the user's own change).
+    pub as_of: DateTime<Utc>,
     /// When these figures were computed.
     pub generated_at: DateTime<Utc>,
 }

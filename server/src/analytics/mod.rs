@@ -1,5 +1,6 @@
-//! Analytics: the dashboard's figures, computed by PostgreSQL and served from a cache of
-//! serialised replies that every complaint change invalidates (see [`cache`]).
+//! Analytics: the dashboard's figures, read from rollups PostgreSQL keeps, and served from
+//! a cache of serialised replies at most [`STALENESS`] behind the latest change (see
+//! [`cache`]).
 
 pub mod cache;
 
@@ -12,7 +13,13 @@ use sqlx::PgPool;
 
 use crate::db;
 use crate::events::Generation;
+pub use cache::Freshness;
 use cache::{Cache, CacheStats, Failure, Snapshot};
+
+/// How far behind the latest change a dashboard may be, unless the reader asks for the
+/// latest: while work drains, changes come every millisecond and readers would otherwise
+/// always wait for a recomputation.
+pub const STALENESS: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Why the figures could not be given.
 #[derive(Debug, thiserror::Error)]
@@ -39,14 +46,18 @@ impl Analytics {
     }
 
     /// The dashboard of `range` as JSON, with its entity tag.
-    pub async fn dashboard(&self, range: DateRange) -> Result<Arc<Snapshot>, DashboardError> {
+    pub async fn dashboard(
+        &self,
+        range: DateRange,
+        freshness: Freshness,
+    ) -> Result<Arc<Snapshot>, DashboardError> {
         let pool = self.pool.clone();
         let compute = move || async move {
             let dashboard = db::analytics::dashboard(&pool, range).await?;
             Ok::<_, DashboardError>(serialise(&dashboard))
         };
         self.dashboards
-            .get(range, compute)
+            .get(range, freshness, compute)
             .await
             .map_err(|f| match f {
                 Failure::Compute(e) => e,
@@ -59,12 +70,32 @@ impl Analytics {
     }
 }
 
+/// How often the rollups' deltas are folded into their counts: readers sum what is not
+/// folded yet, so this bounds their work, not their freshness.
+const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Fold the rollups' deltas every [`FOLD_EVERY`] until `stop`.
+pub async fn fold_rollups(pool: PgPool, stop: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(FOLD_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = db::analytics::fold(&pool).await {
+            tracing::warn!(error = %e, "folding the dashboard's rollups failed; retrying");
+        }
+    }
+}
+
 /// The JSON body, and a tag that changes only when the figures do: a recomputation that
 /// finds the same counts keeps the tag, so polling clients keep getting 304.
 fn serialise(dashboard: &Dashboard) -> (Bytes, String) {
     let body = serde_json::to_vec(dashboard).expect("the dashboard serialises");
     let mut figures = dashboard.clone();
     figures.generated_at = chrono::DateTime::UNIX_EPOCH;
+    figures.as_of = chrono::DateTime::UNIX_EPOCH;
     let hash = Sha256::digest(serde_json::to_vec(&figures).expect("the dashboard serialises"));
     (Bytes::from(body), hex::encode(&hash[..12]))
 }

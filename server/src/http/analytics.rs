@@ -14,6 +14,7 @@ use axum::routing::get;
 
 use super::access::{Routes, OFFICERS};
 use super::{ApiError, ApiResult, AppState};
+use crate::analytics::Freshness;
 use crate::domain::FieldError;
 
 pub fn routes() -> Routes {
@@ -27,7 +28,8 @@ pub fn routes() -> Routes {
 
 /// Counts by status, category, sector, Act, channel and state, and a per-day series, for
 /// the complaints received in the range (Malaysian days). Send the last `ETag` back in
-/// `If-None-Match` to get 304 while nothing changed.
+/// `If-None-Match` to get 304 while nothing changed. Up to a second behind the latest
+/// change (`as_of` says how far) unless the request has `Cache-Control: no-cache`.
 #[utoipa::path(get, path = "/api/v1/analytics/dashboard", tag = "analytics",
     params(DashboardQuery),
     responses((status = 200, body = Dashboard), (status = 304, description = "Not modified"),
@@ -40,7 +42,19 @@ pub async fn dashboard(
 ) -> ApiResult<Response> {
     let Query(q) = query?;
     let range = resolve(q, crate::domain::time::today())?;
-    let snapshot = state.analytics.dashboard(range).await?;
+    // `no-cache` (or `max-age=0`): the reader's own change must show.
+    let latest = headers
+        .get_all(header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|d| matches!(d.trim(), "no-cache" | "max-age=0"));
+    let freshness = if latest {
+        Freshness::Latest
+    } else {
+        Freshness::Within(crate::analytics::STALENESS)
+    };
+    let snapshot = state.analytics.dashboard(range, freshness).await?;
     // Weak: the figures are the same, not necessarily the bytes (`generated_at`).
     let etag =
         HeaderValue::from_str(&format!("W/\"{}\"", snapshot.etag)).map_err(ApiError::internal)?;

@@ -103,6 +103,13 @@ pub async fn metrics(
     );
     single(
         &mut out,
+        "aduan_dashboard_cache_stale_hits_total",
+        "counter",
+        "Dashboard replies served behind a change, within the staleness bound.",
+        stats.stale_hits.load(Relaxed),
+    );
+    single(
+        &mut out,
         "aduan_dashboard_computes_total",
         "counter",
         "Dashboard computations (cache misses after a change).",

@@ -31,10 +31,12 @@ async fn submit(app: &TestApp, body: &Value) -> String {
         .to_string()
 }
 
+/// The dashboard as it is after every change so far (`no-cache`: read-your-writes).
 async fn dashboard(app: &TestApp, query: &str) -> Value {
     let r = app
         .as_role(Role::Officer)
         .get(app.url(&format!("{DASHBOARD}{query}")))
+        .header("cache-control", "no-cache")
         .send()
         .await
         .unwrap();
@@ -296,6 +298,7 @@ async fn etags_answer_304_until_the_figures_change() {
     let changed = officer
         .get(app.url(DASHBOARD))
         .header("if-none-match", &etag)
+        .header("cache-control", "no-cache")
         .send()
         .await
         .unwrap();
@@ -317,5 +320,42 @@ async fn officers_and_admins_only() {
     assert_eq!(status(app.as_role(Role::Intake)).await, 403);
     assert_eq!(status(app.as_role(Role::Officer)).await, 200);
     assert_eq!(status(app.as_role(Role::Admin)).await, 200);
+    app.stop().await;
+}
+
+/// Without `no-cache` a reply may lag the latest change, by a second at most, and says
+/// how far with `as_of`.
+#[tokio::test]
+async fn a_polled_dashboard_is_at_most_a_second_behind_and_says_so() {
+    let app = spawn_app().await;
+    let officer = app.as_role(Role::Officer);
+    let polled = || async {
+        let r = officer.get(app.url(DASHBOARD)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.json::<Value>().await.unwrap()
+    };
+    assert_eq!(polled().await["total"], 0);
+    app.submit_many("lag", 1).await;
+    let changed = std::time::Instant::now();
+    let changed_at = chrono::Utc::now();
+    loop {
+        let d = polled().await;
+        let as_of: chrono::DateTime<chrono::Utc> = d["as_of"].as_str().unwrap().parse().unwrap();
+        if d["total"] == 1 {
+            assert!(
+                as_of >= changed_at - chrono::Duration::milliseconds(50),
+                "{d}"
+            );
+            break;
+        }
+        // Behind: then it predates the change, and not by more than the bound.
+        assert!(as_of <= changed_at, "{d}");
+        assert!(
+            changed.elapsed() <= Duration::from_millis(1_500),
+            "still behind after {:?}",
+            changed.elapsed()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     app.stop().await;
 }

@@ -28,6 +28,7 @@ mod openapi;
 mod queue;
 mod related;
 mod roles;
+mod rollups;
 mod seaweed;
 mod second_factor;
 mod session_end;

@@ -176,6 +176,13 @@ export function setTransport(t: Transport): void {
   transport = t;
 }
 
+/** When this client last changed something on the server (ms since the epoch). */
+let lastWrite = 0;
+export const lastWriteAt = () => lastWrite;
+const noteWrite = (method: string) => {
+  if (method !== 'GET' && method !== 'HEAD') lastWrite = Date.now();
+};
+
 async function send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
   const headers: Record<string, string> = { ...extra };
   const t = token();
@@ -193,6 +200,7 @@ async function send(method: string, path: string, body?: unknown, extra: Record<
     if (res.status === 401 && !path.startsWith('/auth/')) onUnauthorized();
     throw err;
   }
+  noteWrite(method);
   return res;
 }
 
@@ -317,6 +325,7 @@ export function submitComplaint(
     xhr.onerror = () => reject(networkError());
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
+        noteWrite('POST');
         resolve(JSON.parse(xhr.responseText) as ComplaintAccepted);
         return;
       }

@@ -1,5 +1,5 @@
 /** The analytics dashboard: its call, and shaping its counts into labelled chart rows. */
-import { query, request } from './api';
+import { lastWriteAt, query, request } from './api';
 import { todayInMalaysia } from './format';
 import type { Dashboard } from './gen/Dashboard';
 import type { DayCount } from './gen/DayCount';
@@ -7,9 +7,19 @@ import type { KeyCount } from './gen/KeyCount';
 import { translate, hasKey, type Lang } from './i18n';
 import { categoryLabel, legalLabel, sectorLabel } from './taxonomy';
 
-/** `from`/`to` are `YYYY-MM-DD`, both inclusive (as the server takes them). */
-export const getDashboard = async (from?: string, to?: string) =>
-  (await request<Dashboard>('GET', `/analytics/dashboard${query({ from, to })}`)).data;
+let fetchedAt = 0;
+
+/**
+ * `from`/`to` are `YYYY-MM-DD`, both inclusive (as the server takes them). The server may
+ * answer up to a second behind the latest change; after one of this user's own changes it
+ * is asked for the latest, so the user sees what they just did.
+ */
+export const getDashboard = async (from?: string, to?: string) => {
+  const own = lastWriteAt() >= fetchedAt;
+  fetchedAt = Date.now();
+  const headers: Record<string, string> = own ? { 'Cache-Control': 'no-cache' } : {};
+  return (await request<Dashboard>('GET', `/analytics/dashboard${query({ from, to })}`, undefined, headers)).data;
+};
 
 export type Dimension = 'status' | 'category' | 'sector' | 'act' | 'channel' | 'state';
 

@@ -43,6 +43,12 @@ by_state: Array<KeyCount>,
  */
 per_day: Array<DayCount>, 
 /**
+ * The figures count every change committed before this instant. A reply may be up to
+ * a second behind the latest change (send `Cache-Control: no-cache` for one that is
+ * not, e.g. right after the user's own change).
+ */
+as_of: string, 
+/**
  * When these figures were computed.
  */
 generated_at: string, };
