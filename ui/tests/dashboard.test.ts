@@ -1,5 +1,6 @@
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fileName } from '../src/lib/download';
 import { keyLabel, lastDays, niceMax, rows, shortLabel, tickIndexes } from '../src/lib/dashboard';
 import { setLang } from '../src/lib/state.svelte';
 import BarChart from '../src/components/BarChart.svelte';
@@ -62,6 +63,32 @@ describe('charts have a table fallback', () => {
     expect(screen.getByRole('img').getAttribute('aria-label')).toBe('3 complaints over 2 days');
     await fireEvent.click(screen.getByRole('button', { name: 'Show table' }));
     expect(screen.getAllByRole('row')).toHaveLength(3);
+  });
+});
+
+describe('tables export as CSV', () => {
+  it('a chart offers its export only when given one, and asks for it on click', async () => {
+    const row = { key: 'Johor', label: 'Johor', count: 4, share: 0.5 };
+    const { unmount } = render(BarChart, { id: 'a', title: 'By state', rows: [row] });
+    expect(screen.queryByRole('button', { name: 'Export CSV' })).toBeNull();
+    unmount();
+    const onExport = vi.fn();
+    render(BarChart, { id: 'b', title: 'By state', rows: [row], onExport });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    expect(onExport).toHaveBeenCalledOnce();
+  });
+  it('the per-day chart too', async () => {
+    const onExport = vi.fn();
+    render(DayChart, { days: [{ day: '2026-11-01', received: 1, enriched: 1, failed: 0 }], onExport });
+    await fireEvent.click(screen.getByRole('button', { name: 'Export CSV' }));
+    expect(onExport).toHaveBeenCalledOnce();
+  });
+  it('saves under the name the server gives', () => {
+    expect(fileName('attachment; filename="aduan-dashboard-state-2026-11-05-2026-12-04.csv"')).toBe(
+      'aduan-dashboard-state-2026-11-05-2026-12-04.csv',
+    );
+    expect(fileName('attachment')).toBeNull();
+    expect(fileName(null)).toBeNull();
   });
 });
 

@@ -171,6 +171,12 @@ pub enum AuditAction {
     /// A related-complaint lookup: the complaint and the ids returned.
     #[serde(rename = "complaint.related")]
     ComplaintRelated,
+    /// The complaint list exported as CSV: the filters and the number of rows.
+    #[serde(rename = "complaint.export")]
+    ComplaintExport,
+    /// A dashboard table exported as CSV: the table, the range and the number of rows.
+    #[serde(rename = "dashboard.export")]
+    DashboardExport,
     /// A complainant's withheld identity revealed, with the reason given.
     #[serde(rename = "complainant.reveal")]
     ComplainantReveal,
@@ -225,7 +231,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -235,6 +241,8 @@ impl AuditAction {
         AuditAction::ComplaintView,
         AuditAction::ComplaintList,
         AuditAction::ComplaintRelated,
+        AuditAction::ComplaintExport,
+        AuditAction::DashboardExport,
         AuditAction::ComplainantReveal,
         AuditAction::ComplaintReprocess,
         AuditAction::EnrichmentCorrect,
@@ -269,6 +277,8 @@ impl AuditAction {
             AuditAction::ComplaintView => "complaint.view",
             AuditAction::ComplaintList => "complaint.list",
             AuditAction::ComplaintRelated => "complaint.related",
+            AuditAction::ComplaintExport => "complaint.export",
+            AuditAction::DashboardExport => "dashboard.export",
             AuditAction::ComplainantReveal => "complainant.reveal",
             AuditAction::ComplaintReprocess => "complaint.reprocess",
             AuditAction::EnrichmentCorrect => "enrichment.correct",

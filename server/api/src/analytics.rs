@@ -33,6 +33,38 @@ pub struct DashboardQuery {
     pub to: Option<NaiveDate>,
 }
 
+/// One table of the dashboard, as `GET /api/v1/analytics/dashboard/export` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DashboardTable {
+    PerDay,
+    Status,
+    Category,
+    Sector,
+    Act,
+    Channel,
+    State,
+}
+
+/// `GET /api/v1/analytics/dashboard/export?table=&from=&to=`: one table as CSV, over the
+/// same range as the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, TS, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+#[ts(export)]
+pub struct DashboardExportQuery {
+    pub table: DashboardTable,
+    /// First day, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub from: Option<NaiveDate>,
+    /// Last day, `YYYY-MM-DD`.
+    #[serde(default)]
+    #[ts(optional)]
+    pub to: Option<NaiveDate>,
+}
+
 /// The days a dashboard covers, both inclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]

@@ -267,6 +267,23 @@ pub async fn list(
         "SELECT id, reference, channel, status, needs_review, left(description, 280) AS excerpt,
                 anonymous, created_at, updated_at FROM complaints WHERE true",
     );
+    push_filters(&mut qb, filter, &vis);
+    if let Some((at, id)) = filter.before {
+        qb.push(" AND (created_at, id) < (")
+            .push_bind(at)
+            .push(", ")
+            .push_bind(id)
+            .push(")");
+    }
+    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+        .push_bind(filter.limit + 1);
+    let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
+    rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// The list's conditions on `complaints` (its columns unqualified), after a `WHERE`; the
+/// keyset position and the limit are the caller's.
+pub fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, filter: &ListFilter, vis: &Visibility) {
     if let Some(user) = vis.only_created_by {
         qb.push(" AND created_by = ").push_bind(user);
     }
@@ -309,17 +326,6 @@ pub async fn list(
         .push_bind(c.clone())
         .push(")");
     }
-    if let Some((at, id)) = filter.before {
-        qb.push(" AND (created_at, id) < (")
-            .push_bind(at)
-            .push(", ")
-            .push_bind(id)
-            .push(")");
-    }
-    qb.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-        .push_bind(filter.limit + 1);
-    let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
-    rows.into_iter().map(TryInto::try_into).collect()
 }
 
 /// The owner of a complaint, to check access before adding attachments.

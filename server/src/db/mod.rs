@@ -11,6 +11,7 @@ pub mod desktop_releases;
 pub mod embedded;
 pub mod enrichments;
 pub mod events;
+pub mod export;
 pub mod intake;
 pub mod login_attempts;
 pub mod processing;

@@ -2,6 +2,7 @@
 //! behind the HTTP layer can rely on them.
 
 pub mod complaint;
+pub mod csv;
 pub mod desktop;
 pub mod filename;
 pub mod time;

@@ -79,7 +79,7 @@ pub async fn dashboard(
 }
 
 /// The range asked for, or the last 30 days up to `to` (default today).
-fn resolve(q: DashboardQuery, today: chrono::NaiveDate) -> ApiResult<DateRange> {
+pub(super) fn resolve(q: DashboardQuery, today: chrono::NaiveDate) -> ApiResult<DateRange> {
     let to = q.to.unwrap_or(today);
     let from = q
         .from

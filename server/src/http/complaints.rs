@@ -177,6 +177,19 @@ pub async fn list(
     Ok(Json(page))
 }
 
+/// The list's filters for an export: every match, so no page size or position.
+pub(super) fn export_filter(q: ListQuery) -> ApiResult<ListFilter> {
+    for (given, field) in [(q.limit.is_some(), "limit"), (q.cursor.is_some(), "cursor")] {
+        if given {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("`{field}` does not apply to an export: it holds every match"),
+            ));
+        }
+    }
+    list_filter(q)
+}
+
 fn list_filter(q: ListQuery) -> ApiResult<ListFilter> {
     let bad =
         |field: &str, msg: &str| ApiError::bad_request("invalid_query", format!("`{field}` {msg}"));

@@ -13,6 +13,7 @@ pub mod desktop;
 pub mod enrichment;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod identity;
 pub mod intake;
@@ -116,6 +117,7 @@ pub fn api_routes() -> access::Routes {
         .merge(users::routes())
         .merge(audit::routes())
         .merge(analytics::routes())
+        .merge(export::routes())
         .merge(cases::routes())
         .merge(related::routes())
         .merge(desktop::routes())

@@ -64,6 +64,18 @@ impl Services {
         audit::record(&self.pool, &caller.actor, action, target, details).await?;
         Ok(())
     }
+
+    /// Audit an export (`details`: the filters and the number of rows), before any of it
+    /// is sent. Every export is written: unlike a window refreshing, it is a copy taken away.
+    pub async fn record_export(
+        &self,
+        caller: &Caller<'_>,
+        action: AuditAction,
+        details: Value,
+    ) -> Result<()> {
+        audit::record(&self.pool, &caller.actor, action, None, Some(details)).await?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]

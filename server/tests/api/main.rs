@@ -14,6 +14,7 @@ mod cluster;
 mod desktop;
 mod embedded;
 mod events;
+mod export;
 mod fake_llm;
 mod group_commit;
 mod health;

@@ -61,6 +61,8 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'complaint.view': 'aud_a_complaint_view',
   'complaint.list': 'aud_a_complaint_list',
   'complaint.related': 'aud_a_complaint_related',
+  'complaint.export': 'aud_a_complaint_export',
+  'dashboard.export': 'aud_a_dashboard_export',
   'complainant.reveal': 'aud_a_complainant_reveal',
   'complaint.reprocess': 'aud_a_complaint_reprocess',
   'enrichment.correct': 'aud_a_enrichment_correct',

@@ -9,6 +9,7 @@ import type { Complainant } from './gen/Complainant';
 import type { IdentityReveal } from './gen/IdentityReveal';
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
 import type { ComplaintDetail } from './gen/ComplaintDetail';
+import type { DashboardTable } from './gen/DashboardTable';
 import type { ComplaintInput } from './gen/ComplaintInput';
 import type { ComplaintSummary } from './gen/ComplaintSummary';
 import type { EventTicket } from './gen/EventTicket';
@@ -286,6 +287,13 @@ export const eventTicket = () => json<EventTicket>('POST', '/events/ticket');
 export function eventsUrl(ticket: string, lastEventId: string | null): string {
   return apiUrl(`/events${query({ ticket, last_event_id: lastEventId ?? undefined })}`);
 }
+
+/** The complaint list with these filters as CSV (every match; the server audits it). */
+export const exportComplaints = (f: ComplaintFilter) => send('GET', `/complaints/export${query({ ...f })}`);
+
+/** One dashboard table over a range as CSV (the server audits it). */
+export const exportDashboardTable = (table: DashboardTable, from?: string, to?: string) =>
+  send('GET', `/analytics/dashboard/export${query({ table, from, to })}`);
 
 /** An attachment's bytes (with the bearer token, which an `<img src>` cannot send). */
 export async function attachmentBlob(id: string): Promise<Blob> {

@@ -89,6 +89,8 @@ export const ADMIN_STRINGS = {
   aud_a_complaint_view: ['Aduan dilihat', 'Complaint viewed'],
   aud_a_complaint_list: ['Senarai aduan dibaca', 'Complaints listed or searched'],
   aud_a_complaint_related: ['Aduan berkaitan dicari', 'Related complaints looked up'],
+  aud_a_complaint_export: ['Senarai aduan dieksport (CSV)', 'Complaint list exported (CSV)'],
+  aud_a_dashboard_export: ['Jadual papan pemuka dieksport (CSV)', 'Dashboard table exported (CSV)'],
   aud_a_complainant_reveal: ['Identiti pengadu didedahkan', 'Complainant identity revealed'],
   aud_a_complaint_reprocess: ['Aduan diproses semula', 'Complaint reprocessed'],
   aud_a_enrichment_correct: ['Analisis dibetulkan', 'Analysis corrected'],

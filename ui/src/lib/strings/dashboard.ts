@@ -19,6 +19,9 @@ export const DASHBOARD_STRINGS = {
   dash_other: ['Lain-lain', 'Other'],
   dash_count: ['Bilangan', 'Count'],
   dash_show_table: ['Papar jadual', 'Show table'],
+  export_csv: ['Eksport CSV', 'Export CSV'],
+  export_csv_title: ['Muat turun jadual ini sebagai CSV untuk Excel', 'Download this table as CSV for Excel'],
+  export_list_title: ['Muat turun semua aduan yang sepadan dengan penapis sebagai CSV untuk Excel', 'Download every complaint matching the filters as CSV for Excel'],
   dash_show_chart: ['Papar carta', 'Show chart'],
   dash_no_data: ['Tiada data.', 'No data.'],
 } satisfies Record<string, [string, string]>;
