@@ -80,14 +80,25 @@ $$;
 -- but a repair might) or removed: their facts before go out, their facts after come in.
 -- A statement of the queue changes many complaints' status at once; one delta row per
 -- (day, dim, key) it touched is written for all of them.
+--
+-- These run after every statement that writes the tables, intake's and the queue's
+-- included, so they touch no other table by a join the planner could turn into a scan of
+-- it: the complaint's day is looked up by key, and the queue's status changes read
+-- nothing but the changed rows.
+
+-- A new complaint has no enrichment yet: one written later, even in the same statement,
+-- moves it out of `unknown` by its own trigger.
 CREATE FUNCTION complaints_rollup_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO dashboard_deltas (day, dim, key, n)
     SELECT malaysian_day(c.created_at), x.dim, x.key, count(*)
     FROM new_rows c
-    LEFT JOIN enrichments e ON e.complaint_id = c.id
-    CROSS JOIN LATERAL complaint_facts(c.status, c.channel, e) x
+    CROSS JOIN LATERAL (
+        SELECT 'status' AS dim, c.status AS key
+        UNION ALL SELECT 'channel', c.channel
+        UNION ALL SELECT * FROM unenriched_facts()
+    ) x
     GROUP BY 1, 2, 3;
     RETURN NULL;
 END $$;
@@ -95,23 +106,43 @@ END $$;
 CREATE FUNCTION complaints_rollup_update() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
+    -- The queue's statements: only the status moves, so only the status counts do.
     INSERT INTO dashboard_deltas (day, dim, key, n)
-    SELECT d.day, d.dim, d.key, sum(d.n)
+    SELECT d.day, 'status', d.key, sum(d.n)
     FROM (
-        SELECT malaysian_day(o.created_at) AS day, x.dim, x.key, -1 AS n
+        SELECT malaysian_day(o.created_at) AS day, o.status AS key, -1 AS n
         FROM old_rows o JOIN new_rows c ON c.id = o.id
-        LEFT JOIN enrichments e ON e.complaint_id = o.id
-        CROSS JOIN LATERAL complaint_facts(o.status, o.channel, e) x
-        WHERE (o.status, o.channel, o.created_at) IS DISTINCT FROM (c.status, c.channel, c.created_at)
+        WHERE o.status <> c.status
+            AND o.channel = c.channel AND o.created_at = c.created_at
         UNION ALL
-        SELECT malaysian_day(c.created_at), x.dim, x.key, 1
+        SELECT malaysian_day(c.created_at), c.status, 1
         FROM old_rows o JOIN new_rows c ON c.id = o.id
-        LEFT JOIN enrichments e ON e.complaint_id = c.id
-        CROSS JOIN LATERAL complaint_facts(c.status, c.channel, e) x
-        WHERE (o.status, o.channel, o.created_at) IS DISTINCT FROM (c.status, c.channel, c.created_at)
+        WHERE o.status <> c.status
+            AND o.channel = c.channel AND o.created_at = c.created_at
     ) d
-    GROUP BY 1, 2, 3
+    GROUP BY d.day, d.key
     HAVING sum(d.n) <> 0;
+    -- A repair that moved a complaint's day or channel: every fact of it moves.
+    IF EXISTS (SELECT FROM old_rows o JOIN new_rows c ON c.id = o.id
+               WHERE (o.channel, o.created_at) IS DISTINCT FROM (c.channel, c.created_at)) THEN
+        INSERT INTO dashboard_deltas (day, dim, key, n)
+        SELECT d.day, d.dim, d.key, sum(d.n)
+        FROM (
+            SELECT malaysian_day(o.created_at) AS day, x.dim, x.key, -1 AS n
+            FROM old_rows o JOIN new_rows c ON c.id = o.id
+            LEFT JOIN enrichments e ON e.complaint_id = o.id
+            CROSS JOIN LATERAL complaint_facts(o.status, o.channel, e) x
+            WHERE (o.channel, o.created_at) IS DISTINCT FROM (c.channel, c.created_at)
+            UNION ALL
+            SELECT malaysian_day(c.created_at), x.dim, x.key, 1
+            FROM old_rows o JOIN new_rows c ON c.id = o.id
+            LEFT JOIN enrichments e ON e.complaint_id = c.id
+            CROSS JOIN LATERAL complaint_facts(c.status, c.channel, e) x
+            WHERE (o.channel, o.created_at) IS DISTINCT FROM (c.channel, c.created_at)
+        ) d
+        GROUP BY 1, 2, 3
+        HAVING sum(d.n) <> 0;
+    END IF;
     RETURN NULL;
 END $$;
 
@@ -129,13 +160,19 @@ BEGIN
     RETURN NULL;
 END $$;
 
+-- The Malaysian day a complaint was received, looked up by key.
+CREATE FUNCTION complaint_day(complaint uuid) RETURNS date
+    LANGUAGE sql STABLE AS $$
+    SELECT malaysian_day(created_at) FROM complaints WHERE id = complaint
+$$;
+
 -- An enrichment written, changed or removed: what its complaint was before (its old row,
 -- or `unknown`) goes out, what it is now comes in.
 CREATE FUNCTION enrichments_rollup_insert() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO dashboard_deltas (day, dim, key, n)
-    SELECT malaysian_day(c.created_at), m.dim, m.key, sum(m.n)
+    SELECT complaint_day(m.complaint_id), m.dim, m.key, sum(m.n)
     FROM (
         SELECT n.complaint_id, x.dim, x.key, -1 AS n
         FROM new_rows n CROSS JOIN LATERAL unenriched_facts() x
@@ -143,7 +180,6 @@ BEGIN
         SELECT n.complaint_id, x.dim, x.key, 1
         FROM new_rows n CROSS JOIN LATERAL enrichment_facts(n) x
     ) m
-    JOIN complaints c ON c.id = m.complaint_id
     GROUP BY 1, 2, 3
     HAVING sum(m.n) <> 0;
     RETURN NULL;
@@ -153,7 +189,7 @@ CREATE FUNCTION enrichments_rollup_update() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
     INSERT INTO dashboard_deltas (day, dim, key, n)
-    SELECT malaysian_day(c.created_at), m.dim, m.key, sum(m.n)
+    SELECT complaint_day(m.complaint_id), m.dim, m.key, sum(m.n)
     FROM (
         SELECT o.complaint_id, x.dim, x.key, -1 AS n
         FROM old_rows o CROSS JOIN LATERAL enrichment_facts(o) x
@@ -161,7 +197,6 @@ BEGIN
         SELECT n.complaint_id, x.dim, x.key, 1
         FROM new_rows n CROSS JOIN LATERAL enrichment_facts(n) x
     ) m
-    JOIN complaints c ON c.id = m.complaint_id
     GROUP BY 1, 2, 3
     HAVING sum(m.n) <> 0;
     RETURN NULL;
@@ -170,8 +205,11 @@ END $$;
 CREATE FUNCTION enrichments_rollup_delete() RETURNS trigger
     LANGUAGE plpgsql AS $$
 BEGIN
+    -- Removed in the same statement as its complaint, an enrichment has no day left to
+    -- count under: the NOT NULL of `day` refuses such a statement rather than let the
+    -- counts drift. Remove an enrichment before its complaint.
     INSERT INTO dashboard_deltas (day, dim, key, n)
-    SELECT malaysian_day(c.created_at), m.dim, m.key, sum(m.n)
+    SELECT complaint_day(m.complaint_id), m.dim, m.key, sum(m.n)
     FROM (
         SELECT o.complaint_id, x.dim, x.key, -1 AS n
         FROM old_rows o CROSS JOIN LATERAL enrichment_facts(o) x
@@ -179,7 +217,6 @@ BEGIN
         SELECT o.complaint_id, x.dim, x.key, 1
         FROM old_rows o CROSS JOIN LATERAL unenriched_facts() x
     ) m
-    JOIN complaints c ON c.id = m.complaint_id
     GROUP BY 1, 2, 3
     HAVING sum(m.n) <> 0;
     RETURN NULL;

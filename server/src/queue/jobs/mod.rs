@@ -124,9 +124,13 @@ pub async fn claim(
     let mut tx: Transaction<'_, Postgres> = pool.begin().await?;
     // A lost claim (database crash) only means the job is claimed again; the lease token
     // guards completion. Not waiting for the WAL flush shortens the time the lock is held.
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *tx)
-        .await?;
+    // Custom plans only: see the claim below.
+    sqlx::query(
+        "SELECT set_config('synchronous_commit', 'off', true),
+                set_config('plan_cache_mode', 'force_custom_plan', true)",
+    )
+    .execute(&mut *tx)
+    .await?;
     // The lock serialises claims across instances. It is taken in its own statement so the
     // claim's snapshot, taken after it, sees every claim committed before us.
     let (concurrency, paused): (i32, bool) = sqlx::query_as(
@@ -142,21 +146,36 @@ pub async fn claim(
             jobs: Vec::new(),
         });
     }
+    // The free slots, counted under the lock, are bound into the claim as a number: a LIMIT
+    // the planner cannot see it plans for a tenth of the queue, joining the jobs and the
+    // complaints by scanning them whole, which makes every claim cost more the deeper the
+    // backlog. (Hence custom plans only: a cached generic plan would not see it either.)
+    let busy: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM enrichment_jobs WHERE state = 'running' AND lease_until > now()",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let slots = want.min(i64::from(concurrency) - busy);
+    if slots <= 0 {
+        tx.commit().await?;
+        return Ok(ClaimBatch {
+            concurrency,
+            paused,
+            jobs: Vec::new(),
+        });
+    }
     let sql = format!(
         r#"
-WITH busy AS (
-    SELECT count(*)::bigint AS n FROM enrichment_jobs
-    WHERE state = 'running' AND lease_until > now()
-), picked AS (
+WITH picked AS (
     SELECT id FROM enrichment_jobs
     WHERE state IN ('queued', 'retrying') AND run_at <= now()
     ORDER BY run_at, id
-    LIMIT (SELECT greatest(0, least($1, $2 - busy.n)) FROM busy)
+    LIMIT $1
     FOR UPDATE SKIP LOCKED
 ), claimed AS (
     UPDATE enrichment_jobs j SET state = 'running', attempt = j.attempt + 1,
-        lease_token = gen_random_uuid(), lease_until = now() + make_interval(secs => $3),
-        claimed_by = $4, started_at = now()
+        lease_token = gen_random_uuid(), lease_until = now() + make_interval(secs => $2),
+        claimed_by = $3, started_at = now()
     FROM picked WHERE j.id = picked.id
     RETURNING j.id, j.complaint_id, j.attempt, j.max_attempts, j.lease_token
 ), c AS (
@@ -174,8 +193,7 @@ ORDER BY claimed.id"#,
         tail = status_change_tail("c", &sql_kind(EventKind::ComplaintStatusChanged))
     );
     let jobs: Vec<ClaimedJob> = sqlx::query_as(&sql)
-        .bind(want)
-        .bind(i64::from(concurrency))
+        .bind(slots)
         .bind(lease_s)
         .bind(instance)
         .fetch_all(&mut *tx)
