@@ -2,18 +2,20 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
 //! with durable commits, prints what it measured, and a Markdown table at the end. Intake
 //! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
 
+mod backlog;
 mod backup;
 mod dashboard;
 mod paced;
 mod primary;
 mod procs;
+mod scale;
 mod scenarios;
 // The tests' SeaweedFS (the real `weed`, started on free ports) for the S3 upload.
 #[allow(dead_code)]
@@ -37,6 +39,8 @@ async fn main() {
         "dashboard",
         "backup",
         "primary",
+        "backlog",
+        "scale",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -58,6 +62,8 @@ async fn main() {
             "dashboard" => dashboard::dashboard().await,
             "backup" => backup::backup().await,
             "primary" => primary::primary().await,
+            "backlog" => backlog::backlog().await,
+            "scale" => scale::scale().await,
             _ => unreachable!(),
         };
         for row in &r {

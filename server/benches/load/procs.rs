@@ -23,6 +23,8 @@ pub struct Proc {
     pub token: String,
     /// Keeps the data directory until the process is gone.
     _dir: Option<tempfile::TempDir>,
+    /// The extra environment it was started with (servers only), for a restart.
+    env: Vec<(String, String)>,
 }
 
 impl Proc {
@@ -46,11 +48,35 @@ impl Proc {
     }
 
     pub async fn stop(mut self) {
+        self.terminate().await;
+    }
+
+    /// Stop the server and hand over its data directory (removed when dropped).
+    pub async fn stop_keeping_data(mut self) -> tempfile::TempDir {
+        self.terminate().await;
+        self._dir.take().expect("a server's data directory")
+    }
+
+    /// SIGTERM, as systemd stops the service, and wait for the process to exit.
+    async fn terminate(&mut self) {
         let _ = Command::new("kill")
             .arg(self.pid().to_string())
             .status()
             .await;
         let _ = tokio::time::timeout(Duration::from_secs(30), self.child.wait()).await;
+    }
+
+    /// Stop the server (SIGTERM) and start it again on the same data directory and
+    /// environment, as an upgrade or a reboot does.
+    pub async fn restart(mut self) -> Proc {
+        self.terminate().await;
+        let dir = self._dir.take().expect("a server's data directory");
+        let env: Vec<(&str, String)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        start_in(dir, &env).await
     }
 }
 
@@ -61,6 +87,11 @@ pub async fn server(env: &[(&str, String)]) -> Proc {
         .prefix("aduan-bench")
         .tempdir_in("/tmp")
         .unwrap();
+    add_admin(dir.path()).await;
+    start_in(dir, env).await
+}
+
+async fn start_in(dir: tempfile::TempDir, env: &[(&str, String)]) -> Proc {
     let port = free_port();
     let mut cmd = Command::new(BIN);
     cmd.arg("serve")
@@ -74,7 +105,6 @@ pub async fn server(env: &[(&str, String)]) -> Proc {
     for (k, v) in env {
         cmd.env(k, v);
     }
-    add_admin(dir.path()).await;
     let child = cmd.spawn().expect("starting aduan-server");
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&format!("{base}/readyz")).await;
@@ -84,6 +114,10 @@ pub async fn server(env: &[(&str, String)]) -> Proc {
         base,
         token,
         _dir: Some(dir),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
     }
 }
 
@@ -158,6 +192,7 @@ pub async fn llm_sim(args: &[&str]) -> Proc {
         base,
         token: String::new(),
         _dir: None,
+        env: Vec::new(),
     }
 }
 
