@@ -204,16 +204,16 @@ async fn what_ifs_and_the_smallest_sufficient_bound() {
     assert!((95.0..110.0).contains(&drain(&limited)), "{limited}");
     assert!(per_min(&limited) <= 60.0 + 1e-9);
 
-    let sized = capacity_report(&app, "burst=100&over_s=0&target_wait_s=0.6").await;
+    let sized = capacity_report(&app, "burst=100&over_s=0&target_wait_s=2").await;
     let workers = sized["sizing"]["workers"]
         .as_u64()
-        .expect("a bound meets 0.6 s");
+        .expect("a bound meets 2 s");
     assert_eq!(sized["sizing"]["provider_concurrency"], workers);
     let wait = |r: &Value| r["asked"]["last_wait_p95_s"].as_f64().unwrap();
     let at = capacity_report(&app, &format!("burst=100&over_s=0&workers={workers}")).await;
-    assert!(wait(&at) <= 0.6, "{at}");
+    assert!(wait(&at) <= 2.0, "{at}");
     let below = capacity_report(&app, &format!("burst=100&over_s=0&workers={}", workers - 1)).await;
-    assert!(wait(&below) > 0.6, "one fewer is not enough: {below}");
+    assert!(wait(&below) > 2.0, "one fewer is not enough: {below}");
 
     let keys: Vec<&str> = today["scenarios"]
         .as_array()
