@@ -16,6 +16,7 @@ pub mod enrich;
 pub mod events;
 pub mod http;
 pub mod installed;
+pub mod loadtest;
 pub mod metrics;
 pub mod queue;
 pub mod service;

@@ -97,7 +97,7 @@ pub async fn history(
     span: Span,
     since: DateTime<Utc>,
 ) -> Result<Vec<HistoryPoint>, sqlx::Error> {
-    let rows: Vec<(DateTime<Utc>, i32, i32, i32, Option<f64>, Option<f64>)> = sqlx::query_as(
+    let rows: Vec<Sample> = sqlx::query_as(
         "SELECT at, received, analysed, waiting, wait_p50_s, wait_p95_s FROM capacity_samples
          WHERE span = $1 AND at >= $2 ORDER BY at",
     )
@@ -107,13 +107,23 @@ pub async fn history(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, received, analysed, waiting, p50, p95)| HistoryPoint {
-            at,
-            received,
-            analysed,
-            waiting,
-            wait_p50_s: p50,
-            wait_p95_s: p95,
+        .map(|r| HistoryPoint {
+            at: r.at,
+            received: r.received,
+            analysed: r.analysed,
+            waiting: r.waiting,
+            wait_p50_s: r.wait_p50_s,
+            wait_p95_s: r.wait_p95_s,
         })
         .collect())
+}
+
+#[derive(sqlx::FromRow)]
+struct Sample {
+    at: DateTime<Utc>,
+    received: i32,
+    analysed: i32,
+    waiting: i32,
+    wait_p50_s: Option<f64>,
+    wait_p95_s: Option<f64>,
 }
