@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary capacity
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
@@ -10,6 +10,7 @@
 //! load comes from `wrk` (apt-get install wrk) so the client costs little CPU.
 
 mod backup;
+mod capacity;
 mod dashboard;
 mod paced;
 mod primary;
@@ -37,6 +38,7 @@ async fn main() {
         "dashboard",
         "backup",
         "primary",
+        "capacity",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -58,6 +60,7 @@ async fn main() {
             "dashboard" => dashboard::dashboard().await,
             "backup" => backup::backup().await,
             "primary" => primary::primary().await,
+            "capacity" => capacity::capacity().await,
             _ => unreachable!(),
         };
         for row in &r {

@@ -19,6 +19,8 @@ use crate::config::LoadtestArgs;
 use crate::db::{self, Database};
 use hammer::{hammer, Stats};
 
+pub use bursts::BurstResult;
+
 /// The server under test, signed in.
 pub struct Target {
     client: reqwest::Client,
@@ -27,6 +29,33 @@ pub struct Target {
 }
 
 impl Target {
+    /// `base` is the server's root URL; `token` an admin's.
+    pub fn new(base: &str, token: &str) -> anyhow::Result<Target> {
+        let mut headers = HeaderMap::new();
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}")).context("the token")?;
+        headers.insert(AUTHORIZATION, bearer);
+        let client = reqwest::Client::builder()
+            .default_headers(headers)
+            .pool_max_idle_per_host(256)
+            .build()?;
+        let run_id = &uuid::Uuid::new_v4().simple().to_string()[..8];
+        Ok(Target {
+            client,
+            base: base.trim_end_matches('/').to_string(),
+            marker: format!("[aduan-loadtest {run_id}]"),
+        })
+    }
+
+    /// Predict a burst of `n` over `over_s` seconds, send it, and measure its drain.
+    pub async fn burst(
+        &self,
+        n: u32,
+        over_s: f64,
+        timeout: Duration,
+    ) -> anyhow::Result<BurstResult> {
+        bursts::run(self, n, over_s, timeout).await
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.base)
     }
@@ -78,19 +107,7 @@ fn check_target(url: &url::Url, yes: bool) -> anyhow::Result<()> {
 /// Run the plan and print its tables.
 pub async fn run(args: &LoadtestArgs) -> anyhow::Result<()> {
     check_target(&args.url, args.yes)?;
-    let mut headers = HeaderMap::new();
-    let bearer = HeaderValue::from_str(&format!("Bearer {}", args.token)).context("the token")?;
-    headers.insert(AUTHORIZATION, bearer);
-    let client = reqwest::Client::builder()
-        .default_headers(headers)
-        .pool_max_idle_per_host(256)
-        .build()?;
-    let run_id = &uuid::Uuid::new_v4().simple().to_string()[..8];
-    let t = Target {
-        client,
-        base: args.url.as_str().trim_end_matches('/').to_string(),
-        marker: format!("[aduan-loadtest {run_id}]"),
-    };
+    let t = Target::new(args.url.as_str(), &args.token)?;
     let me: Value = t.get("/me").await.context("signing in with the token")?;
     if me["role"] != "admin" {
         bail!("the token must be an admin's (it is {}'s)", me["username"]);
