@@ -34,7 +34,8 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Blobs(BlobsCommand::Migrate { db, .. })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
-        // Its own database options serve only to remove its complaints.
+        // Its database options serve only to remove its complaints afterwards.
+        Some(Command::Loadtest(args)) if !args.keep => &args.db,
         Some(Command::Loadtest(_)) => return None,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
     };

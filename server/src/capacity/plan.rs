@@ -15,6 +15,7 @@ use crate::domain::FieldError;
 const JOB_BUDGET: u64 = 60_000;
 const MAX_TRIALS: u32 = 200;
 const MIN_TRIALS: u32 = 10;
+const ETA_MIN_TRIALS: u32 = 3;
 /// Fixed so that the same figures always give the same answer.
 const SEED: u64 = 20;
 /// A burst "settles" when its queue is empty again within this.
@@ -126,16 +127,18 @@ struct Setting {
 
 impl Setting {
     fn forecast(&self, pool: Pool, arrivals: Arrivals) -> Forecast {
+        self.forecast_at_least(pool, arrivals, MIN_TRIALS)
+    }
+
+    fn forecast_at_least(&self, pool: Pool, arrivals: Arrivals, min_trials: u32) -> Forecast {
+        let trials = self.trials(arrivals, min_trials);
+        model::forecast(&self.profile, pool, self.backlog, arrivals, trials, SEED)
+    }
+
+    /// As many trials as the budget allows for the jobs involved, within the bounds.
+    fn trials(&self, arrivals: Arrivals, min_trials: u32) -> u32 {
         let jobs = u64::from(self.backlog.waiting) + u64::from(arrivals.count()) + 1;
-        let trials = (JOB_BUDGET / jobs).clamp(u64::from(MIN_TRIALS), u64::from(MAX_TRIALS));
-        model::forecast(
-            &self.profile,
-            pool,
-            self.backlog,
-            arrivals,
-            trials as u32,
-            SEED,
-        )
+        (JOB_BUDGET / jobs).clamp(u64::from(min_trials), u64::from(MAX_TRIALS)) as u32
     }
 
     fn scenario(&self, key: &str, label: String, arrivals: Arrivals) -> Scenario {
@@ -206,8 +209,9 @@ pub fn eta(measured: &Measured, now: &Now) -> f64 {
         target_wait_s: DEFAULT_TARGET_WAIT_S,
     };
     let (s, _) = setting(measured, now, &asked);
-    s.forecast(s.pool, Arrivals::Even { n: 1, over_s: 0.0 })
-        .drain_p50_s
+    // Asked on every status read: a deep queue gets fewer trials than a report would.
+    let one = Arrivals::Even { n: 1, over_s: 0.0 };
+    s.forecast_at_least(s.pool, one, ETA_MIN_TRIALS).drain_p50_s
 }
 
 /// Predict, for today's measurements and the question.
@@ -236,7 +240,7 @@ pub fn plan(measured: &Measured, now: &Now, asked: &Asked) -> Plan {
         rate_per_min: asked.rate_per_min,
         source,
         samples: s.profile.len() as u32,
-        trials: s.forecast(pool, asked_arrivals).trials,
+        trials: s.trials(asked_arrivals, MIN_TRIALS),
         backlog_waiting: i64::from(backlog.waiting),
         backlog_running: i64::from(backlog.running),
     };
@@ -324,3 +328,6 @@ fn size(s: &Setting, arrivals: Arrivals, target_s: f64) -> Sizing {
         provider_calls_per_min: calls_per_min,
     }
 }
+
+#[cfg(test)]
+mod tests;

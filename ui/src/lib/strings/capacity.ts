@@ -59,4 +59,12 @@ export const CAPACITY_STRINGS = {
   cap_no_history: ['Belum ada sejarah: sampel pertama ditulis selepas minit pertama.', 'No history yet: the first sample is written after the first minute.'],
   cap_table: ['Jadual', 'Table'],
   cap_time: ['Masa', 'Time'],
+  cap_sc_steady_10h: ['1–10 sejam', '1–10 an hour'],
+  cap_sc_steady_50h: ['20–50 sejam', '20–50 an hour'],
+  cap_sc_steady_100h: ['100 atau lebih sejam', '100 or more an hour'],
+  cap_sc_burst_50_1m: ['50 dalam seminit', '50 in one minute'],
+  cap_sc_burst_30_5m: ['30 dalam lima minit', '30 in five minutes'],
+  cap_sc_peak: ['Puncak sehari lalu: {n} dalam sejam', "The last day's peak: {n} in an hour"],
+  cap_sc_now: ['{n} serentak', '{n} arriving at once'],
+  cap_sc_over: ['{n} dalam {over}', '{n} arriving over {over}'],
 } satisfies Record<string, [string, string]>;
