@@ -13,8 +13,10 @@ use crate::domain::FieldError;
 
 /// Simulated jobs one forecast may cost; trials shrink for big bursts and queues.
 const JOB_BUDGET: u64 = 60_000;
+/// Each step of the search for the smallest bound gets less: a dozen steps make a report.
+const SIZING_JOB_BUDGET: u64 = 100_000;
 const MAX_TRIALS: u32 = 200;
-const MIN_TRIALS: u32 = 10;
+const MIN_TRIALS: u32 = 5;
 const ETA_MIN_TRIALS: u32 = 3;
 /// Fixed so that the same figures always give the same answer.
 const SEED: u64 = 20;
@@ -127,18 +129,21 @@ struct Setting {
 
 impl Setting {
     fn forecast(&self, pool: Pool, arrivals: Arrivals) -> Forecast {
-        self.forecast_at_least(pool, arrivals, MIN_TRIALS)
+        self.forecast_trials(pool, arrivals, self.trials(arrivals, MIN_TRIALS))
     }
 
-    fn forecast_at_least(&self, pool: Pool, arrivals: Arrivals, min_trials: u32) -> Forecast {
-        let trials = self.trials(arrivals, min_trials);
+    fn forecast_trials(&self, pool: Pool, arrivals: Arrivals, trials: u32) -> Forecast {
         model::forecast(&self.profile, pool, self.backlog, arrivals, trials, SEED)
     }
 
     /// As many trials as the budget allows for the jobs involved, within the bounds.
     fn trials(&self, arrivals: Arrivals, min_trials: u32) -> u32 {
-        let jobs = u64::from(self.backlog.waiting) + u64::from(arrivals.count()) + 1;
+        let jobs = self.jobs(arrivals);
         (JOB_BUDGET / jobs).clamp(u64::from(min_trials), u64::from(MAX_TRIALS)) as u32
+    }
+
+    fn jobs(&self, arrivals: Arrivals) -> u64 {
+        u64::from(self.backlog.waiting) + u64::from(arrivals.count()) + 1
     }
 
     fn scenario(&self, key: &str, label: String, arrivals: Arrivals) -> Scenario {
@@ -211,7 +216,8 @@ pub fn eta(measured: &Measured, now: &Now) -> f64 {
     let (s, _) = setting(measured, now, &asked);
     // Asked on every status read: a deep queue gets fewer trials than a report would.
     let one = Arrivals::Even { n: 1, over_s: 0.0 };
-    s.forecast_at_least(s.pool, one, ETA_MIN_TRIALS).drain_p50_s
+    s.forecast_trials(s.pool, one, s.trials(one, ETA_MIN_TRIALS))
+        .drain_p50_s
 }
 
 /// Predict, for today's measurements and the question.
@@ -293,9 +299,12 @@ fn standard(s: &Setting, last_day: &WindowFigures) -> Vec<Scenario> {
 /// The smallest bound whose last wait (95 % of trials) is within `target_s`. The wait
 /// falls as workers are added, so a bisection finds it.
 fn size(s: &Setting, arrivals: Arrivals, target_s: f64) -> Sizing {
+    // The asked row's trials where affordable, so that the bound found and that row agree.
+    let affordable = (SIZING_JOB_BUDGET / s.jobs(arrivals)).max(1) as u32;
+    let trials = s.trials(arrivals, MIN_TRIALS).min(affordable);
     let meets = |workers: u32| {
         let pool = Pool { workers, ..s.pool };
-        s.forecast(pool, arrivals).last_wait_p95_s <= target_s
+        s.forecast_trials(pool, arrivals, trials).last_wait_p95_s <= target_s
     };
     // More workers than jobs cannot help; nor can more than the bound allows.
     let most =

@@ -45,8 +45,8 @@ export const CAPACITY_STRINGS = {
   cap_reset: ['Tetapan hari ini', "Today's settings"],
   cap_sizing: ['Had terkecil untuk sasaran', 'Smallest bound for the target'],
   cap_sizing_ok: [
-    'Had {w} mengekalkan tunggu aduan terakhir di bawah {t} (95 %). Penyedia perlu menerima {w} panggilan serentak, kira-kira {r} seminit.',
-    "A bound of {w} keeps the last complaint's wait under {t} (95 %). The provider must then accept {w} calls at once, about {r} a minute.",
+    'Had {w} mengekalkan tunggu aduan terakhir di bawah {t} (95 %). Penyedia perlu menerima sebanyak itu panggilan serentak, kira-kira {r} seminit.',
+    "A bound of {w} keeps the last complaint's wait under {t} (95 %). The provider must then accept that many calls at once, about {r} a minute.",
   ],
   cap_sizing_none: ['Tiada had yang dibenarkan mencapai {t}: had kadar atau masa panggilan sendiri lebih panjang.', 'No allowed bound reaches {t}: the rate limit or a single call takes longer.'],
   cap_assumes: ['Andaian: {w} pekerja, {c} setiap panggilan (median), {n} aduan diukur, {k} percubaan.', 'Assumes {w} workers, {c} per call (median), {n} complaints measured, {k} trials.'],
