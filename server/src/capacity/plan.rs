@@ -307,8 +307,10 @@ fn size(s: &Setting, arrivals: Arrivals, target_s: f64) -> Sizing {
         s.forecast_trials(pool, arrivals, trials).last_wait_p95_s <= target_s
     };
     // More workers than jobs cannot help; nor can more than the bound allows.
-    let most =
-        (s.backlog.waiting + s.backlog.running + arrivals.count()).clamp(1, limits::MAX_WORKERS);
+    let jobs = s.backlog.waiting.saturating_add(s.backlog.running);
+    let most = jobs
+        .saturating_add(arrivals.count())
+        .clamp(1, limits::MAX_WORKERS);
     let workers = if !meets(most) {
         None
     } else {
