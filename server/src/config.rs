@@ -48,6 +48,9 @@ pub enum Command {
     /// The dashboard's figures.
     #[command(subcommand)]
     Analytics(AnalyticsCommand),
+    /// Run the old capacity document's test plan against a server and print its tables
+    /// with measured numbers: intake, dashboard reads, bursts predicted against measured.
+    Loadtest(Box<LoadtestArgs>),
     /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
     /// with its help and default, commented out.
     EnvTemplate {
@@ -61,6 +64,41 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .ok_or_else(|| "expected KEY=VALUE".to_string())
+}
+
+/// Options of `aduan-server loadtest`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadtestArgs {
+    /// The server to test.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: url::Url,
+    /// An admin's session token (the `token` of `POST /api/v1/auth/login`).
+    #[arg(long)]
+    pub token: String,
+    /// Test a server that is not on this machine.
+    #[arg(long)]
+    pub yes: bool,
+    /// Keep the test's complaints; by default they are deleted from the database
+    /// afterwards (which needs the database options below).
+    #[arg(long)]
+    pub keep: bool,
+    /// Complaints sent by each intake run (at concurrency 10, then 64).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub intake_requests: u32,
+    /// Dashboard reads (at concurrency 100).
+    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub dashboard_requests: u32,
+    /// Burst sizes, each predicted and then measured.
+    #[arg(long, value_delimiter = ',', default_values_t = [50, 200])]
+    pub bursts: Vec<u32>,
+    /// Seconds each burst is spread over (0: all at once).
+    #[arg(long, default_value_t = 0.0)]
+    pub over_s: f64,
+    /// Give up on a burst after this many seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub burst_timeout_s: u64,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 /// Options of `aduan-server backup`.

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod enrich;
 pub mod events;
 pub mod http;
 pub mod installed;
+pub mod loadtest;
 pub mod metrics;
 pub mod queue;
 pub mod service;
@@ -119,6 +121,7 @@ impl Application {
             db.generic_plan_pool(service::group_commit::IN_FLIGHT as u32),
             args.max_attempts as i32,
         );
+        tokio::spawn(capacity::history::keep(db.pool.clone(), shutdown.clone()));
         tokio::spawn(db::search_index::tidy_pending_list(
             db.pool.clone(),
             intake.written(),

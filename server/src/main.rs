@@ -37,6 +37,9 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Analytics(AnalyticsCommand::Rebuild { db })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
+        // Its database options serve only to remove its complaints afterwards.
+        Some(Command::Loadtest(args)) if !args.keep => &args.db,
+        Some(Command::Loadtest(_)) => return None,
         Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
     };
     Some(db.data_dir.clone())
@@ -104,6 +107,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(Default::default());
             aduan_server::backup::restore(&args).await.map(drop)
         }
+        Some(Command::Loadtest(args)) => aduan_server::loadtest::run(&args).await,
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());
             let listener = TcpListener::bind(cfg.listen).await?;

@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod analytics;
+pub mod capacity;
 pub mod case;
 pub mod complaint;
 pub mod desktop;

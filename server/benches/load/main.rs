@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
@@ -11,6 +11,7 @@
 
 mod backlog;
 mod backup;
+mod capacity;
 mod dashboard;
 mod paced;
 mod primary;
@@ -41,6 +42,7 @@ async fn main() {
         "primary",
         "backlog",
         "scale",
+        "capacity",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -64,6 +66,7 @@ async fn main() {
             "primary" => primary::primary().await,
             "backlog" => backlog::backlog().await,
             "scale" => scale::scale().await,
+            "capacity" => capacity::capacity().await,
             _ => unreachable!(),
         };
         for row in &r {

@@ -353,3 +353,41 @@ pub async fn complainant(
     .await?;
     Ok(row.map(|c| c.and_then(|v| serde_json::from_value(v).ok())))
 }
+
+/// Delete the complaints whose description starts with `marker` (a load test's), with
+/// their jobs, results, history, search and feature rows and events. Those being analysed
+/// right now, linked to a case or holding files are left alone. Returns how many went.
+pub async fn purge_marked(pool: &sqlx::PgPool, marker: &str) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let ids: Vec<uuid::Uuid> = sqlx::query_scalar(
+        "SELECT id FROM complaints c WHERE starts_with(description, $1)
+           AND NOT EXISTS (SELECT 1 FROM enrichment_jobs j
+                           WHERE j.complaint_id = c.id AND j.state = 'running')
+           AND NOT EXISTS (SELECT 1 FROM case_complaints k WHERE k.complaint_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM attachments a WHERE a.complaint_id = c.id)
+         FOR UPDATE",
+    )
+    .bind(marker)
+    .fetch_all(&mut *tx)
+    .await?;
+    for table in [
+        "enrichment_jobs",
+        "enrichments",
+        "complaint_status_history",
+        "complaint_search",
+        "complaint_features",
+        "events",
+    ] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE complaint_id = ANY($1)"))
+            .bind(&ids)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let gone = sqlx::query("DELETE FROM complaints WHERE id = ANY($1)")
+        .bind(&ids)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(gone)
+}

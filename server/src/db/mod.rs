@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod attachments;
 pub mod audit;
+pub mod capacity;
 pub mod case_writes;
 pub mod cases;
 pub mod complaints;

@@ -5,6 +5,7 @@ pub mod analytics;
 pub mod attachments;
 pub mod audit;
 pub mod auth;
+pub mod capacity;
 pub mod case_changes;
 pub mod cases;
 pub mod client_addr;
@@ -113,6 +114,7 @@ pub fn api_routes() -> access::Routes {
         .merge(preview::routes())
         .merge(events::routes())
         .merge(processing::routes())
+        .merge(capacity::routes())
         .merge(reference::routes())
         .merge(users::routes())
         .merge(audit::routes())

@@ -1,9 +1,7 @@
 //! The processing controls: `GET/PATCH /api/v1/admin/processing` and
 //! `POST /api/v1/complaints/{id}/reprocess`.
 
-use aduan_api::processing::{
-    InstanceCounters, ProcessingChange, ProcessingStatus, ProviderKind, WorkerState,
-};
+use aduan_api::processing::{InstanceCounters, ProcessingChange, ProcessingStatus, WorkerState};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::{Method, StatusCode};
@@ -43,17 +41,8 @@ pub async fn read_status(state: &AppState) -> ApiResult<ProcessingStatus> {
     let (throughput_per_min, latency_ms) = figures::throughput_and_latency(&state.pool).await?;
     let pool = state.queue.snapshot();
     let limit = settings.concurrency.max(1) as u32;
-    let waiting = queue.queued + queue.retrying;
-    let default_call_s = match state.queue.provider() {
-        ProviderKind::Builtin => 0.01,
-        ProviderKind::Openai => 5.0,
-    };
-    let eta = processing::eta_seconds(
-        waiting,
-        pool.adaptive_limit.min(limit),
-        latency_ms.p50,
-        default_call_s,
-    );
+    let now = crate::capacity::now_from(&state.queue, limit, queue.clone());
+    let eta = crate::capacity::eta_for_new_complaint(&state.pool, now).await?;
     let counters = InstanceCounters {
         succeeded: pool.succeeded_total,
         failed: pool.failed_total,

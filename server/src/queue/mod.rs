@@ -217,6 +217,11 @@ impl QueueControl {
         self.shared.enricher.provider()
     }
 
+    /// The retry backoff: first delay and cap.
+    pub fn backoff(&self) -> (Duration, Duration) {
+        (self.shared.cfg.backoff_base, self.shared.cfg.backoff_cap)
+    }
+
     /// Durations of this instance's provider calls: (`ok`, `error`).
     pub fn call_latency(&self) -> [(&'static str, &crate::metrics::Histogram); 2] {
         let s = &self.shared.stats;

@@ -7,6 +7,7 @@ mod audit;
 mod audit_atomic;
 mod audit_tamper;
 mod backup;
+mod capacity;
 mod case_list;
 mod case_refs;
 mod cases;

@@ -41,6 +41,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/attachments/{id}/preview", "staff"),
     ("GET", "/api/v1/admin/processing", "admins"),
     ("PATCH", "/api/v1/admin/processing", "admins"),
+    ("GET", "/api/v1/admin/capacity", "admins"),
     ("GET", "/api/v1/admin/users", "admins"),
     ("POST", "/api/v1/admin/users", "admins"),
     ("PATCH", "/api/v1/admin/users/{id}", "admins"),

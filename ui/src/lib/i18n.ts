@@ -1,5 +1,6 @@
 /** Interface strings in Bahasa Melayu and English. Keys are English-ish; `{name}` is a parameter. */
 import { ADMIN_STRINGS } from './strings/admin';
+import { CAPACITY_STRINGS } from './strings/capacity';
 import { CASE_STRINGS } from './strings/cases';
 import { DASHBOARD_STRINGS } from './strings/dashboard';
 import { DESKTOP_STRINGS } from './strings/desktop';
@@ -157,6 +158,7 @@ const STRINGS = {
   builtin: ['terbina dalam', 'builtin'],
   // Cases, Dashboard and Admin keep their strings in their own tables.
   ...ADMIN_STRINGS,
+  ...CAPACITY_STRINGS,
   ...CASE_STRINGS,
   ...DASHBOARD_STRINGS,
   ...DESKTOP_STRINGS,

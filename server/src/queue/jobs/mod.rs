@@ -246,7 +246,8 @@ WITH i AS (
 ), j AS (
     UPDATE enrichment_jobs SET
         state = CASE WHEN i.error IS NULL THEN 'succeeded' ELSE 'failed' END,
-        finished_at = now(), lease_token = NULL, lease_until = NULL, last_error = i.error
+        finished_at = now(), lease_token = NULL, lease_until = NULL, last_error = i.error,
+        calls = calls + 1, work_s = work_s + greatest(extract(epoch FROM now() - started_at), 0)::float8
     FROM i
     WHERE enrichment_jobs.id = i.job_id AND enrichment_jobs.lease_token = i.token
         AND enrichment_jobs.state = 'running'
@@ -366,7 +367,8 @@ pub async fn retry_later(
         r#"
 WITH j AS (
     UPDATE enrichment_jobs SET state = 'retrying', run_at = now() + make_interval(secs => $3),
-        attempt = attempt - $4, last_error = $5, lease_token = NULL, lease_until = NULL
+        attempt = attempt - $4, last_error = $5, lease_token = NULL, lease_until = NULL,
+        calls = calls + 1, work_s = work_s + greatest(extract(epoch FROM now() - started_at), 0)::float8
     WHERE id = $1 AND lease_token = $2 AND state = 'running'
     RETURNING complaint_id
 ), c AS (
