@@ -50,7 +50,7 @@ describe('audit actions', () => {
     // The server's list as of this UI; the Record in admin.ts keeps the two in step at compile time.
     const server: AuditAction[] = [
       'login.success', 'login.failure', 'logout', 'user.create', 'user.update', 'complaint.create',
-      'complaint.view', 'complaint.list', 'complaint.related', 'complainant.reveal', 'complaint.reprocess', 'enrichment.correct',
+      'complaint.view', 'complaint.list', 'complaint.related', 'complaint.export', 'dashboard.export', 'complainant.reveal', 'complaint.reprocess', 'enrichment.correct',
       'attachment.add', 'attachment.download', 'attachment.preview', 'processing.update', 'case.create',
       'case.view', 'case.list', 'case.update', 'case.note', 'case.link', 'case.unlink', 'desktop.publish', 'backup.create', 'backup.restore', 'storage.sweep',
       'totp.enrol', 'totp.reset', 'sign_in_policy.update',
