@@ -71,9 +71,9 @@ for role in intake officer admin; do
     else
         failed=$((failed + 1))
         echo "FAIL $role"
-        # The failures (with a curl to reproduce each), then the summary, then what the
-        # server logged at the time.
-        sed -n '/= FAILURES =/,/= WARNINGS =/p' "$work/$role.txt" | head -n 200
+        # The failures (with a curl to reproduce each) and errors, then the summary, then
+        # what the server logged at the time.
+        sed -n '/= \(FAILURES\|ERRORS\) =/,/= \(WARNINGS\|SUMMARY\) =/p' "$work/$role.txt" | head -n 200
         tail -n 30 "$work/$role.txt"
         grep -E 'ERROR|WARN' "$work/server.log" | tail -n 40 || true
     fi
