@@ -175,6 +175,8 @@ fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
             "last-event-id".parse().unwrap(),
             header::IF_NONE_MATCH,
             header::IF_MATCH,
+            // `no-cache` asks the dashboard for the latest figures after the user's change.
+            header::CACHE_CONTROL,
         ])
         .expose_headers([
             header::CONTENT_DISPOSITION,

@@ -283,6 +283,18 @@ async fn cors_admits_only_the_desktop_and_configured_origins() {
         ok.headers()["access-control-allow-origin"],
         "tauri://localhost"
     );
+    let allowed = ok.headers()["access-control-allow-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for h in [
+        "authorization",
+        "content-type",
+        "cache-control",
+        "if-none-match",
+    ] {
+        assert!(allowed.contains(h), "{h} not allowed: {allowed}");
+    }
     let evil = preflight("https://evil.example").await.unwrap();
     assert!(evil.headers().get("access-control-allow-origin").is_none());
     let r = app.client.get(app.url("/api/v1/me")).send().await.unwrap();
