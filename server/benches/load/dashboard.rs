@@ -4,8 +4,6 @@
 
 use std::time::Instant;
 
-use sqlx::Connection;
-
 use crate::procs::{server, Proc};
 use crate::scenarios::{field, pause, percentile};
 
@@ -83,18 +81,9 @@ SELECT id, jsonb_build_object(
 FROM p
 "#;
 
-/// Seed straight into the server's private cluster (it is running: this only connects).
+/// Seed straight into the server's private cluster.
 async fn seed(p: &Proc) {
-    let dir = p.data_dir().expect("server data dir").to_path_buf();
-    let pg = tokio::task::spawn_blocking(move || {
-        aduan_server::db::embedded::EmbeddedPostgres::start(&dir)
-    })
-    .await
-    .unwrap()
-    .expect("the server's cluster");
-    let mut conn = sqlx::PgConnection::connect_with(&pg.connect_options())
-        .await
-        .unwrap();
+    let mut conn = crate::backlog::connect(p).await;
     let started = Instant::now();
     for sql in [SEED, SEED_ENRICHMENTS] {
         sqlx::query(sql)
