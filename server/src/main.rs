@@ -34,7 +34,10 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         Some(Command::Blobs(BlobsCommand::Migrate { db, .. })) => db,
         Some(Command::Backup(args)) => &args.db,
         Some(Command::Restore(args)) => &args.db,
-        Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
+        Some(Command::LlmSim(_))
+        | Some(Command::EnvTemplate { .. })
+        | Some(Command::Eval(_))
+        | Some(Command::TrainEnricher(_)) => return None,
     };
     Some(db.data_dir.clone())
 }
@@ -97,6 +100,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             telemetry::init(Default::default());
             aduan_server::backup::restore(&args).await.map(drop)
         }
+        Some(Command::Eval(args)) => aduan_server::cli::eval(&args).await,
+        Some(Command::TrainEnricher(args)) => aduan_server::cli::train_enricher(&args),
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());
             let listener = TcpListener::bind(cfg.listen).await?;

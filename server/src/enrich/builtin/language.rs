@@ -1,0 +1,76 @@
+//! `ms`, `en` or `mixed`, from lingua's Malay, Indonesian and English models (Indonesian
+//! counts as Malay: the written languages overlap and complainants mix them).
+//!
+//! Code-switching is the rule in complaints, so the text is split into runs by language
+//! and a complaint is `mixed` when the minority language holds a fair share of its words.
+
+use std::sync::LazyLock;
+
+use lingua::{Language, LanguageDetector, LanguageDetectorBuilder};
+
+/// Share of words in the minority language above which a complaint is `mixed`.
+const MIXED_SHARE: f64 = 0.2;
+/// Only this much of a long complaint is read: the language is settled by then.
+const MAX_BYTES: usize = 1500;
+
+static DETECTOR: LazyLock<LanguageDetector> = LazyLock::new(|| {
+    LanguageDetectorBuilder::from_languages(&[
+        Language::Malay,
+        Language::Indonesian,
+        Language::English,
+    ])
+    .with_preloaded_language_models()
+    .build()
+});
+
+/// Loads the language models now rather than on the first complaint.
+pub fn warm_up() {
+    LazyLock::force(&DETECTOR);
+}
+
+/// The complaint's language code.
+pub fn detect(text: &str) -> &'static str {
+    let mut end = text.len().min(MAX_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let (mut ms, mut en) = (0usize, 0usize);
+    for run in DETECTOR.detect_multiple_languages_of(&text[..end]) {
+        match run.language() {
+            Language::English => en += run.word_count(),
+            _ => ms += run.word_count(),
+        }
+    }
+    let total = ms + en;
+    if total == 0 {
+        return "ms";
+    }
+    let minority = ms.min(en) as f64 / total as f64;
+    if minority >= MIXED_SHARE {
+        "mixed"
+    } else if ms >= en {
+        "ms"
+    } else {
+        "en"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::detect;
+
+    #[test]
+    fn detects_malay_english_and_mixed() {
+        assert_eq!(
+            detect(
+                "Pegawai itu telah meminta wang daripada saya untuk meluluskan lesen perniagaan"
+            ),
+            "ms"
+        );
+        assert_eq!(
+            detect("The officer asked me for money and I paid him at the station last night"),
+            "en"
+        );
+        assert_eq!(detect("Pegawai imigresen kat KLIA minta duit dari pekerja saya. The officer was masked and my worker was too scared to refuse, so he paid cash."), "mixed");
+    }
+}
