@@ -13,6 +13,7 @@ mod cases;
 mod cluster;
 mod desktop;
 mod embedded;
+mod eval;
 mod events;
 mod fake_llm;
 mod group_commit;

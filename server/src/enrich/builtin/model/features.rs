@@ -15,6 +15,9 @@ use super::super::text::Doc;
 /// Character n-gram lengths.
 const CHAR_MIN: usize = 3;
 const CHAR_MAX: usize = 5;
+/// Scale of the rule layer's features against the text's (whose vector has norm 1): chosen
+/// by held-out accuracy on the corpus with the development sets kept at 1.00.
+const RULE_WEIGHT: f32 = 0.7;
 /// Only the first this many bytes are read for n-grams: the allegation is stated early,
 /// and it bounds the cost of a very long complaint.
 const MAX_BYTES: usize = 4096;
@@ -92,10 +95,7 @@ pub fn extract(doc: &Doc, view: &RuleView, bits: u32) -> Features {
     let mask = (1u32 << bits) - 1;
     let norm = normalise(&doc.lower);
     let mut items: Vec<(u32, f32)> = Vec::with_capacity(norm.len() * 3 + 64);
-    let cmin: usize = std::env::var("X_CMIN").ok().and_then(|v| v.parse().ok()).unwrap_or(CHAR_MIN);
-    let cmax: usize = std::env::var("X_CMAX").ok().and_then(|v| v.parse().ok()).unwrap_or(CHAR_MAX);
-    let rule_w: f32 = std::env::var("X_RULEW").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
-    for n in cmin..=cmax {
+    for n in CHAR_MIN..=CHAR_MAX {
         for g in norm.windows(n) {
             items.push((fnv1a(Ns::Char, &[g]) & mask, 1.0));
         }
@@ -114,16 +114,14 @@ pub fn extract(doc: &Doc, view: &RuleView, bits: u32) -> Features {
     for it in &mut items {
         it.1 = scale;
     }
-    let start = items.len();
     rule_features(view, mask, &mut items);
-    for it in &mut items[start..] { it.1 *= rule_w; }
     Features { items }
 }
 
 fn rule_features(view: &RuleView, mask: u32, items: &mut Vec<(u32, f32)>) {
     let mut push = |ns: Ns, name: &[u8], value: f32| {
         if value != 0.0 {
-            items.push((fnv1a(ns, &[name]) & mask, value));
+            items.push((fnv1a(ns, &[name]) & mask, RULE_WEIGHT * value));
         }
     };
     for (i, c) in CATEGORIES.iter().enumerate() {

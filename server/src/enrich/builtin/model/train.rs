@@ -21,8 +21,8 @@ use crate::enrich::builtin::text::Doc;
 
 /// Hash bits of the shipped model: 2^17 buckets × 11 classes × 2 bytes ≈ 2.9 MB.
 pub const BITS: u32 = 17;
-const EPOCHS: usize = 12;
-const LEARNING_RATE: f32 = 0.4;
+const EPOCHS: usize = 15;
+const LEARNING_RATE: f32 = 0.7;
 const FOLDS: usize = 5;
 const SEED: u64 = 0x5eed_ad0a_2026;
 /// Results at or above the review threshold must be right this often on held-out folds;
@@ -154,12 +154,6 @@ pub fn train(corpus: &[Labelled], corpus_sha256: [u8; 32]) -> anyhow::Result<(Mo
             }
         }
     }
-    if std::env::var("X_VERBOSE").is_ok() {
-        for (i, e) in examples.iter().enumerate() { let _ = (i, e); }
-        let mut conf = vec![vec![0usize; classes.len()]; classes.len()];
-        for (s, y) in &held_out { conf[*y][argmax(s)] += 1; }
-        for (i, row) in conf.iter().enumerate() { eprintln!("{:>26} {:?}", CATEGORIES[i].code, row); }
-    }
     let temperature = fit_temperature(&held_out);
     let (review_below, precision, kept) = pick_threshold(&held_out, temperature);
     let cv_accuracy =
@@ -290,16 +284,14 @@ fn fit(set: &[&Example], n: usize) -> Weights {
         .collect();
     let mut rng = Rng(SEED ^ set.len() as u64);
     let mut step = 1f32;
-    let epochs: usize = std::env::var("X_EPOCHS").ok().and_then(|v| v.parse().ok()).unwrap_or(EPOCHS);
-    let lr: f32 = std::env::var("X_LR").ok().and_then(|v| v.parse().ok()).unwrap_or(LEARNING_RATE);
-    for _ in 0..epochs {
+    for _ in 0..EPOCHS {
         shuffle(&mut items, &mut rng);
         for &(f, y) in &items {
             let p = softmax(&cur.scores(f), 1.0);
             let g: Vec<f32> = p
                 .iter()
                 .enumerate()
-                .map(|(c, pc)| lr * class_weight[y] * (pc - f32::from(u8::from(c == y))))
+                .map(|(c, pc)| LEARNING_RATE * class_weight[y] * (pc - f32::from(u8::from(c == y))))
                 .collect();
             for &(b, v) in &f.items {
                 let base = b as usize * n;
