@@ -11,7 +11,7 @@ mod classify;
 mod dates;
 mod facts;
 mod gazetteer;
-mod language;
+pub mod language;
 mod lexicon;
 pub mod model;
 mod people;
