@@ -8,7 +8,9 @@
 //! trained from, one `f32` bias per class, then `2^bits × classes` `i16` weights (bucket
 //! major). Quantised weights keep the file small and the scoring loop cache-friendly.
 
+mod corpus;
 pub mod features;
+mod noise;
 pub mod train;
 
 use std::sync::LazyLock;

@@ -10,12 +10,12 @@
 
 use std::path::Path;
 
-use aduan_api::taxonomy::{self, CATEGORIES};
-use anyhow::{bail, ensure, Context};
-use serde::Deserialize;
-use sha2::{Digest, Sha256};
+use aduan_api::taxonomy::CATEGORIES;
+use anyhow::Context;
 
+pub use super::corpus::{read_corpus, read_jsonl, Labelled};
 use super::features::{self, Features, RuleView};
+use super::noise::{noisy_copy, shuffle, Rng};
 use super::{softmax, Model};
 use crate::enrich::builtin::text::Doc;
 
@@ -28,76 +28,6 @@ const SEED: u64 = 0x5eed_ad0a_2026;
 /// Results at or above the review threshold must be right this often on held-out folds;
 /// a little above the 95 % asked for, as the folds are only an estimate.
 const TARGET_PRECISION: f64 = 0.97;
-
-/// One labelled complaint (a line of a corpus or evaluation JSONL file).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Labelled {
-    #[serde(default)]
-    pub id: Option<serde_json::Value>,
-    pub text: String,
-    pub category: String,
-    #[serde(default)]
-    pub act: Option<String>,
-    #[serde(default)]
-    pub section: Option<String>,
-    /// `YYYY-MM-DD`, for relative dates; evaluation only.
-    #[serde(default)]
-    pub received: Option<String>,
-    /// Where the wording comes from (voice, register); informative only.
-    #[serde(default)]
-    pub voice: Option<String>,
-}
-
-/// Reads a JSONL file of labelled complaints, checking codes against the taxonomy.
-pub fn read_jsonl(raw: &str, origin: &str) -> anyhow::Result<Vec<Labelled>> {
-    let mut out = Vec::new();
-    for (i, line) in raw.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let l: Labelled = serde_json::from_str(line)
-            .with_context(|| format!("{origin}:{}: not a labelled complaint", i + 1))?;
-        if taxonomy::category(&l.category).is_none() {
-            bail!("{origin}:{}: unknown category {}", i + 1, l.category);
-        }
-        match (&l.act, &l.section) {
-            (Some(a), Some(s)) if taxonomy::section(a, s).is_none() => {
-                bail!("{origin}:{}: {a} has no section {s}", i + 1)
-            }
-            (Some(_), None) | (None, Some(_)) => {
-                bail!("{origin}:{}: act and section go together", i + 1)
-            }
-            _ => {}
-        }
-        out.push(l);
-    }
-    Ok(out)
-}
-
-/// The corpus: every `*.jsonl` under `dir`, in file-name order, and the SHA-256 of
-/// their names and contents.
-pub fn read_corpus(dir: &Path) -> anyhow::Result<(Vec<Labelled>, [u8; 32])> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    files.sort();
-    ensure!(!files.is_empty(), "no .jsonl files in {}", dir.display());
-    let mut sha = Sha256::new();
-    let mut all = Vec::new();
-    for f in files {
-        let raw = std::fs::read_to_string(&f).with_context(|| format!("{}", f.display()))?;
-        let name = f.file_name().expect("file name").to_string_lossy();
-        sha.update(name.as_bytes());
-        sha.update([0]);
-        sha.update(raw.as_bytes());
-        all.extend(read_jsonl(&raw, &name)?);
-    }
-    Ok((all, sha.finalize().into()))
-}
 
 /// What training measured, for the command's output.
 #[derive(Debug)]
@@ -378,111 +308,4 @@ fn reliability(held_out: &[(Vec<f32>, usize)], t: f32) -> Vec<(f32, usize, f64)>
         .filter(|(_, b)| b.0 > 0)
         .map(|(i, b)| (i as f32 / 10.0, b.0, b.1 as f64 / b.0 as f64))
         .collect()
-}
-
-/// SplitMix64: tiny, and fixed forever, unlike a library's default generator.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
-fn shuffle<T>(v: &mut [T], rng: &mut Rng) {
-    for i in (1..v.len()).rev() {
-        v.swap(i, rng.below(i + 1));
-    }
-}
-
-/// Short forms people type in messages, both ways round.
-const SHORT_FORMS: &[(&str, &str)] = &[
-    ("yang", "yg"),
-    ("dengan", "dgn"),
-    ("untuk", "utk"),
-    ("tidak", "tak"),
-    ("saya", "sy"),
-    ("sudah", "dah"),
-    ("kepada", "kpd"),
-    ("dekat", "kat"),
-    ("boleh", "blh"),
-    ("sahaja", "je"),
-    ("macam", "mcm"),
-    ("tetapi", "tapi"),
-    ("bagi", "bg"),
-    ("pegawai", "pgwai"),
-    ("duit", "duet"),
-    ("you", "u"),
-    ("because", "bcos"),
-    ("people", "ppl"),
-    ("please", "pls"),
-    ("already", "oredi"),
-    ("the", "da"),
-    ("officer", "ofcr"),
-    ("money", "duit"),
-];
-
-/// A copy of `text` as someone typing quickly might have written it.
-fn noisy_copy(text: &str, rng: &mut Rng) -> String {
-    let lower = rng.below(2) == 0;
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        let plain = word.trim_matches(|c: char| !c.is_alphanumeric());
-        let short = SHORT_FORMS
-            .iter()
-            .find(|(long, _)| long.eq_ignore_ascii_case(plain))
-            .map(|(_, s)| *s);
-        let mut w = match short {
-            Some(s) if rng.below(3) > 0 => word.replacen(plain, s, 1),
-            _ => word.to_owned(),
-        };
-        if w.len() > 4 && w.is_ascii() && rng.below(12) == 0 {
-            let at = 1 + rng.below(w.len() - 2);
-            if rng.below(2) == 0 {
-                w.remove(at);
-            } else {
-                let b = w.as_bytes();
-                let swapped: String = [b[at], b[at - 1]].iter().map(|&c| c as char).collect();
-                w.replace_range(at - 1..=at, &swapped);
-            }
-        }
-        out.push_str(&if lower { w.to_lowercase() } else { w });
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn noisy_copies_are_reproducible_and_differ() {
-        let t = "Saya sudah memberi wang kepada pegawai yang bertugas dengan segera.";
-        let a = noisy_copy(t, &mut Rng(7));
-        assert_eq!(a, noisy_copy(t, &mut Rng(7)));
-        assert_ne!(a, t);
-    }
-
-    #[test]
-    fn jsonl_rejects_unknown_codes() {
-        assert!(read_jsonl(r#"{"text":"x","category":"nope"}"#, "t").is_err());
-        assert!(read_jsonl(
-            r#"{"text":"x","category":"false_claim","act":"akta_694","section":"99"}"#,
-            "t"
-        )
-        .is_err());
-        let ok = read_jsonl("{\"text\":\"x\",\"category\":\"false_claim\",\"act\":\"akta_694\",\"section\":\"18\"}\n\n", "t").unwrap();
-        assert_eq!(ok.len(), 1);
-    }
 }
