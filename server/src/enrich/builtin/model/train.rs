@@ -295,7 +295,7 @@ fn pick_threshold(held_out: &[(Vec<f32>, usize)], t: f32) -> (f32, f64, f64) {
 }
 
 fn reliability(held_out: &[(Vec<f32>, usize)], t: f32) -> Vec<(f32, usize, f64)> {
-    let mut bins = vec![(0usize, 0usize); 10];
+    let mut bins = [(0usize, 0usize); 10];
     for (s, y) in held_out {
         let p = softmax(s, t);
         let top = argmax(&p);
