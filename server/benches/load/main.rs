@@ -13,6 +13,7 @@ mod backlog;
 mod backup;
 mod capacity;
 mod dashboard;
+mod logs;
 mod paced;
 mod primary;
 mod procs;
@@ -42,6 +43,7 @@ async fn main() {
         "primary",
         "backlog",
         "scale",
+        "logs",
         "capacity",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
@@ -66,6 +68,7 @@ async fn main() {
             "primary" => primary::primary().await,
             "backlog" => backlog::backlog().await,
             "scale" => scale::scale().await,
+            "logs" => logs::logs().await,
             "capacity" => capacity::capacity().await,
             _ => unreachable!(),
         };
