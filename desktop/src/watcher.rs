@@ -145,7 +145,10 @@ pub fn classify(event: &SseEvent) -> Option<(Uuid, Outcome)> {
         | Event::ComplaintCreated(_)
         | Event::ComplaintCorrected(_)
         | Event::CaseUpdated(_)
-        | Event::ProcessingStats(_) => None,
+        | Event::ProcessingStats(_)
+        // A reporter's reply is forwarded to the UI like every event; it is not a finished
+        // analysis.
+        | Event::ComplaintMessage(_) => None,
     }
 }
 

@@ -21,6 +21,32 @@ pub struct NewAttachment {
     pub filename: String,
     pub declared_type: Option<String>,
     pub blob: StoredBlob,
+    /// On a copy with metadata removed: the attachment it was made from.
+    pub original_of: Option<Uuid>,
+    /// An original kept as evidence only (never listed or served as an attachment).
+    pub hidden: bool,
+    /// For a file from the reporter portal, what removing its metadata did.
+    pub cleaning: Option<aduan_api::portal::Cleaning>,
+}
+
+impl NewAttachment {
+    /// A file as staff intake stores it: itself, no cleaning.
+    pub fn plain(
+        id: Uuid,
+        filename: String,
+        declared_type: Option<String>,
+        blob: StoredBlob,
+    ) -> Self {
+        NewAttachment {
+            id,
+            filename,
+            declared_type,
+            blob,
+            original_of: None,
+            hidden: false,
+            cleaning: None,
+        }
+    }
 }
 
 /// An `Idempotency-Key` and the hash of the content submitted with it.
@@ -67,7 +93,7 @@ WITH input AS (
     INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
         incident_date, location, subject_agency, created_by, idempotency_key, idempotency_hash)
     SELECT i.id,
-        'ADU-' || to_char(now() AT TIME ZONE $26, 'YYYY') || '-'
+        'ADU-' || to_char(now() AT TIME ZONE $29, 'YYYY') || '-'
             || lpad(i.n::text, greatest(6, length(i.n::text)), '0'),
         i.channel, i.description, i.anonymous, i.complainant, i.incident_date, i.location,
         i.subject_agency, i.created_by, i.idempotency_key, i.idempotency_hash
@@ -77,18 +103,19 @@ WITH input AS (
     RETURNING id, reference, status, created_at, created_by
 ), a AS (
     INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
-        size_bytes, sha256, uploaded_by)
+        size_bytes, sha256, uploaded_by, original_of, hidden, cleaning)
     SELECT t.id, c.id, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256,
-        c.created_by
+        c.created_by, t.original_of, t.hidden, t.cleaning
     FROM unnest($16::uuid[], $17::uuid[], $18::text[], $19::text[], $20::text[], $21::int8[],
-            $22::text[])
-        AS t(complaint_id, id, filename, declared_type, content_type, size_bytes, sha256)
+            $22::text[], $23::uuid[], $24::bool[], $25::text[])
+        AS t(complaint_id, id, filename, declared_type, content_type, size_bytes, sha256,
+            original_of, hidden, cleaning)
     JOIN c ON c.id = t.complaint_id
 ), j AS (
     {enqueue}
 ), e AS (
     INSERT INTO events (kind, complaint_id, owner_id, data)
-    SELECT $24::text, c.id, c.created_by,
+    SELECT $27::text, c.id, c.created_by,
         jsonb_build_object('id', c.id, 'complaint_id', c.id, 'reference', c.reference,
                            'status', c.status, 'at', c.created_at)
     FROM c
@@ -101,13 +128,13 @@ WITH input AS (
 ), au AS (
     INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
         details)
-    SELECT i.created_by, i.actor_name, $25::text, 'complaint', c.id::text, i.ip,
+    SELECT i.created_by, i.actor_name, $28::text, 'complaint', c.id::text, i.ip,
         i.user_agent, jsonb_build_object('reference', c.reference, 'attachments', i.files)
     FROM c JOIN input i ON i.id = c.id
 )
 SELECT c.id, c.reference, c.status, c.created_at FROM c
 "#,
-        enqueue = crate::queue::jobs::enqueue_new("c", "$23")
+        enqueue = crate::queue::jobs::enqueue_new("c", "$26")
     )
 });
 

@@ -62,7 +62,7 @@ impl Services {
         files: &[NewAttachment],
     ) -> Result<Vec<AttachmentInfo>> {
         let mut tx = self.pool.begin().await?;
-        let added = attachments::add(&mut tx, id, files, Some(caller.user.id)).await?;
+        let added = attachments::add(&mut tx, id, files, Some(caller.user.id), None).await?;
         let ids: Vec<Uuid> = added.iter().map(|a| a.id).collect();
         let details = serde_json::json!({ "attachments": ids });
         let target = Some(("complaint", id.to_string()));
