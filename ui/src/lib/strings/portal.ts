@@ -22,6 +22,7 @@ export const PORTAL_STRINGS = {
     'The reporter reads it with their receipt. Your name is not shown to them.',
   ],
   rp_send: ['Hantar', 'Send'],
+  rp_file: ['Fail', 'File'],
   rp_sent: ['Mesej dihantar.', 'Message sent.'],
   rp_files: ['Fail pelapor', "Reporter's files"],
   rp_cleaned: ['maklumat tersembunyi dibuang', 'hidden information removed'],
