@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity portal
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
@@ -14,6 +14,7 @@ mod backup;
 mod capacity;
 mod dashboard;
 mod paced;
+mod portal;
 mod primary;
 mod procs;
 mod scale;
@@ -43,6 +44,7 @@ async fn main() {
         "backlog",
         "scale",
         "capacity",
+        "portal",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -67,6 +69,7 @@ async fn main() {
             "backlog" => backlog::backlog().await,
             "scale" => scale::scale().await,
             "capacity" => capacity::capacity().await,
+            "portal" => portal::portal().await,
             _ => unreachable!(),
         };
         for row in &r {

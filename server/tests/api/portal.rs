@@ -512,3 +512,25 @@ async fn a_reporter_left_without_a_word_makes_the_case_overdue() {
 pub fn grouped(receipt: &str) -> String {
     aduan_server::portal::receipt::grouped(receipt)
 }
+
+#[tokio::test]
+async fn challenges_are_limited_per_address_too() {
+    let app = portal_app(|a| a.public_submissions_per_minute = 1).await;
+    let c = reqwest::Client::new();
+    for _ in 0..6 {
+        let r = c
+            .get(public(&app, "/public/v1/challenge"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let r = c
+        .get(public(&app, "/public/v1/challenge"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    app.stop().await;
+}

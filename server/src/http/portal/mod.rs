@@ -101,10 +101,33 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Challenges an address may take per submission it is allowed (abandoned forms, retries).
+const CHALLENGES_PER_SUBMISSION: i32 = 6;
+
 /// A new proof-of-work challenge.
 #[utoipa::path(get, path = "/public/v1/challenge", tag = "portal",
-    responses((status = 200, body = Challenge)))]
-pub async fn challenge(State(state): State<AppState>) -> ApiResult<Json<Challenge>> {
+    responses((status = 200, body = Challenge), (status = 429, body = aduan_api::error::ErrorBody)))]
+pub async fn challenge(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+) -> ApiResult<Json<Challenge>> {
+    // Each challenge is a row until it is used or expires: an address may ask for a few
+    // per submission it may make, no more.
+    let bucket = state
+        .portal
+        .key
+        .bucket("challenge", &receipt::client_key(&meta.ip));
+    let w = db::hit(&state.pool, &bucket, 60).await?;
+    let limit = (state.portal.config.submissions_per_minute as i32)
+        .saturating_mul(CHALLENGES_PER_SUBMISSION);
+    if w.hits > limit {
+        return Err(too_many(
+            format!(
+                "At most {limit} challenges a minute are given to one address: try again shortly."
+            ),
+            w.remaining_s,
+        ));
+    }
     let id = Uuid::new_v4();
     let prefix = pow::new_prefix();
     let difficulty = state.portal.config.pow_bits;

@@ -19,14 +19,14 @@
     none: "No messages yet. An officer will write here.", officer: "Officer", you: "You",
     received: "Received", under_evaluation: "Under evaluation", under_investigation: "Under investigation",
     referred: "Referred to another agency", closed: "Closed", cleaned: "hidden information removed",
-    err: "Something went wrong. Please try again.",
+    err: "Something went wrong. Please try again.", attached: "Files",
   };
   const MS = {
     working: "Sedang disediakan (bukti kerja)…", sending: "Sedang dihantar…", sent: "Dihantar.",
     none: "Belum ada mesej. Pegawai akan menulis di sini.", officer: "Pegawai", you: "Anda",
     received: "Diterima", under_evaluation: "Dalam penilaian", under_investigation: "Dalam siasatan",
     referred: "Dirujuk kepada agensi lain", closed: "Ditutup", cleaned: "maklumat tersembunyi dibuang",
-    err: "Berlaku ralat. Sila cuba lagi.",
+    err: "Berlaku ralat. Sila cuba lagi.", attached: "Fail",
   };
   const original = {};
   let lang = "ms";
@@ -172,9 +172,10 @@
       li.className = m.from;
       const who = document.createElement("span");
       who.className = "who";
-      who.textContent = (m.from === "officer" ? t("officer") : t("you")) + " · " + new Date(m.at).toLocaleString();
+      const when = new Date(m.at).toLocaleString(lang === "en" ? "en-GB" : "ms-MY", { timeZone: "Asia/Kuala_Lumpur" });
+      who.textContent = (m.from === "officer" ? t("officer") : t("you")) + " · " + when;
       li.append(who, document.createTextNode(m.text));
-      if (m.files.length) li.append(document.createTextNode("\n📎 " + m.files.join(", ")));
+      if (m.files.length) li.append(document.createTextNode("\n" + t("attached") + ": " + m.files.join(", ")));
       thread.append(li);
     }
     const files = $("files-list");
