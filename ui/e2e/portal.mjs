@@ -174,9 +174,28 @@ try {
   await check("the officer sees the reporter's reply and file live, and the case waits for an answer", async () => {
     await officer.locator('.thread li.reporter').filter({ hasText: 'kaunter pejabat majlis' }).waitFor();
     await officer.locator('.thread li.reporter').getByRole('button', { name: 'kaunter.jpg' }).waitFor();
-    await officer.screenshot({ path: join(shots, 'portal-officer.png') });
+    await officer.locator('article.detail').screenshot({ path: join(shots, 'portal-officer.png') });
     const waiting = await admin('GET', '/cases?reporter_waiting=true');
     expect(waiting.items.length === 1 && waiting.items[0].reporter_waiting, 'the case is listed as waiting');
+  });
+
+  await check('opening an original asks for a reason, and the download is the file as sent', async () => {
+    await officer.getByRole('button', { name: 'Open original' }).first().click();
+    await officer.getByLabel('Reason (recorded in the audit log)').fill('Lokasi gambar diperlukan untuk siasatan');
+    const download = officer.waitForEvent('download');
+    await officer.getByRole('dialog').getByRole('button', { name: 'Open original' }).click();
+    const file = await download;
+    const bytes = Buffer.from(await (await import('node:fs/promises')).readFile(await file.path()));
+    expect(bytes.includes(GPS), 'the original carries its GPS EXIF');
+    const audit = await admin('GET', '/admin/audit?action=attachment.original');
+    expect(audit.items.some((e) => e.details?.reason === 'Lokasi gambar diperlukan untuk siasatan'), 'the reason is audited');
+  });
+
+  await check("the case list marks the case whose reporter waits", async () => {
+    await officer.getByRole('button', { name: 'Cases' }).click();
+    await officer.getByLabel('Reporter waiting for an answer').check();
+    await officer.locator('[data-reporter-waiting="true"]').first().waitFor();
+    await officer.screenshot({ path: join(shots, 'portal-cases.png') });
   });
 
   await check('the portal fetched nothing from anywhere else; no uncaught errors', async () => {
