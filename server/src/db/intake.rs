@@ -56,6 +56,20 @@ pub struct Idempotency {
     pub content_hash: String,
 }
 
+/// A reporter portal receipt, written with its complaint: the keyed lookup value and the
+/// argon2id hash (never the receipt).
+#[derive(Clone)]
+pub struct PortalReceipt {
+    pub lookup: [u8; 16],
+    pub hash: String,
+}
+
+impl std::fmt::Debug for PortalReceipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PortalReceipt(..)")
+    }
+}
+
 /// One complaint as submitted, with its files and who submitted it.
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -63,6 +77,8 @@ pub struct Submission {
     pub files: Vec<NewAttachment>,
     pub actor: Actor,
     pub idempotency: Option<Idempotency>,
+    /// For a report from the reporter portal: its receipt, in the same statement.
+    pub portal: Option<PortalReceipt>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -85,10 +101,10 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::jsonb[],
         $6::date[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
-        $13::text[], $14::text[], $15::int4[])
+        $13::text[], $14::text[], $15::int4[], $30::bytea[], $31::text[])
     AS t(id, channel, description, anonymous, complainant, incident_date, location,
         subject_agency, created_by, idempotency_key, idempotency_hash, actor_name, ip,
-        user_agent, files)
+        user_agent, files, receipt_lookup, receipt_hash)
 ), c AS (
     INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
         incident_date, location, subject_agency, created_by, idempotency_key, idempotency_hash)
@@ -125,6 +141,11 @@ WITH input AS (
     INSERT INTO complaint_search (complaint_id, search)
     SELECT c.id, to_tsvector('english', i.description) || to_tsvector('simple', i.description)
     FROM c JOIN input i ON i.id = c.id
+), pr AS (
+    INSERT INTO portal_reports (complaint_id, lookup, receipt_hash)
+    SELECT c.id, i.receipt_lookup, i.receipt_hash
+    FROM c JOIN input i ON i.id = c.id
+    WHERE i.receipt_lookup IS NOT NULL
 ), au AS (
     INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
         details)
@@ -221,6 +242,8 @@ pub async fn insert_many(
         .bind(EventKind::ComplaintCreated.as_str())
         .bind(AuditAction::ComplaintCreate.as_str())
         .bind(crate::domain::time::SQL_TIME_ZONE)
+        .bind(column(s, |s| s.portal.as_ref().map(|p| p.lookup.to_vec())))
+        .bind(column(s, |s| s.portal.as_ref().map(|p| p.hash.as_str())))
         .fetch_all(pool)
         .await?;
 

@@ -1,8 +1,9 @@
 //! The reporter portal's tables: challenges, receipts, reporter sessions and the public
-//! listener's throttles. The thread's messages are in [`super::messages`].
+//! listener's throttles. A report's receipt is written with its complaint
+//! ([`super::intake`]); the thread's messages are in [`super::messages`].
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgExecutor, PgPool};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 /// Store a new challenge.
@@ -46,25 +47,6 @@ pub async fn consume_challenge(pool: &PgPool, id: Uuid) -> Result<Option<Consume
         difficulty: difficulty.clamp(0, 64) as u8,
         expired,
     }))
-}
-
-/// Record that complaint `complaint_id` came through the portal, with its receipt's
-/// lookup value and hash.
-pub async fn add_report<'e>(
-    db: impl PgExecutor<'e>,
-    complaint_id: Uuid,
-    lookup: &[u8; 16],
-    receipt_hash: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO portal_reports (complaint_id, lookup, receipt_hash) VALUES ($1, $2, $3)",
-    )
-    .bind(complaint_id)
-    .bind(&lookup[..])
-    .bind(receipt_hash)
-    .execute(db)
-    .await?;
-    Ok(())
 }
 
 /// The complaint and receipt hash a lookup value finds.

@@ -18,13 +18,13 @@ use uuid::Uuid;
 use super::reporter::ReporterSession;
 use super::{check_pow, count_submission, parse_pow};
 use crate::db::intake::NewAttachment;
+use crate::db::intake::PortalReceipt;
 use crate::domain::complaint::NewComplaint;
 use crate::http::access::ClientMeta;
 use crate::http::intake::{self, multipart_error, read_small_part};
 use crate::http::{ApiError, ApiResult, AppState};
 use crate::portal::{receipt, strip};
-use crate::service::intake::Accepted;
-use crate::service::messages::{reporter_actor, Writer};
+use crate::service::messages::Writer;
 
 /// What a portal multipart request carried.
 struct Parts {
@@ -212,14 +212,10 @@ pub async fn submit_report(
     let receipt = receipt::generate();
     let lookup = state.portal.key.lookup(&receipt);
     let hash = hash_receipt(&state, receipt.clone()).await?;
-    let accepted = match state
+    let accepted = state
         .services
-        .submit_complaint(reporter_actor(), complaint, parts.files, None)
-        .await?
-    {
-        Accepted::New(a) | Accepted::Repeat(a) => a,
-    };
-    crate::db::portal::add_report(&state.pool, accepted.id, &lookup, &hash).await?;
+        .submit_portal_report(complaint, parts.files, PortalReceipt { lookup, hash })
+        .await?;
     let body = ReportAccepted {
         reference: accepted.reference,
         receipt,
