@@ -1,8 +1,10 @@
-//! Throughput of the builtin enricher on one thread for ~1 KB complaints.
+//! Throughput of the builtin enricher on one thread for ~1 KB complaints, and what loading
+//! its classifier and language models costs in time and resident memory.
 //!
 //! `cargo bench -p aduan-server --bench builtin`. The corpus is the labelled complaints,
 //! each extended with the kind of background paragraph real complaints carry until it is
-//! about 1 KB, so every lexicon, gazetteer and regex pass runs over realistic lengths.
+//! about 1 KB, so every lexicon, gazetteer, regex, n-gram and language pass runs over
+//! realistic lengths.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -38,10 +40,37 @@ fn corpus() -> Vec<String> {
         .collect()
 }
 
+/// Resident memory of this process in MB, from /proc (Linux).
+fn rss_mb() -> f64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: f64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0.0);
+    pages * 4096.0 / 1e6
+}
+
 fn main() {
     let texts = corpus();
     let received = NaiveDate::from_ymd_opt(2025, 3, 15).unwrap();
     let avg = texts.iter().map(String::len).sum::<usize>() / texts.len();
+    let before = rss_mb();
+    let started = Instant::now();
+    black_box(builtin::model::model());
+    let model_load = started.elapsed();
+    let after_model = rss_mb();
+    let started = Instant::now();
+    builtin::warm_up();
+    let rest_load = started.elapsed();
+    println!(
+        "loading: classifier {:.1} ms (+{:.1} MB resident), language models, patterns and \
+         first call {:.1} ms (+{:.1} MB resident)",
+        model_load.as_secs_f64() * 1e3,
+        after_model - before,
+        rest_load.as_secs_f64() * 1e3,
+        rss_mb() - after_model
+    );
     // Warm up: builds the automata and regexes once, as the first real call would.
     for t in &texts {
         black_box(builtin::enrich(t, received));
@@ -55,5 +84,17 @@ fn main() {
         }
     }
     let secs = started.elapsed().as_secs_f64();
+    let (mut m, lang_started) = (0u64, Instant::now());
+    while lang_started.elapsed() < Duration::from_secs(1) {
+        for t in &texts {
+            black_box(builtin::language::detect(black_box(t)));
+            m += 1;
+        }
+    }
+    let lang_secs = lang_started.elapsed().as_secs_f64();
+    println!(
+        "of which language detection alone: {:.1} µs each",
+        lang_secs * 1e6 / m as f64
+    );
     println!("builtin enricher: {n} complaints of ~{avg} bytes in {secs:.2} s on one thread = {:.0} complaints/s ({:.1} µs each)", n as f64 / secs, secs * 1e6 / n as f64);
 }

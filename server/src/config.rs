@@ -51,6 +51,12 @@ pub enum Command {
     /// Run the old capacity document's test plan against a server and print its tables
     /// with measured numbers: intake, dashboard reads, bursts predicted against measured.
     Loadtest(Box<LoadtestArgs>),
+    /// Score the builtin enricher, and the configured LLM provider if any, on a labelled
+    /// set of complaints (JSONL), side by side.
+    Eval(EvalArgs),
+    /// Train the builtin enricher's classifier from the labelled corpus (for developers:
+    /// the result is committed and built into the binary).
+    TrainEnricher(TrainArgs),
     /// Print a configuration file (for /etc/aduan/aduan.env) naming every option of `serve`
     /// with its help and default, commented out.
     EnvTemplate {
@@ -99,6 +105,73 @@ pub struct LoadtestArgs {
     pub burst_timeout_s: u64,
     #[command(flatten)]
     pub db: DbArgs,
+}
+
+/// Options of `aduan-server eval`.
+#[derive(Debug, Clone, Args)]
+pub struct EvalArgs {
+    /// Labelled complaints, one JSON object a line: {"text": "...", "category": "...",
+    /// "act": "akta_694", "section": "16(a)", "id": 1, "received": "2025-03-15"}; act and
+    /// section (the primary section) are absent for not_corruption and
+    /// insufficient_information; id and received are optional.
+    #[arg(long)]
+    pub set: PathBuf,
+    /// Base URL of an OpenAI-compatible API to score beside the builtin enricher.
+    #[arg(long, env = "ADUAN_LLM_URL")]
+    pub llm_url: Option<String>,
+    /// Model name sent to the provider.
+    #[arg(long, env = "ADUAN_LLM_MODEL")]
+    pub llm_model: Option<String>,
+    /// Bearer key for the provider (never logged).
+    #[arg(long, env = "ADUAN_LLM_API_KEY", hide_env_values = true)]
+    pub llm_api_key: Option<SecretString>,
+    /// Seconds to wait for one provider reply.
+    #[arg(long, env = "ADUAN_LLM_TIMEOUT", default_value_t = 120)]
+    pub llm_timeout_s: u64,
+    /// Extra JSON fields merged into every provider request.
+    #[arg(long, env = "ADUAN_LLM_EXTRA")]
+    pub llm_extra: Option<String>,
+    /// Provider calls in flight at once (1 to 64).
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Print the report as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl EvalArgs {
+    /// The provider settings as the enrichment layer takes them.
+    pub fn llm_config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
+        let extra = match &self.llm_extra {
+            Some(s) => Some(
+                serde_json::from_str(s)
+                    .map_err(|e| anyhow::anyhow!("--llm-extra is not valid JSON: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(crate::enrich::LlmConfig {
+            url: self.llm_url.clone(),
+            model: self.llm_model.clone(),
+            api_key: self.llm_api_key.clone(),
+            timeout: std::time::Duration::from_secs(self.llm_timeout_s),
+            extra,
+        })
+    }
+}
+
+/// Options of `aduan-server train-enricher`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// Directory of labelled JSONL files (every *.jsonl in it, in name order).
+    #[arg(long, default_value = "server/src/enrich/builtin/corpus")]
+    pub corpus: PathBuf,
+    /// Where to write the model.
+    #[arg(long, default_value = "server/src/enrich/builtin/model/model.bin")]
+    pub out: PathBuf,
+    /// A labelled JSONL set to score the new model on (repeatable), e.g. the development
+    /// set; never the blind set while choosing anything.
+    #[arg(long)]
+    pub check: Vec<PathBuf>,
 }
 
 /// Options of `aduan-server backup`.

@@ -40,7 +40,10 @@ fn data_dir(cli: &Cli) -> Option<std::path::PathBuf> {
         // Its database options serve only to remove its complaints afterwards.
         Some(Command::Loadtest(args)) if !args.keep => &args.db,
         Some(Command::Loadtest(_)) => return None,
-        Some(Command::LlmSim(_)) | Some(Command::EnvTemplate { .. }) => return None,
+        Some(Command::LlmSim(_))
+        | Some(Command::EnvTemplate { .. })
+        | Some(Command::Eval(_))
+        | Some(Command::TrainEnricher(_)) => return None,
     };
     Some(db.data_dir.clone())
 }
@@ -108,6 +111,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             aduan_server::backup::restore(&args).await.map(drop)
         }
         Some(Command::Loadtest(args)) => aduan_server::loadtest::run(&args).await,
+        Some(Command::Eval(args)) => aduan_server::cli::eval(&args).await,
+        Some(Command::TrainEnricher(args)) => aduan_server::cli::train_enricher(&args),
         Some(Command::LlmSim(cfg)) => {
             telemetry::init(Default::default());
             let listener = TcpListener::bind(cfg.listen).await?;

@@ -1,34 +1,28 @@
 //! Accuracy of the builtin enricher on labelled samples of realistic complaints (Malay,
 //! English and mixed; every category at least twice; some with negation or more than
-//! one offence). Three sets, and what each number means:
+//! one offence). The category comes from the trained classifier (`enrich::builtin::model`),
+//! trained on `src/enrich/builtin/corpus/`, which holds none of these sets
+//! (`tests/builtin_corpus.rs` checks the blind set's wording is not in it). Three sets:
 //!
-//! - `labelled_complaints.json` (52, development): written first, then the lexicons were
-//!   built with it in view. In-sample: 1.00 / 1.00. A regression guard only.
-//! - `labelled_holdout.json` (26): written after the first lexicon was frozen, deliberately
-//!   paraphrased ("saguhati", "settle it with him", "left an envelope"). First look:
-//!   category 0.27, section 0.35. Its misses were then used to add general vocabulary and
-//!   sentence-level patterns (official + money + asking), so it is now in-sample too.
-//! - `labelled_blind.json` (23): written after that, never tuned on. Measured: category
-//!   0.30, primary section 0.39. THIS is the honest estimate for paraphrased complaints:
-//!   keyword rules miss what they have no word for, and mostly answer
-//!   `insufficient_information` (confidence low, `needs_review`) rather than a wrong offence.
-//!
-//! Thresholds: in-sample sets 0.85 category / 0.80 section (bounded by category accuracy
-//! and the s16/s17 agent distinction) so any regression in negation, scoring or section
-//! mapping fails; the blind set sits just under its measured value so it catches a drop
-//! without pretending the rules are better than they are.
+//! - `labelled_complaints.json` (52, development) and `labelled_holdout.json` (26): the
+//!   rule lexicons were written with them in view, and the classifier's settings (rule
+//!   feature weight, epochs) were chosen on them and on the corpus's own cross-validation.
+//!   The requirement is no loss here: both stay at 1.00.
+//! - `labelled_blind.json` (23): never tuned on. The rules alone scored 0.30 / 0.39 on it;
+//!   the classifier 0.91 / 0.91, measured once with the final model. It is the honest
+//!   estimate; its threshold sits just under that so a drop is caught.
 
 use aduan_api::taxonomy;
 use aduan_server::enrich::{builtin, validate};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-const MIN_CATEGORY_ACCURACY: f64 = 0.85;
-const MIN_SECTION_ACCURACY: f64 = 0.80;
-const MIN_HOLDOUT_CATEGORY_ACCURACY: f64 = 0.85;
-const MIN_HOLDOUT_SECTION_ACCURACY: f64 = 0.80;
-const MIN_BLIND_CATEGORY_ACCURACY: f64 = 0.25;
-const MIN_BLIND_SECTION_ACCURACY: f64 = 0.30;
+const MIN_CATEGORY_ACCURACY: f64 = 1.0;
+const MIN_SECTION_ACCURACY: f64 = 1.0;
+const MIN_HOLDOUT_CATEGORY_ACCURACY: f64 = 0.96;
+const MIN_HOLDOUT_SECTION_ACCURACY: f64 = 0.96;
+const MIN_BLIND_CATEGORY_ACCURACY: f64 = 0.86;
+const MIN_BLIND_SECTION_ACCURACY: f64 = 0.86;
 
 #[derive(Deserialize)]
 struct Labelled {

@@ -13,6 +13,7 @@ mod backlog;
 mod backup;
 mod capacity;
 mod dashboard;
+mod logs;
 mod paced;
 mod portal;
 mod primary;
@@ -43,6 +44,7 @@ async fn main() {
         "primary",
         "backlog",
         "scale",
+        "logs",
         "capacity",
         "portal",
     ];
@@ -68,6 +70,7 @@ async fn main() {
             "primary" => primary::primary().await,
             "backlog" => backlog::backlog().await,
             "scale" => scale::scale().await,
+            "logs" => logs::logs().await,
             "capacity" => capacity::capacity().await,
             "portal" => portal::portal().await,
             _ => unreachable!(),

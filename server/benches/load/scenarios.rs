@@ -9,7 +9,7 @@ use crate::procs::{llm_sim, server, Proc};
 
 type Rows = Vec<(String, String, String)>;
 
-const COMPLAINT: &str = "Pada 12 Januari 2025, seorang pegawai JPJ di Shah Alam meminta RM500 \
+pub const COMPLAINT: &str = "Pada 12 Januari 2025, seorang pegawai JPJ di Shah Alam meminta RM500 \
     duit kopi daripada saya untuk meluluskan lesen memandu. Dia berkata lesen tidak akan \
     diluluskan tanpa bayaran. Saya membayar secara tunai di pejabat JPJ.";
 

@@ -263,11 +263,25 @@ pub async fn list(
     filter: &ListFilter,
     vis: Visibility,
 ) -> Result<Vec<ComplaintSummary>, sqlx::Error> {
+    let few = match &filter.q {
+        Some(q) => few_matches(pool, q).await?,
+        None => None,
+    };
     let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
         "SELECT id, reference, channel, status, needs_review, left(description, 280) AS excerpt,
                 anonymous, created_at, updated_at FROM complaints WHERE true",
     );
-    push_filters(&mut qb, filter, &vis);
+    match few {
+        Some(ids) => {
+            let rest = ListFilter {
+                q: None,
+                ..filter.clone()
+            };
+            push_filters(&mut qb, &rest, &vis);
+            qb.push(" AND id = ANY(").push_bind(ids).push(")");
+        }
+        None => push_filters(&mut qb, filter, &vis),
+    }
     if let Some((at, id)) = filter.before {
         qb.push(" AND (created_at, id) < (")
             .push_bind(at)
@@ -279,6 +293,54 @@ pub async fn list(
         .push_bind(filter.limit + 1);
     let rows: Vec<SummaryRow> = qb.build_query_as().fetch_all(pool).await?;
     rows.into_iter().map(TryInto::try_into).collect()
+}
+
+/// A search that matches at most this many complaints is listed from its matches.
+const FEW_MATCHES: i64 = 5_000;
+/// How many of the newest complaints are checked first, and how many of them must match
+/// for a search to count as common.
+const SAMPLE: i64 = 100;
+const COMMON_IN_SAMPLE: i64 = 5;
+
+const TSQUERY: &str = "(websearch_to_tsquery('english', $1) || websearch_to_tsquery('simple', $1))";
+
+/// The complaints a search matches, if they are few. The planner cannot tell a search for
+/// a name or an amount (a handful of complaints) from one for a word most complaints use:
+/// it guesses the same share for both, and for a page of the newest it walks the complaints
+/// newest first, checking each against the search, which for a rare term means reading
+/// every complaint. So the search is sized first: common (a twentieth of the newest
+/// complaints match), and walking the newest meets a page of matches soon; else its
+/// matches are looked up through the full-text index, at most `FEW_MATCHES + 1` of them,
+/// and if they are few the page is sorted from them by key.
+async fn few_matches(pool: &PgPool, q: &str) -> Result<Option<Vec<Uuid>>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let in_sample: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM (SELECT id FROM complaints ORDER BY created_at DESC, id DESC
+                               LIMIT $2) c
+         WHERE EXISTS (SELECT 1 FROM complaint_search s
+                       WHERE s.complaint_id = c.id AND s.search @@ {TSQUERY})"
+    ))
+    .bind(q)
+    .bind(SAMPLE)
+    .fetch_one(&mut *tx)
+    .await?;
+    if in_sample >= COMMON_IN_SAMPLE {
+        return Ok(None);
+    }
+    // With a LIMIT and the same guess, a sequential scan of every search entry can look
+    // cheaper than the index; for a rare term it is the whole table.
+    sqlx::query("SET LOCAL enable_seqscan = off")
+        .execute(&mut *tx)
+        .await?;
+    let ids: Vec<Uuid> = sqlx::query_scalar(&format!(
+        "SELECT complaint_id FROM complaint_search WHERE search @@ {TSQUERY} LIMIT $2"
+    ))
+    .bind(q)
+    .bind(FEW_MATCHES + 1)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((ids.len() as i64 <= FEW_MATCHES).then_some(ids))
 }
 
 /// The list's conditions on `complaints` (its columns unqualified), after a `WHERE`; the

@@ -7,6 +7,7 @@
 //! queue as errors: they fall back to the builtin enricher and are flagged `needs_review`.
 
 pub mod builtin;
+pub mod eval;
 pub mod openai;
 pub mod parse;
 pub mod prompt;
@@ -146,8 +147,18 @@ impl Enricher {
     }
 }
 
-/// Version of the builtin rules, stored as the prompt version of builtin results.
-pub const BUILTIN_VERSION: &str = "builtin-v1";
+/// Version of the builtin enricher (rules and trained model), stored as the prompt version
+/// of builtin results.
+pub const BUILTIN_VERSION: &str = "builtin-v2";
+
+/// A provider's own confidence below this sends its result to review.
+pub const LLM_REVIEW_BELOW: f64 = 0.5;
+
+/// Whether an LLM result should be looked at by an officer before it is relied on.
+pub fn llm_needs_review(e: &Enrichment) -> bool {
+    e.classification.confidence < LLM_REVIEW_BELOW
+        || e.classification.category == "insufficient_information"
+}
 
 /// A builtin enrichment; a fallback when `fallback_reason` is set.
 fn builtin_outcome(req: &EnrichRequest, fallback_reason: Option<String>) -> EnrichOutcome {

@@ -17,8 +17,7 @@ use serde_json::{json, Value};
 use super::parse::{self, ReplyProblem};
 use super::prompt::Message;
 use super::{
-    builtin, prompt, schema, validate, EnrichOutcome, EnrichRequest, LlmConfig, Provenance,
-    ProviderError,
+    prompt, schema, validate, EnrichOutcome, EnrichRequest, LlmConfig, Provenance, ProviderError,
 };
 
 /// `max_tokens` of the first call unless `extra` sets one.
@@ -159,7 +158,7 @@ impl OpenAiProvider {
         }
         let (kind, reason) = match content {
             Content::Valid(e) => {
-                let needs_review = repaired || builtin::needs_review(&e);
+                let needs_review = repaired || super::llm_needs_review(&e);
                 let provenance = self.provenance(&log, started);
                 return Ok(EnrichOutcome {
                     result: *e,

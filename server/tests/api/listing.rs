@@ -41,6 +41,71 @@ async fn keyset_pagination_walks_every_complaint_once_newest_first() {
     app.stop().await;
 }
 
+/// Every page of `query`, newest first: the excerpts.
+async fn all_pages(app: &crate::helpers::TestApp, query: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let q = match &cursor {
+            Some(c) => format!("{query}&limit=4&cursor={c}"),
+            None => format!("{query}&limit=4"),
+        };
+        let page = list(app, &q).await;
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["excerpt"].as_str().unwrap().to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    seen
+}
+
+/// A search is sized before it is listed: a word most recent complaints use is listed by
+/// walking the newest, a rare one from its matches. Both give every match once, newest
+/// first, with the other filters and across pages.
+#[tokio::test]
+async fn common_and_rare_searches_list_every_match_once_newest_first() {
+    let app = spawn_app().await;
+    app.pause(true).await;
+    let mut expected_common = Vec::new();
+    let mut expected_rare = Vec::new();
+    for i in 0..14 {
+        let channel = if i % 2 == 0 { "phone" } else { "email" };
+        let description = if i % 7 == 3 {
+            format!("Aduan {i}: kerani meminta RM9137 untuk permit")
+        } else {
+            format!("Aduan {i}: pegawai meminta duit kopi")
+        };
+        let r = app
+            .post_json(&json!({"channel": channel, "description": description}))
+            .await;
+        assert_eq!(r.status(), 202);
+        if description.contains("pegawai") && channel == "phone" {
+            expected_common.push(description.clone());
+        }
+        if description.contains("RM9137") {
+            expected_rare.push(description);
+        }
+    }
+    expected_common.reverse();
+    expected_rare.reverse();
+    assert_eq!(expected_rare.len(), 2);
+    assert_eq!(
+        all_pages(&app, "?q=pegawai&channel=phone").await,
+        expected_common,
+        "a word most complaints use"
+    );
+    assert_eq!(
+        all_pages(&app, "?q=RM9137").await,
+        expected_rare,
+        "a rare term"
+    );
+    assert!(all_pages(&app, "?q=RM9137&channel=email").await.len() == 1);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn filters_and_full_text_search_in_malay_and_english() {
     let app = spawn_app().await;

@@ -14,6 +14,7 @@ mod cases;
 mod cluster;
 mod desktop;
 mod embedded;
+mod eval;
 mod events;
 mod export;
 mod fake_llm;

@@ -1,11 +1,19 @@
-//! From lexicon scores to a category, its confidence, secondary offences and the Acts and
-//! sections that go with them.
+//! The category: the rules' reading of the lexicon scores ([`decide`]), which the trained
+//! classifier takes among its inputs ([`decide_trained`]); then the Acts and sections.
 
 use aduan_api::enrichment::LegalRef;
 use aduan_api::taxonomy::{self, CATEGORIES};
 
 use super::gazetteer::Found;
 use super::lexicon::Scan;
+use super::model::{features, Model};
+use super::text::Doc;
+
+/// A further corruption category the classifier gives at least this probability is
+/// reported as a secondary offence.
+const SECONDARY_PROBABILITY: f32 = 0.2;
+/// The classifier's probability is reported at most this high: it reads text, not facts.
+const MAX_CONFIDENCE: f64 = 0.99;
 
 /// Below this, no corruption category has enough evidence to be named.
 const MIN_EVIDENCE: f32 = 2.0;
@@ -39,7 +47,38 @@ fn idx(code: &str) -> usize {
         .expect("category code in taxonomy")
 }
 
-/// Picks the category from the scores.
+/// The trained classifier's decision, given the rules' reading of the same document.
+pub fn decide_trained(m: &Model, doc: &Doc, scan: &Scan, rules: &Decision) -> Decision {
+    let view = features::RuleView {
+        scan,
+        rules,
+        words: doc.words.len(),
+    };
+    let p = m.probabilities(&features::extract(doc, &view, m.bits));
+    let mut ranked: Vec<(usize, f32)> = m.classes.iter().copied().zip(p).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let (category, top) = ranked[0];
+    let secondary = if CATEGORIES[category].corruption_related {
+        ranked[1..]
+            .iter()
+            .filter(|r| CATEGORIES[r.0].corruption_related && r.1 >= SECONDARY_PROBABILITY)
+            .map(|r| r.0)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let alleged = scan.generic > 0.0 || scan.scores.iter().any(|&s| s > 0.0);
+    Decision {
+        category,
+        confidence: f64::from(top).min(MAX_CONFIDENCE),
+        secondary,
+        corruption_related: CATEGORIES[category].corruption_related
+            || (category == idx("insufficient_information") && alleged),
+        runner_up: ranked.get(1).copied(),
+    }
+}
+
+/// The rules' category from the lexicon scores.
 pub fn decide(scan: &Scan, word_count: usize) -> Decision {
     let scores = adjusted(scan);
     let (nc, ins) = (idx("not_corruption"), idx("insufficient_information"));

@@ -258,7 +258,13 @@ pub fn summary(f: &SummaryFacts, malay: bool) -> String {
 }
 
 /// Why this category: the cues that decided it and the runner-up.
-pub fn rationale(doc: &Doc, scan: &Scan, cat: usize, runner_up: Option<(&str, f32)>) -> String {
+/// Why the category: the classifier's probability, the rule cues for it, the runner-up.
+pub fn rationale(
+    doc: &Doc,
+    scan: &Scan,
+    (cat, probability): (usize, f64),
+    runner_up: Option<(&str, f32)>,
+) -> String {
     let mut cues: Vec<&str> = Vec::new();
     for h in scan
         .hits
@@ -275,17 +281,16 @@ pub fn rationale(doc: &Doc, scan: &Scan, cat: usize, runner_up: Option<(&str, f3
         .iter()
         .filter(|h| h.negated && matches!(h.cue, Cue::Category(_)))
         .count();
-    let mut s = if cues.is_empty() {
-        "Builtin rules: no decisive cue.".to_owned()
-    } else {
-        format!(
-            "Builtin rules: cues \"{}\" (score {:.1}).",
+    let mut s = format!("Builtin classifier: probability {probability:.2}.");
+    if !cues.is_empty() {
+        s.push_str(&format!(
+            " Cues \"{}\" (rule score {:.1}).",
             cues.join("\", \""),
             scan.scores[cat]
-        )
-    };
-    if let Some((code, score)) = runner_up {
-        s.push_str(&format!(" Next: {code} ({score:.1})."));
+        ));
+    }
+    if let Some((code, p)) = runner_up {
+        s.push_str(&format!(" Next: {code} ({p:.2})."));
     }
     if negated > 0 {
         s.push_str(&format!(" {negated} negated cue(s) ignored."));

@@ -2,15 +2,18 @@
 //!
 //! One ASCII-lowercased copy of the text is scanned by two Aho-Corasick automata
 //! (category lexicon, gazetteer) and a handful of precompiled regexes (dates, amounts,
-//! names); everything is compiled once, so a 1 KB complaint costs tens of microseconds.
-//! It reads words, not meaning: confidences are capped and low when the cues are thin.
+//! names). The category comes from a trained linear classifier ([`model`]) over character
+//! n-grams, words and that rule layer's reading; its calibrated probability is the
+//! confidence, and below the model's review threshold the result goes to review.
 
 mod amounts;
 mod classify;
 mod dates;
 mod facts;
 mod gazetteer;
+pub mod language;
 mod lexicon;
+pub mod model;
 mod people;
 mod text;
 
@@ -24,16 +27,27 @@ use classify::Decision;
 use gazetteer::Found;
 use text::Doc;
 
-/// Confidence below which a builtin result is flagged for an officer's review.
-pub const REVIEW_BELOW: f64 = 0.5;
+/// Loads the model and the language models and compiles the patterns now, so that the
+/// first complaint is not the one that waits for them.
+pub fn warm_up() {
+    language::warm_up();
+    model::model();
+    enrich("", NaiveDate::default());
+}
 
 /// Enriches `text`, resolving relative dates against `received`.
 pub fn enrich(text: &str, received: NaiveDate) -> Enrichment {
+    enrich_with(model::model(), text, received)
+}
+
+/// [`enrich`] with a given model (a freshly trained one, when training checks itself).
+pub fn enrich_with(model: &model::Model, text: &str, received: NaiveDate) -> Enrichment {
     let doc = Doc::new(text);
-    let language = text::language(&doc);
+    let language = language::detect(text);
     let malay = language != "en";
     let scan = lexicon::scan(&doc);
-    let decision = classify::decide(&scan, doc.words.len());
+    let rules = classify::decide(&scan, doc.words.len());
+    let decision = classify::decide_trained(model, &doc, &scan, &rules);
     let found = gazetteer::scan(&doc);
     let legal = classify::legal(&decision, &scan, &found);
     let key = facts::key_sentences(&doc, &scan, decision.category);
@@ -84,7 +98,7 @@ pub fn enrich(text: &str, received: NaiveDate) -> Enrichment {
         .first()
         .or(doc.sentences.first())
         .map_or_else(String::new, |s| facts::shorten(text, s.clone()).to_owned());
-    let runner_up = decision.runner_up.map(|(i, s)| (CATEGORIES[i].code, s));
+    let runner_up = decision.runner_up.map(|(i, p)| (CATEGORIES[i].code, p));
     let mut evidence = facts::evidence(&doc, &key);
     if evidence.is_empty() && !first_sentence.is_empty() {
         evidence.push(first_sentence.to_owned());
@@ -104,7 +118,12 @@ pub fn enrich(text: &str, received: NaiveDate) -> Enrichment {
             category: CATEGORIES[decision.category].code.to_owned(),
             corruption_related: decision.corruption_related,
             confidence: (decision.confidence * 100.0).round() / 100.0,
-            rationale: facts::rationale(&doc, &scan, decision.category, runner_up),
+            rationale: facts::rationale(
+                &doc,
+                &scan,
+                (decision.category, decision.confidence),
+                runner_up,
+            ),
         },
         sector,
         legal,
@@ -115,7 +134,12 @@ pub fn enrich(text: &str, received: NaiveDate) -> Enrichment {
 
 /// Whether a builtin result should be looked at by an officer before it is relied on.
 pub fn needs_review(e: &Enrichment) -> bool {
-    e.classification.confidence < REVIEW_BELOW
+    needs_review_with(model::model(), e)
+}
+
+/// [`needs_review`] for a result of `model`.
+pub fn needs_review_with(model: &model::Model, e: &Enrichment) -> bool {
+    e.classification.confidence < f64::from(model.review_below)
         || e.classification.category == "insufficient_information"
 }
 

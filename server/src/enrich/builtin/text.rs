@@ -131,44 +131,6 @@ fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Range<usize>
     }
 }
 
-/// Detects `ms`, `en` or `mixed` from function-word counts.
-pub fn language(doc: &Doc) -> &'static str {
-    const MS: &[&str] = &[
-        "yang", "dan", "di", "ini", "itu", "untuk", "dengan", "telah", "tidak", "saya", "kepada",
-        "dari", "daripada", "pada", "ada", "akan", "oleh", "bagi", "kerana", "sudah", "dia",
-        "mereka", "kami", "tersebut", "seorang", "supaya", "sebanyak", "tetapi", "juga", "beliau",
-        "tak", "minta",
-    ];
-    const EN: &[&str] = &[
-        "the", "and", "is", "was", "to", "of", "that", "for", "with", "have", "has", "not", "i",
-        "he", "she", "they", "my", "this", "at", "from", "on", "his", "her", "it", "be", "were",
-        "are", "by", "an", "our", "me", "him", "asked",
-    ];
-    let (mut ms, mut en) = (0u32, 0u32);
-    for i in 0..doc.words.len() {
-        let w = doc.word(i);
-        if MS.contains(&w) {
-            ms += 1;
-        } else if EN.contains(&w) {
-            en += 1;
-        }
-    }
-    let total = ms + en;
-    if total == 0 {
-        return "ms";
-    }
-    // A minority language above a fifth of function words is real code-switching,
-    // not a stray borrowed word.
-    let minority = ms.min(en) as f64 / total as f64;
-    if minority >= 0.2 && total >= 5 {
-        "mixed"
-    } else if ms >= en {
-        "ms"
-    } else {
-        "en"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,22 +141,5 @@ mod tests {
         assert_eq!(&d.text[d.words[1].clone()], "ALI");
         assert_eq!(d.word(1), "ali");
         assert_eq!(d.sentences.len(), 2, "{:?}", d.sentences);
-    }
-
-    #[test]
-    fn detects_languages() {
-        assert_eq!(
-            language(&Doc::new(
-                "Pegawai itu telah meminta wang daripada saya untuk lesen"
-            )),
-            "ms"
-        );
-        assert_eq!(
-            language(&Doc::new(
-                "The officer asked me for money and I paid him at the station"
-            )),
-            "en"
-        );
-        assert_eq!(language(&Doc::new("Pegawai imigresen kat KLIA minta duit from my worker, the officer was masked dan saya takut")), "mixed");
     }
 }
