@@ -18,6 +18,8 @@ pub enum Outcome {
     Analysed,
     /// `complaint.status_changed` to `failed`: attempts exhausted.
     Failed,
+    /// `complaint.message` from the reporter of a portal complaint whose case is the user's.
+    ReporterReplied,
 }
 
 /// One finished complaint worth telling the user about.
@@ -80,9 +82,23 @@ pub fn summarise(items: &[Finished]) -> Option<Notice> {
         .iter()
         .filter(|i| i.outcome == Outcome::Analysed)
         .count();
-    let failed = items.len() - analysed;
+    let failed = items
+        .iter()
+        .filter(|i| i.outcome == Outcome::Failed)
+        .count();
+    let replied = items.len() - analysed - failed;
     let notice = match (items, analysed, failed) {
         ([], _, _) => return None,
+        ([one], 0, 0) => Notice {
+            title: "Reporter replied".into(),
+            body: format!("The reporter of {} wrote back.", one.reference),
+            open: Some(one.id),
+        },
+        (_, 0, 0) => Notice {
+            title: format!("{replied} reporters replied"),
+            body: list(items),
+            open: None,
+        },
         ([one], 1, 0) => Notice {
             title: "Complaint analysed".into(),
             body: format!("{} is ready to review.", one.reference),
@@ -124,6 +140,7 @@ fn list(items: &[Finished]) -> String {
         .take(MAX_LISTED)
         .map(|i| match i.outcome {
             Outcome::Failed => format!("{} (failed)", i.reference),
+            Outcome::ReporterReplied => format!("{} (reporter replied)", i.reference),
             Outcome::Analysed => i.reference.clone(),
         })
         .collect();

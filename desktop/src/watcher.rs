@@ -145,7 +145,27 @@ pub fn classify(event: &SseEvent) -> Option<(Uuid, Outcome)> {
         | Event::ComplaintCreated(_)
         | Event::ComplaintCorrected(_)
         | Event::CaseUpdated(_)
-        | Event::ProcessingStats(_) => None,
+        | Event::ProcessingStats(_)
+        // A reporter's reply is not a finished analysis: see `reporter_reply`.
+        | Event::ComplaintMessage(_) => None,
+    }
+}
+
+/// A reporter's reply on a portal complaint whose case is assigned to `me`, as a notice to
+/// show. Pure, for tests.
+pub fn reporter_reply(event: &SseEvent, me: Uuid) -> Option<Finished> {
+    match Event::from_parts(&event.kind, &event.data) {
+        Ok(Event::ComplaintMessage(m))
+            if m.from == aduan_api::portal::MessageAuthor::Reporter
+                && m.assignee_id == Some(me) =>
+        {
+            Some(Finished {
+                id: m.complaint_id,
+                reference: m.reference,
+                outcome: Outcome::ReporterReplied,
+            })
+        }
+        _ => None,
     }
 }
 
@@ -252,6 +272,10 @@ impl Link {
         event: &SseEvent,
         tx: &mpsc::UnboundedSender<Finished>,
     ) {
+        if let Some(reply) = reporter_reply(event, me) {
+            let _ = tx.send(reply);
+            return;
+        }
         let Some((id, outcome)) = classify(event) else {
             return;
         };

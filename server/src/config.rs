@@ -441,6 +441,39 @@ pub struct ServeArgs {
     /// arrived) is kept before it is removed.
     #[arg(long, env = "ADUAN_ORPHAN_GRACE_HOURS", default_value_t = 24)]
     pub orphan_grace_hours: u32,
+    /// Address of the reporter portal's listener (the public's page and `/public/v1`), e.g.
+    /// 0.0.0.0:8081. Off when unset. It serves nothing of the staff API, which answers 404
+    /// there: expose only this listener to the internet.
+    #[arg(long, env = "ADUAN_PUBLIC_LISTEN")]
+    pub public_listen: Option<SocketAddr>,
+    /// Proof-of-work difficulty of the portal, in leading zero bits of SHA-256: each bit
+    /// doubles the work a submission costs its sender (18 is about a second on a mid-range
+    /// phone).
+    #[arg(long, env = "ADUAN_PUBLIC_POW_BITS", default_value_t = crate::portal::pow::DEFAULT_BITS,
+        value_parser = clap::value_parser!(u8).range(0..=32))]
+    pub public_pow_bits: u8,
+    /// Reports and messages accepted per client address per minute on the portal; more
+    /// get 429 with Retry-After.
+    #[arg(long, env = "ADUAN_PUBLIC_SUBMISSIONS_PER_MINUTE", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_submissions_per_minute: u32,
+    /// Wrong receipts accepted per client address per hour before its sign-ins get 429.
+    #[arg(long, env = "ADUAN_PUBLIC_SIGNIN_FAILURES", default_value_t = 10,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_signin_failures: u32,
+    /// Wrong receipts accepted per hour from all addresses together; beyond it every
+    /// sign-in waits for the hour to end (a guesser with many addresses gains nothing).
+    #[arg(long, env = "ADUAN_PUBLIC_SIGNIN_FAILURES_GLOBAL", default_value_t = 1000,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_signin_failures_global: u32,
+    /// Minutes a reporter's session lasts.
+    #[arg(long, env = "ADUAN_PUBLIC_SESSION_MINUTES", default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub public_session_minutes: u32,
+    /// A portal complaint whose reporter has had no word from an officer, and whose case
+    /// is still in evaluation, this many days after the report makes its case overdue.
+    #[arg(long, env = "ADUAN_PUBLIC_ACK_DAYS", default_value_t = 7)]
+    pub public_ack_days: u32,
     /// Create demo users and sample complaints.
     #[arg(long, env = "ADUAN_DEMO")]
     pub demo: bool,
@@ -490,6 +523,18 @@ impl ServeArgs {
         crate::db::cases::Sla {
             idle_days: self.case_idle_days,
             age_days: self.case_age_days,
+            ack_days: self.public_ack_days,
+        }
+    }
+
+    /// The reporter portal's settings.
+    pub fn portal_config(&self) -> crate::portal::PortalConfig {
+        crate::portal::PortalConfig {
+            pow_bits: self.public_pow_bits,
+            submissions_per_minute: self.public_submissions_per_minute,
+            signin_failures: self.public_signin_failures,
+            signin_failures_global: self.public_signin_failures_global,
+            session: std::time::Duration::from_secs(u64::from(self.public_session_minutes) * 60),
         }
     }
 

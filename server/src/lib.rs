@@ -18,6 +18,7 @@ pub mod http;
 pub mod installed;
 pub mod loadtest;
 pub mod metrics;
+pub mod portal;
 pub mod queue;
 pub mod service;
 pub mod storage;
@@ -41,6 +42,8 @@ use storage::BlobStore;
 /// tests can read [`Application::local_addr`] before starting it.
 pub struct Application {
     listener: TcpListener,
+    /// The reporter portal's listener, when `--public-listen` is set.
+    public_listener: Option<TcpListener>,
     db: Database,
     state: AppState,
     queue: queue::Queue,
@@ -97,6 +100,15 @@ impl Application {
             shutdown.clone(),
         ));
         let audit_key = audit::AuditKey::load(&args.db)?;
+        let portal_key = portal::receipt::PortalKey::derive(&audit_key);
+        let public_listener = match args.public_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("binding the portal's listener {addr}"))?,
+            ),
+            None => None,
+        };
         tokio::spawn(seal_audit_log(
             db.pool.clone(),
             audit_key.clone(),
@@ -167,9 +179,14 @@ impl Application {
             http_metrics,
             case_sla: args.case_sla(),
             services,
+            portal: http::portal::Portal {
+                config: args.portal_config(),
+                key: portal_key,
+            },
         });
         Ok(Application {
             listener,
+            public_listener,
             db,
             state,
             queue,
@@ -189,6 +206,13 @@ impl Application {
         self.listener.local_addr().expect("bound listener")
     }
 
+    /// The reporter portal's address, when it listens.
+    pub fn public_addr(&self) -> Option<SocketAddr> {
+        self.public_listener
+            .as_ref()
+            .map(|l| l.local_addr().expect("bound listener"))
+    }
+
     /// Serve until `shutdown` resolves, then stop accepting, let requests in flight finish,
     /// and stop the private cluster if we started it.
     pub async fn run_until_stopped(
@@ -197,6 +221,19 @@ impl Application {
     ) -> anyhow::Result<()> {
         let router = http::router(self.state.clone());
         tracing::info!(addr = %self.local_addr(), "listening");
+        // The portal stops with the staff listener: when the drain ends.
+        let public = self.public_listener.map(|listener| {
+            let addr = listener.local_addr().ok();
+            tracing::info!(addr = ?addr, "reporter portal listening");
+            let stop = self.state.shutdown.clone();
+            let router = http::portal::router(self.state.clone());
+            tokio::spawn(http::serve::serve(
+                listener,
+                router,
+                self.limits,
+                async move { stop.cancelled().await },
+            ))
+        });
         let cancel = self.state.shutdown.clone();
         let (draining, drain) = (self.state.draining.clone(), self.drain);
         let served = http::serve::serve(self.listener, router, self.limits, async move {
@@ -213,8 +250,11 @@ impl Application {
             cancel.cancel();
         })
         .await;
-        tracing::info!("HTTP server stopped; stopping workers");
         self.state.shutdown.cancel();
+        if let Some(public) = public {
+            let _ = public.await;
+        }
+        tracing::info!("HTTP server stopped; stopping workers");
         self.queue.shutdown().await;
         let _ = self.listener_task.await;
         let _ = self.anchoring.await;
@@ -247,7 +287,8 @@ async fn prune_sessions(pool: sqlx::PgPool, stop: CancellationToken) {
         }
         let pruned = async {
             let n = db::sessions::prune(&pool).await?
-                + db::second_factor::prune_challenges(&pool).await?;
+                + db::second_factor::prune_challenges(&pool).await?
+                + db::portal::prune(&pool).await?;
             Ok::<_, sqlx::Error>(n + db::login_attempts::prune(&pool).await?)
         };
         if let Err(e) = pruned.await {

@@ -167,8 +167,11 @@ export function makePng(size = 96) {
   ]);
 }
 
-/** A tiny valid one-page PDF: a blue box with a line of text, so a rendering can be checked. */
-export function makePdf() {
+/**
+ * A tiny valid one-page PDF: a blue box with a line of text, so a rendering can be checked;
+ * with `author`, an information dictionary naming it.
+ */
+export function makePdf({ author } = {}) {
   const content = '0.1 0.3 0.7 rg 20 20 160 40 re f 0 0 0 rg BT /F1 12 Tf 24 70 Td (Surat aduan) Tj ET';
   const objs = [
     '<< /Type /Catalog /Pages 2 0 R >>',
@@ -177,6 +180,7 @@ export function makePdf() {
     `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
     '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
   ];
+  if (author) objs.push(`<< /Author (${author}) /Creator (Aduan e2e) >>`);
   let out = '%PDF-1.4\n';
   const offsets = [];
   objs.forEach((o, i) => {
@@ -186,6 +190,7 @@ export function makePdf() {
   const xref = out.length;
   out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n`;
   for (const off of offsets) out += `${String(off).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  const info = author ? ` /Info ${objs.length} 0 R` : '';
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R${info} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out);
 }

@@ -54,6 +54,7 @@ describe('audit actions', () => {
       'attachment.add', 'attachment.download', 'attachment.preview', 'processing.update', 'case.create',
       'case.view', 'case.list', 'case.update', 'case.note', 'case.link', 'case.unlink', 'desktop.publish', 'backup.create', 'backup.restore', 'storage.sweep',
       'totp.enrol', 'totp.reset', 'sign_in_policy.update',
+      'message.send', 'message.receive', 'message.view', 'attachment.original',
     ];
     expect([...AUDIT_ACTIONS].sort()).toEqual([...server].sort());
     for (const a of AUDIT_ACTIONS) {

@@ -39,6 +39,8 @@ const summary: CaseSummary = {
   age_days: 3,
   idle_days: 1,
   overdue: false,
+  reporter_waiting: false,
+  reporter_unanswered: false,
   version: 4,
 };
 const detail: CaseDetail = {

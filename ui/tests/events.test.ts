@@ -105,6 +105,7 @@ describe('event kinds', () => {
       'complaint.corrected': true,
       'case.updated': true,
       'processing.stats': true,
+      'complaint.message': true,
     };
     expect([...EVENT_KINDS].sort()).toEqual(Object.keys(all).sort());
     const s = new EventStream(() => {}, () => {});

@@ -228,10 +228,22 @@ pub enum AuditAction {
     /// An admin changed which roles must sign in with a second factor.
     #[serde(rename = "sign_in_policy.update")]
     SignInPolicyUpdate,
+    /// An officer or admin wrote to the reporter of a portal complaint.
+    #[serde(rename = "message.send")]
+    MessageSend,
+    /// A reporter wrote through the portal (no person or address is recorded).
+    #[serde(rename = "message.receive")]
+    MessageReceive,
+    /// A thread was read by an officer or admin.
+    #[serde(rename = "message.view")]
+    MessageView,
+    /// The original of a reporter's file (with its metadata) was opened, with the reason.
+    #[serde(rename = "attachment.original")]
+    AttachmentOriginal,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::LoginSuccess,
         AuditAction::LoginFailure,
         AuditAction::Logout,
@@ -264,6 +276,10 @@ impl AuditAction {
         AuditAction::TotpEnrol,
         AuditAction::TotpReset,
         AuditAction::SignInPolicyUpdate,
+        AuditAction::MessageSend,
+        AuditAction::MessageReceive,
+        AuditAction::MessageView,
+        AuditAction::AttachmentOriginal,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -300,6 +316,10 @@ impl AuditAction {
             AuditAction::TotpEnrol => "totp.enrol",
             AuditAction::TotpReset => "totp.reset",
             AuditAction::SignInPolicyUpdate => "sign_in_policy.update",
+            AuditAction::MessageSend => "message.send",
+            AuditAction::MessageReceive => "message.receive",
+            AuditAction::MessageView => "message.view",
+            AuditAction::AttachmentOriginal => "attachment.original",
         }
     }
 

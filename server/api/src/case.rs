@@ -216,8 +216,16 @@ pub struct CaseSummary {
     /// Days since `last_action_at`.
     #[ts(type = "number")]
     pub idle_days: i64,
-    /// Not closed, and idle or old beyond the configured limits.
+    /// Not closed, and idle or old beyond the configured limits, or a reporter of one of
+    /// its portal complaints still waits for a first word (see `reporter_unanswered`).
     pub overdue: bool,
+    /// A reporter of one of its portal complaints wrote last and waits for an answer.
+    #[serde(default)]
+    pub reporter_waiting: bool,
+    /// A portal complaint of this case has had no word from an officer, and the case no
+    /// status change, for longer than the acknowledgement limit.
+    #[serde(default)]
+    pub reporter_unanswered: bool,
     /// Changes with every write; send it back as `If-Match: "<version>"`.
     #[ts(type = "number")]
     pub version: i64,
@@ -270,6 +278,14 @@ pub enum TimelineWhat {
     },
     NoteAdded {
         note_id: Uuid,
+    },
+    /// A message in a portal complaint's thread: from the reporter (`who` is then the
+    /// nil id named "reporter") or to them.
+    Message {
+        complaint_id: Uuid,
+        reference: String,
+        message_id: Uuid,
+        from: crate::portal::MessageAuthor,
     },
 }
 

@@ -175,6 +175,19 @@ pub struct AttachmentInfo {
     pub size_bytes: i64,
     pub sha256: String,
     pub created_at: DateTime<Utc>,
+    /// On a copy with identifying metadata removed (a file from the reporter portal): the
+    /// id of the original, kept as evidence and opened only with a reason (audited).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub original_id: Option<Uuid>,
+    /// For a file from the reporter portal, what removing its metadata did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cleaning: Option<crate::portal::Cleaning>,
+    /// The reporter's message this file came with, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub message_id: Option<Uuid>,
 }
 
 /// One entry of a complaint's status timeline.

@@ -33,16 +33,20 @@ pub enum EventKind {
     /// Queue and worker figures, every few seconds, for admins only; not logged, no id.
     #[serde(rename = "processing.stats")]
     ProcessingStats,
+    /// A message was added to a portal complaint's thread (by the reporter or an officer).
+    #[serde(rename = "complaint.message")]
+    ComplaintMessage,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::ComplaintCreated,
         EventKind::ComplaintStatusChanged,
         EventKind::ComplaintEnriched,
         EventKind::ComplaintCorrected,
         EventKind::CaseUpdated,
         EventKind::ProcessingStats,
+        EventKind::ComplaintMessage,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +57,7 @@ impl EventKind {
             EventKind::ComplaintCorrected => "complaint.corrected",
             EventKind::CaseUpdated => "case.updated",
             EventKind::ProcessingStats => "processing.stats",
+            EventKind::ComplaintMessage => "complaint.message",
         }
     }
 
@@ -67,7 +72,9 @@ impl EventKind {
             | EventKind::ComplaintStatusChanged
             | EventKind::ComplaintEnriched
             | EventKind::ComplaintCorrected => true,
-            EventKind::CaseUpdated | EventKind::ProcessingStats => false,
+            EventKind::CaseUpdated | EventKind::ProcessingStats | EventKind::ComplaintMessage => {
+                false
+            }
         }
     }
 }
@@ -110,6 +117,23 @@ pub struct CaseEvent {
     pub at: DateTime<Utc>,
 }
 
+/// The data of `complaint.message`. No text: a client reads the thread if it may.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
+#[ts(export)]
+pub struct MessageEvent {
+    /// The message's id.
+    pub id: Uuid,
+    pub complaint_id: Uuid,
+    pub reference: String,
+    pub from: crate::portal::MessageAuthor,
+    /// The case holding the complaint, and its assignee (whom a reporter's reply concerns).
+    #[serde(default)]
+    pub case_id: Option<Uuid>,
+    #[serde(default)]
+    pub assignee_id: Option<Uuid>,
+    pub at: DateTime<Utc>,
+}
+
 /// The data of `processing.stats`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema, TS)]
 #[ts(export)]
@@ -135,6 +159,8 @@ pub enum Event {
     CaseUpdated(CaseEvent),
     #[serde(rename = "processing.stats")]
     ProcessingStats(Box<ProcessingStatsEvent>),
+    #[serde(rename = "complaint.message")]
+    ComplaintMessage(MessageEvent),
 }
 
 /// Why an event could not be read.
@@ -164,6 +190,7 @@ impl Event {
             Event::ComplaintCorrected(_) => EventKind::ComplaintCorrected,
             Event::CaseUpdated(_) => EventKind::CaseUpdated,
             Event::ProcessingStats(_) => EventKind::ProcessingStats,
+            Event::ComplaintMessage(_) => EventKind::ComplaintMessage,
         }
     }
 
@@ -174,7 +201,7 @@ impl Event {
             | Event::ComplaintStatusChanged(c)
             | Event::ComplaintEnriched(c)
             | Event::ComplaintCorrected(c) => Some(c),
-            Event::CaseUpdated(_) | Event::ProcessingStats(_) => None,
+            Event::CaseUpdated(_) | Event::ProcessingStats(_) | Event::ComplaintMessage(_) => None,
         }
     }
 
@@ -196,6 +223,7 @@ impl Event {
             EventKind::ComplaintCorrected => Event::ComplaintCorrected(parse(data).map_err(bad)?),
             EventKind::CaseUpdated => Event::CaseUpdated(parse(data).map_err(bad)?),
             EventKind::ProcessingStats => Event::ProcessingStats(parse(data).map_err(bad)?),
+            EventKind::ComplaintMessage => Event::ComplaintMessage(parse(data).map_err(bad)?),
         })
     }
 
@@ -208,6 +236,7 @@ impl Event {
             | Event::ComplaintCorrected(c) => serde_json::to_string(c),
             Event::CaseUpdated(c) => serde_json::to_string(c),
             Event::ProcessingStats(s) => serde_json::to_string(s),
+            Event::ComplaintMessage(m) => serde_json::to_string(m),
         };
         text.expect("event data serialises")
     }

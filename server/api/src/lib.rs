@@ -13,6 +13,7 @@ pub mod enrichment;
 pub mod error;
 pub mod event;
 pub mod page;
+pub mod portal;
 pub mod processing;
 pub mod second_factor;
 pub mod taxonomy;

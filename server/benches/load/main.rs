@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity portal
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
@@ -15,6 +15,7 @@ mod capacity;
 mod dashboard;
 mod logs;
 mod paced;
+mod portal;
 mod primary;
 mod procs;
 mod scale;
@@ -45,6 +46,7 @@ async fn main() {
         "scale",
         "logs",
         "capacity",
+        "portal",
     ];
     let run: Vec<&str> = if wanted.is_empty() {
         all.to_vec()
@@ -70,6 +72,7 @@ async fn main() {
             "scale" => scale::scale().await,
             "logs" => logs::logs().await,
             "capacity" => capacity::capacity().await,
+            "portal" => portal::portal().await,
             _ => unreachable!(),
         };
         for row in &r {

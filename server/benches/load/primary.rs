@@ -115,5 +115,6 @@ fn submission(writer: usize, n: usize) -> Submission {
             user_agent: None,
         },
         idempotency: None,
+        portal: None,
     }
 }

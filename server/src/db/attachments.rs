@@ -19,6 +19,9 @@ struct Row {
     size_bytes: i64,
     sha256: String,
     created_at: DateTime<Utc>,
+    original_of: Option<Uuid>,
+    cleaning: Option<String>,
+    message_id: Option<Uuid>,
 }
 
 impl From<Row> for AttachmentInfo {
@@ -32,19 +35,26 @@ impl From<Row> for AttachmentInfo {
             size_bytes: r.size_bytes,
             sha256: r.sha256,
             created_at: r.created_at,
+            original_id: r.original_of,
+            cleaning: r
+                .cleaning
+                .as_deref()
+                .and_then(aduan_api::portal::Cleaning::parse),
+            message_id: r.message_id,
         }
     }
 }
 
-const COLUMNS: &str =
-    "id, complaint_id, filename, declared_type, content_type, size_bytes, sha256, created_at";
+const COLUMNS: &str = "id, complaint_id, filename, declared_type, content_type, size_bytes, \
+                       sha256, created_at, original_of, cleaning, message_id";
 
 pub async fn list_for(
     pool: &PgPool,
     complaint_id: Uuid,
 ) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
     let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM attachments WHERE complaint_id = $1 ORDER BY created_at, id"
+        "SELECT {COLUMNS} FROM attachments WHERE complaint_id = $1 AND NOT hidden
+         ORDER BY created_at, id"
     ))
     .bind(complaint_id)
     .fetch_all(pool)
@@ -65,7 +75,7 @@ pub async fn get(
     }
     let r: Option<WithOwner> = sqlx::query_as(&format!(
         "SELECT a.{}, c.created_by AS owner FROM attachments a
-         JOIN complaints c ON c.id = a.complaint_id WHERE a.id = $1",
+         JOIN complaints c ON c.id = a.complaint_id WHERE a.id = $1 AND NOT a.hidden",
         COLUMNS.replace(", ", ", a.")
     ))
     .bind(id)
@@ -80,25 +90,74 @@ pub async fn add(
     complaint_id: Uuid,
     files: &[NewAttachment],
     uploaded_by: Option<Uuid>,
+    message_id: Option<Uuid>,
 ) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
     let sql = format!(
         "INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
-             size_bytes, sha256, uploaded_by)
-         SELECT t.id, $1, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256, $8
-         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[])
-             AS t(id, filename, declared_type, content_type, size_bytes, sha256)
-         RETURNING {COLUMNS}"
+             size_bytes, sha256, original_of, hidden, cleaning, uploaded_by, message_id)
+         SELECT t.id, $1, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256,
+             t.original_of, t.hidden, t.cleaning, $11, $12
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::int8[], $7::text[],
+                 $8::uuid[], $9::bool[], $10::text[])
+             AS t(id, filename, declared_type, content_type, size_bytes, sha256, original_of,
+                 hidden, cleaning)
+         RETURNING {COLUMNS}, hidden"
     );
+    #[derive(sqlx::FromRow)]
+    struct Added {
+        #[sqlx(flatten)]
+        row: Row,
+        hidden: bool,
+    }
     let query = sqlx::query_as(&sql).bind(complaint_id);
-    let rows: Vec<Row> = bind_files(query, files)
+    let rows: Vec<Added> = bind_files(query, files)
         .bind(uploaded_by)
+        .bind(message_id)
         .fetch_all(db)
         .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|a| !a.hidden)
+        .map(|a| a.row.into())
+        .collect())
+}
+
+/// The original a cleaned copy was made from (hidden evidence), with the owner of its
+/// complaint; `None` when `copy_id` is no cleaned copy.
+pub async fn original_of(
+    pool: &PgPool,
+    copy_id: Uuid,
+) -> Result<Option<AttachmentInfo>, sqlx::Error> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT o.{} FROM attachments a JOIN attachments o ON o.id = a.original_of
+         WHERE a.id = $1 AND NOT a.hidden",
+        COLUMNS.replace(", ", ", o.")
+    ))
+    .bind(copy_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(Into::into))
+}
+
+/// The reporter's own files of a complaint (uploaded by no user), as they sent them.
+pub async fn reporters_files(
+    pool: &PgPool,
+    complaint_id: Uuid,
+) -> Result<Vec<AttachmentInfo>, sqlx::Error> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM attachments
+         WHERE complaint_id = $1 AND uploaded_by IS NULL AND NOT hidden
+         ORDER BY created_at, id"
+    ))
+    .bind(complaint_id)
+    .fetch_all(pool)
+    .await?;
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-/// Bind the six arrays a statement `unnest`s new attachments from, in this order: ids,
-/// filenames, declared types, content types, sizes, SHA-256 hashes.
+/// Bind the nine arrays a statement `unnest`s new attachments from, in this order: ids,
+/// filenames, declared types, content types, sizes, SHA-256 hashes, originals, hidden,
+/// cleaning.
 pub(super) fn bind_files<'q, 'f, O>(
     query: QueryAs<'q, Postgres, O, PgArguments>,
     files: impl IntoIterator<Item = &'f NewAttachment, IntoIter: Clone>,
@@ -122,6 +181,14 @@ pub(super) fn bind_files<'q, 'f, O>(
                 .collect::<Vec<_>>(),
         )
         .bind(column(|f| f.blob.sha256.clone()))
+        .bind(files.clone().map(|f| f.original_of).collect::<Vec<_>>())
+        .bind(files.clone().map(|f| f.hidden).collect::<Vec<_>>())
+        .bind(
+            files
+                .clone()
+                .map(|f| f.cleaning.map(|c| c.as_str()))
+                .collect::<Vec<_>>(),
+        )
 }
 
 /// Every blob an attachment or a desktop release names, with its size.

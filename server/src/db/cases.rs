@@ -15,6 +15,8 @@ use uuid::Uuid;
 pub struct Sla {
     pub idle_days: u32,
     pub age_days: u32,
+    /// Days a portal complaint's reporter may wait for a first word (see `push_unanswered`).
+    pub ack_days: u32,
 }
 
 impl Default for Sla {
@@ -22,6 +24,7 @@ impl Default for Sla {
         Sla {
             idle_days: 14,
             age_days: 90,
+            ack_days: 7,
         }
     }
 }
@@ -40,6 +43,8 @@ pub struct ListFilter {
     pub priority: Option<CasePriority>,
     pub assignee: Option<AssigneeFilter>,
     pub overdue: Option<bool>,
+    /// Cases where a reporter wrote last and waits for an answer.
+    pub reporter_waiting: Option<bool>,
     /// Part of the title or reference.
     pub q: Option<String>,
     /// Keyset position: items strictly older than this.
@@ -64,6 +69,8 @@ struct SummaryRow {
     age_days: i64,
     idle_days: i64,
     overdue: bool,
+    reporter_waiting: bool,
+    reporter_unanswered: bool,
     version: i64,
 }
 
@@ -89,6 +96,8 @@ impl TryFrom<SummaryRow> for CaseSummary {
             age_days: r.age_days,
             idle_days: r.idle_days,
             overdue: r.overdue,
+            reporter_waiting: r.reporter_waiting,
+            reporter_unanswered: r.reporter_unanswered,
             version: r.version,
         })
     }
@@ -107,7 +116,13 @@ fn summary_query(sla: Sla) -> QueryBuilder<'static, Postgres> {
                 c.version, ",
     );
     push_overdue(&mut qb, sla);
-    qb.push(" AS overdue FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE true");
+    qb.push(" AS overdue, ");
+    push_waiting(&mut qb);
+    qb.push(" AS reporter_waiting, ");
+    push_unanswered(&mut qb, sla);
+    qb.push(
+        " AS reporter_unanswered FROM cases c LEFT JOIN users u ON u.id = c.assignee_id WHERE true",
+    );
     qb
 }
 
@@ -117,7 +132,32 @@ fn push_overdue(qb: &mut QueryBuilder<'static, Postgres>, sla: Sla) {
         .push_bind(sla.idle_days as i32)
         .push(") OR c.received_at < now() - make_interval(days => ")
         .push_bind(sla.age_days as i32)
-        .push(")))");
+        .push(") OR ");
+    push_unanswered(qb, sla);
+    qb.push("))");
+}
+
+/// A reporter of one of the case's portal complaints wrote last.
+fn push_waiting(qb: &mut QueryBuilder<'static, Postgres>) {
+    qb.push(
+        "EXISTS (SELECT 1 FROM case_complaints cc JOIN portal_reports p
+             ON p.complaint_id = cc.complaint_id
+         WHERE cc.case_id = c.id AND p.last_message_from = 'reporter')",
+    );
+}
+
+/// The acknowledgement clock: a portal complaint of the case has had no word from an
+/// officer, and the case is still in evaluation (no stage the reporter sees has moved),
+/// longer than `ack_days` after the report.
+fn push_unanswered(qb: &mut QueryBuilder<'static, Postgres>, sla: Sla) {
+    qb.push(
+        "(c.status = 'evaluation' AND EXISTS (SELECT 1 FROM case_complaints cc
+             JOIN portal_reports p ON p.complaint_id = cc.complaint_id
+         WHERE cc.case_id = c.id AND p.acknowledged_at IS NULL
+           AND p.created_at < now() - make_interval(days => ",
+    )
+    .push_bind(sla.ack_days as i32)
+    .push(")))");
 }
 
 /// One page, newest first; `limit + 1` rows at most so the caller knows if there is more.
@@ -145,6 +185,10 @@ pub async fn list(
     if let Some(overdue) = filter.overdue {
         qb.push(if overdue { " AND " } else { " AND NOT " });
         push_overdue(&mut qb, sla);
+    }
+    if let Some(waiting) = filter.reporter_waiting {
+        qb.push(if waiting { " AND " } else { " AND NOT " });
+        push_waiting(&mut qb);
     }
     if let Some(q) = &filter.q {
         let pattern = format!("%{}%", q.replace(['\\', '%', '_'], ""));
@@ -246,9 +290,11 @@ async fn notes(db: &mut PgConnection, id: Uuid) -> Result<Vec<CaseNote>, sqlx::E
 }
 
 async fn timeline(db: &mut PgConnection, id: Uuid) -> Result<Vec<TimelineEntry>, sqlx::Error> {
+    // A reporter's message has no user: it reads as the nil id named "reporter".
     let rows: Vec<(i64, DateTime<Utc>, Uuid, String, serde_json::Value)> = sqlx::query_as(
-        "SELECT t.id, t.at, t.actor_id, u.display_name, t.data
-         FROM case_timeline t JOIN users u ON u.id = t.actor_id
+        "SELECT t.id, t.at, coalesce(t.actor_id, '00000000-0000-0000-0000-000000000000'),
+                coalesce(u.display_name, 'reporter'), t.data
+         FROM case_timeline t LEFT JOIN users u ON u.id = t.actor_id
          WHERE t.case_id = $1 ORDER BY t.id",
     )
     .bind(id)

@@ -21,6 +21,32 @@ pub struct NewAttachment {
     pub filename: String,
     pub declared_type: Option<String>,
     pub blob: StoredBlob,
+    /// On a copy with metadata removed: the attachment it was made from.
+    pub original_of: Option<Uuid>,
+    /// An original kept as evidence only (never listed or served as an attachment).
+    pub hidden: bool,
+    /// For a file from the reporter portal, what removing its metadata did.
+    pub cleaning: Option<aduan_api::portal::Cleaning>,
+}
+
+impl NewAttachment {
+    /// A file as staff intake stores it: itself, no cleaning.
+    pub fn plain(
+        id: Uuid,
+        filename: String,
+        declared_type: Option<String>,
+        blob: StoredBlob,
+    ) -> Self {
+        NewAttachment {
+            id,
+            filename,
+            declared_type,
+            blob,
+            original_of: None,
+            hidden: false,
+            cleaning: None,
+        }
+    }
 }
 
 /// An `Idempotency-Key` and the hash of the content submitted with it.
@@ -30,6 +56,20 @@ pub struct Idempotency {
     pub content_hash: String,
 }
 
+/// A reporter portal receipt, written with its complaint: the keyed lookup value and the
+/// argon2id hash (never the receipt).
+#[derive(Clone)]
+pub struct PortalReceipt {
+    pub lookup: [u8; 16],
+    pub hash: String,
+}
+
+impl std::fmt::Debug for PortalReceipt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PortalReceipt(..)")
+    }
+}
+
 /// One complaint as submitted, with its files and who submitted it.
 #[derive(Debug, Clone)]
 pub struct Submission {
@@ -37,6 +77,8 @@ pub struct Submission {
     pub files: Vec<NewAttachment>,
     pub actor: Actor,
     pub idempotency: Option<Idempotency>,
+    /// For a report from the reporter portal: its receipt, in the same statement.
+    pub portal: Option<PortalReceipt>,
 }
 
 #[derive(Debug, PartialEq)]
@@ -59,15 +101,15 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
 WITH input AS (
     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bool[], $5::jsonb[],
         $6::date[], $7::text[], $8::text[], $9::uuid[], $10::text[], $11::text[], $12::text[],
-        $13::text[], $14::text[], $15::int4[])
+        $13::text[], $14::text[], $15::int4[], $30::bytea[], $31::text[])
     AS t(id, channel, description, anonymous, complainant, incident_date, location,
         subject_agency, created_by, idempotency_key, idempotency_hash, actor_name, ip,
-        user_agent, files)
+        user_agent, files, receipt_lookup, receipt_hash)
 ), c AS (
     INSERT INTO complaints (id, reference, channel, description, anonymous, complainant,
         incident_date, location, subject_agency, created_by, idempotency_key, idempotency_hash)
     SELECT i.id,
-        'ADU-' || to_char(now() AT TIME ZONE $26, 'YYYY') || '-'
+        'ADU-' || to_char(now() AT TIME ZONE $29, 'YYYY') || '-'
             || lpad(i.n::text, greatest(6, length(i.n::text)), '0'),
         i.channel, i.description, i.anonymous, i.complainant, i.incident_date, i.location,
         i.subject_agency, i.created_by, i.idempotency_key, i.idempotency_hash
@@ -77,18 +119,19 @@ WITH input AS (
     RETURNING id, reference, status, created_at, created_by
 ), a AS (
     INSERT INTO attachments (id, complaint_id, filename, declared_type, content_type,
-        size_bytes, sha256, uploaded_by)
+        size_bytes, sha256, uploaded_by, original_of, hidden, cleaning)
     SELECT t.id, c.id, t.filename, t.declared_type, t.content_type, t.size_bytes, t.sha256,
-        c.created_by
+        c.created_by, t.original_of, t.hidden, t.cleaning
     FROM unnest($16::uuid[], $17::uuid[], $18::text[], $19::text[], $20::text[], $21::int8[],
-            $22::text[])
-        AS t(complaint_id, id, filename, declared_type, content_type, size_bytes, sha256)
+            $22::text[], $23::uuid[], $24::bool[], $25::text[])
+        AS t(complaint_id, id, filename, declared_type, content_type, size_bytes, sha256,
+            original_of, hidden, cleaning)
     JOIN c ON c.id = t.complaint_id
 ), j AS (
     {enqueue}
 ), e AS (
     INSERT INTO events (kind, complaint_id, owner_id, data)
-    SELECT $24::text, c.id, c.created_by,
+    SELECT $27::text, c.id, c.created_by,
         jsonb_build_object('id', c.id, 'complaint_id', c.id, 'reference', c.reference,
                            'status', c.status, 'at', c.created_at)
     FROM c
@@ -98,16 +141,21 @@ WITH input AS (
     INSERT INTO complaint_search (complaint_id, search)
     SELECT c.id, to_tsvector('english', i.description) || to_tsvector('simple', i.description)
     FROM c JOIN input i ON i.id = c.id
+), pr AS (
+    INSERT INTO portal_reports (complaint_id, lookup, receipt_hash)
+    SELECT c.id, i.receipt_lookup, i.receipt_hash
+    FROM c JOIN input i ON i.id = c.id
+    WHERE i.receipt_lookup IS NOT NULL
 ), au AS (
     INSERT INTO audit_log (actor_id, actor_name, action, target_type, target_id, ip, user_agent,
         details)
-    SELECT i.created_by, i.actor_name, $25::text, 'complaint', c.id::text, i.ip,
+    SELECT i.created_by, i.actor_name, $28::text, 'complaint', c.id::text, i.ip,
         i.user_agent, jsonb_build_object('reference', c.reference, 'attachments', i.files)
     FROM c JOIN input i ON i.id = c.id
 )
 SELECT c.id, c.reference, c.status, c.created_at FROM c
 "#,
-        enqueue = crate::queue::jobs::enqueue_new("c", "$23")
+        enqueue = crate::queue::jobs::enqueue_new("c", "$26")
     )
 });
 
@@ -194,6 +242,8 @@ pub async fn insert_many(
         .bind(EventKind::ComplaintCreated.as_str())
         .bind(AuditAction::ComplaintCreate.as_str())
         .bind(crate::domain::time::SQL_TIME_ZONE)
+        .bind(column(s, |s| s.portal.as_ref().map(|p| p.lookup.to_vec())))
+        .bind(column(s, |s| s.portal.as_ref().map(|p| p.hash.as_str())))
         .fetch_all(pool)
         .await?;
 

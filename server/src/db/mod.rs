@@ -15,6 +15,8 @@ pub mod events;
 pub mod export;
 pub mod intake;
 pub mod login_attempts;
+pub mod messages;
+pub mod portal;
 pub mod processing;
 pub mod related;
 pub mod roles;

@@ -61,6 +61,7 @@ pub async fn seed(pool: &PgPool, max_attempts: i32) -> anyhow::Result<()> {
                 files: Vec::new(),
                 actor: actor.clone(),
                 idempotency: None,
+                portal: None,
             };
             db::intake::insert(pool, &submission, max_attempts).await?;
         }

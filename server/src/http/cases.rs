@@ -52,6 +52,8 @@ pub struct ListQuery {
     assignee: Option<String>,
     /// `true`: only overdue cases; `false`: only those that are not.
     overdue: Option<bool>,
+    /// `true`: only cases where a reporter (portal) wrote last and waits for an answer.
+    reporter_waiting: Option<bool>,
     /// Part of the title or reference.
     #[param(pattern = r"^[^\u0000]*$")]
     q: Option<String>,
@@ -119,6 +121,7 @@ fn list_filter(q: ListQuery, user: &AuthUser) -> ApiResult<ListFilter> {
         priority,
         assignee,
         overdue: q.overdue,
+        reporter_waiting: q.reporter_waiting,
         q: q.q.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         before,
         limit,

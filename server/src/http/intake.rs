@@ -134,7 +134,7 @@ pub fn mib(bytes: u64) -> String {
     }
 }
 
-fn request_too_large(limits: &UploadLimits) -> ApiError {
+pub(crate) fn request_too_large(limits: &UploadLimits) -> ApiError {
     ApiError::too_large(
         "request_too_large",
         format!(
@@ -201,7 +201,7 @@ pub async fn read_multipart(state: &AppState, request: Request) -> ApiResult<Mul
     Ok(out)
 }
 
-async fn read_small_part(mut field: Field<'_>) -> ApiResult<Bytes> {
+pub(crate) async fn read_small_part(mut field: Field<'_>) -> ApiResult<Bytes> {
     let mut buf = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
         if buf.len() + chunk.len() > MAX_JSON_BYTES {
@@ -216,7 +216,7 @@ async fn read_small_part(mut field: Field<'_>) -> ApiResult<Bytes> {
 }
 
 /// Stream one `file` part into the blob store.
-async fn store_file(
+pub(crate) async fn store_file(
     blobs: &BlobStore,
     field: Field<'_>,
     limits: &UploadLimits,
@@ -261,15 +261,15 @@ async fn store_file(
                 ApiError::internal(e)
             }
         })?;
-    Ok(NewAttachment {
-        id: Uuid::now_v7(),
-        filename: name,
+    Ok(NewAttachment::plain(
+        Uuid::now_v7(),
+        name,
         declared_type,
         blob,
-    })
+    ))
 }
 
-fn multipart_error(e: MultipartError) -> ApiError {
+pub(crate) fn multipart_error(e: MultipartError) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return ApiError::too_large("request_too_large", e.body_text());
     }

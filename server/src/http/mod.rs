@@ -18,9 +18,11 @@ pub mod export;
 pub mod health;
 pub mod identity;
 pub mod intake;
+pub mod messages;
 pub mod metrics;
 pub mod openapi;
 pub mod paging;
+pub mod portal;
 pub mod preview;
 pub mod processing;
 pub mod reference;
@@ -87,6 +89,8 @@ pub struct StateInner {
     pub password_checks: crate::auth::throttle::PasswordChecks,
     /// The domain operations (case work, corrections, users, processing controls).
     pub services: crate::service::Services,
+    /// The reporter portal's settings and key (served on the public listener only).
+    pub portal: portal::Portal,
 }
 
 impl AppState {
@@ -123,6 +127,7 @@ pub fn api_routes() -> access::Routes {
         .merge(cases::routes())
         .merge(related::routes())
         .merge(desktop::routes())
+        .merge(messages::routes())
         .merge(openapi::routes())
 }
 

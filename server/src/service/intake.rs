@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Caller, Error, Result, Services};
 use crate::db::attachments;
 use crate::db::audit::{self, Actor};
-use crate::db::intake::{Idempotency, InsertOutcome, NewAttachment, Submission};
+use crate::db::intake::{Idempotency, InsertOutcome, NewAttachment, PortalReceipt, Submission};
 use crate::domain::complaint::NewComplaint;
 
 /// What a submission did.
@@ -36,7 +36,32 @@ impl Services {
             files,
             actor,
             idempotency,
+            portal: None,
         };
+        self.submit(submission).await
+    }
+
+    /// Accept a report from the reporter portal: the complaint and its receipt are written
+    /// in one statement, like any other complaint (no user, no address in its audit entry).
+    pub async fn submit_portal_report(
+        &self,
+        complaint: NewComplaint,
+        files: Vec<NewAttachment>,
+        receipt: PortalReceipt,
+    ) -> Result<ComplaintAccepted> {
+        let submission = Submission {
+            complaint,
+            files,
+            actor: super::messages::reporter_actor(),
+            idempotency: None,
+            portal: Some(receipt),
+        };
+        match self.submit(submission).await? {
+            Accepted::New(a) | Accepted::Repeat(a) => Ok(a),
+        }
+    }
+
+    async fn submit(&self, submission: Submission) -> Result<Accepted> {
         let outcome = self.intake.submit(submission).await.map_err(Error::Batch)?;
         match outcome {
             InsertOutcome::Created(a) => {
@@ -62,7 +87,7 @@ impl Services {
         files: &[NewAttachment],
     ) -> Result<Vec<AttachmentInfo>> {
         let mut tx = self.pool.begin().await?;
-        let added = attachments::add(&mut tx, id, files, Some(caller.user.id)).await?;
+        let added = attachments::add(&mut tx, id, files, Some(caller.user.id), None).await?;
         let ids: Vec<Uuid> = added.iter().map(|a| a.id).collect();
         let details = serde_json::json!({ "attachments": ids });
         let target = Some(("complaint", id.to_string()));

@@ -9,6 +9,7 @@ pub mod desktop;
 mod error;
 pub mod group_commit;
 pub mod intake;
+pub mod messages;
 pub mod processing;
 pub mod reads;
 pub mod second_factor;

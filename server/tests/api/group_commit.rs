@@ -26,6 +26,7 @@ fn submission(description: &str, key: Option<&str>) -> Submission {
             key: k.to_string(),
             content_hash: "same".into(),
         }),
+        portal: None,
     }
 }
 

@@ -161,6 +161,13 @@ pub fn serve_args(owner_url: Option<String>, data_dir: &Path) -> ServeArgs {
         case_idle_days: 14,
         case_age_days: 90,
         orphan_grace_hours: 24,
+        public_listen: None,
+        public_pow_bits: 4,
+        public_submissions_per_minute: 10,
+        public_signin_failures: 10,
+        public_signin_failures_global: 1000,
+        public_session_minutes: 30,
+        public_ack_days: 7,
         demo: false,
         log_format: LogFormat::Pretty,
     }
@@ -171,6 +178,8 @@ pub const PASSWORD: &str = "kata-laluan-ujian";
 
 pub struct TestApp {
     pub base: String,
+    /// The reporter portal's listener, when the app was started with one.
+    pub public_base: Option<String>,
     /// Signed in as `admin`.
     pub client: reqwest::Client,
     /// Bearer tokens of `admin`, `officer` and `intake`.
@@ -229,6 +238,7 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
         .await
         .expect("building app");
     let base = format!("http://{}", app.local_addr());
+    let public_base = app.public_addr().map(|a| format!("http://{a}"));
     let pool = app.pool().clone();
     let (tx, rx) = oneshot::channel();
     let handle = tokio::spawn(app.run_until_stopped(async move {
@@ -237,6 +247,7 @@ pub async fn spawn_with(args: ServeArgs) -> TestApp {
     let tokens = sign_in_all(&pool, &base).await;
     TestApp {
         base,
+        public_base,
         client: client_with(Some(&tokens[&Role::Admin])),
         tokens,
         pool,

@@ -28,6 +28,8 @@ mod metrics;
 mod need_to_know;
 mod object_storage;
 mod openapi;
+mod portal;
+mod portal_files;
 mod queue;
 mod related;
 mod roles;

@@ -71,6 +71,9 @@ const EXPECTED: &[(&str, &str, &str)] = &[
         "any",
     ),
     ("GET", "/api/v1/desktop/bundles/{id}", "any"),
+    ("GET", "/api/v1/complaints/{id}/messages", "officers"),
+    ("POST", "/api/v1/complaints/{id}/messages", "officers"),
+    ("GET", "/api/v1/attachments/{id}/original", "officers"),
 ];
 
 fn rule_name(access: Access) -> &'static str {
@@ -147,6 +150,23 @@ async fn every_route_answers_each_role_as_its_rule_says() {
     let attachment = detail["attachments"][0]["id"].as_str().unwrap().to_string();
     let users: Value = get_json(&app.client, app.url("/api/v1/admin/users")).await;
     let some_user = users[0]["id"].as_str().unwrap().to_string();
+    // The thread of a complaint is the assigned officer's (and admins'): put the complaint
+    // in a case of the officer's, so the officer is admitted as the rule says.
+    let officer = users
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "officer")
+        .unwrap()["id"]
+        .clone();
+    let case = app
+        .client
+        .post(app.url("/api/v1/cases"))
+        .json(&json!({"title": "Matriks peranan", "complaint_ids": [complaint], "assignee_id": officer}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(case.status(), 201, "{}", case.text().await.unwrap());
 
     for route in aduan_server::http::route_table() {
         let id = if route.path.starts_with("/api/v1/attachments") {

@@ -84,6 +84,10 @@ export const AUDIT_ACTION_LABELS: Record<AuditAction, Key> = {
   'totp.enrol': 'aud_a_totp_enrol',
   'totp.reset': 'aud_a_totp_reset',
   'sign_in_policy.update': 'aud_a_sign_in_policy_update',
+  'message.send': 'aud_a_message_send',
+  'message.receive': 'aud_a_message_receive',
+  'message.view': 'aud_a_message_view',
+  'attachment.original': 'aud_a_attachment_original',
 };
 export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as AuditAction[];
 

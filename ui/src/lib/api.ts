@@ -5,6 +5,9 @@
  * app the requests go through its core instead ({@link setTransport}): the core holds the
  * server address and the token, and the web view may not connect anywhere itself.
  */
+import type { ComplaintMessage } from './gen/ComplaintMessage';
+import type { MessageInput } from './gen/MessageInput';
+import type { MessageThread } from './gen/MessageThread';
 import type { Complainant } from './gen/Complainant';
 import type { IdentityReveal } from './gen/IdentityReveal';
 import type { ComplaintAccepted } from './gen/ComplaintAccepted';
@@ -299,6 +302,19 @@ export const exportDashboardTable = (table: DashboardTable, from?: string, to?: 
 export async function attachmentBlob(id: string): Promise<Blob> {
   return (await send('GET', `/attachments/${encodeURIComponent(id)}`)).blob();
 }
+
+/** The original of a reporter's file (with its metadata), for a reason the server audits. */
+export async function originalBlob(copyId: string, reason: string): Promise<Blob> {
+  return (await send('GET', `/attachments/${encodeURIComponent(copyId)}/original${query({ reason })}`)).blob();
+}
+
+/** The thread with a portal complaint's reporter (the case's officer and admins). */
+export const complaintMessages = (id: string) =>
+  json<MessageThread>('GET', `/complaints/${encodeURIComponent(id)}/messages`);
+
+/** Write to a portal complaint's reporter. */
+export const sendComplaintMessage = (id: string, text: string) =>
+  json<ComplaintMessage>('POST', `/complaints/${encodeURIComponent(id)}/messages`, { text } satisfies MessageInput);
 
 /** A safe preview: images downscaled by the server, text as UTF-8 text. */
 export async function attachmentPreview(id: string): Promise<Blob> {

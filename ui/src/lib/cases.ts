@@ -27,6 +27,8 @@ export interface CaseFilter {
   priority?: string;
   assignee?: string;
   overdue?: boolean;
+  /** A portal complaint's reporter wrote last and waits for an answer. */
+  reporterWaiting?: boolean;
   q?: string;
 }
 
@@ -36,6 +38,7 @@ export function casesQuery(f: CaseFilter, cursor?: string, limit = 100): string 
     priority: f.priority,
     assignee: f.assignee,
     overdue: f.overdue ? 'true' : undefined,
+    reporter_waiting: f.reporterWaiting ? 'true' : undefined,
     q: f.q?.trim(),
     cursor,
     limit: String(limit),

@@ -12,6 +12,7 @@ import type { CaseEvent } from './gen/CaseEvent';
 import type { ComplaintEvent } from './gen/ComplaintEvent';
 import type { Event } from './gen/Event';
 import type { EventKind } from './gen/EventKind';
+import type { MessageEvent as ThreadMessageEvent } from './gen/MessageEvent';
 import type { ProcessingStatsEvent } from './gen/ProcessingStatsEvent';
 
 export type { Event, EventKind };
@@ -36,6 +37,10 @@ function caseData(v: unknown): CaseEvent | null {
   return Array.isArray(v['changes']) ? (v as CaseEvent) : null;
 }
 
+function messageData(v: unknown): ThreadMessageEvent | null {
+  return isObj(v) && isStr(v['complaint_id']) && isStr(v['from']) ? (v as ThreadMessageEvent) : null;
+}
+
 function statsData(v: unknown): ProcessingStatsEvent | null {
   if (!isObj(v) || !isStr(v['at']) || !isObj(v['stats'])) return null;
   const s = v['stats'];
@@ -55,6 +60,7 @@ const READERS: { [K in EventKind]: (data: unknown) => EventData<K> | null } = {
   'complaint.corrected': complaintData,
   'case.updated': caseData,
   'processing.stats': statsData,
+  'complaint.message': messageData,
 };
 
 export const EVENT_KINDS = Object.keys(READERS) as EventKind[];

@@ -4,6 +4,7 @@ import { CAPACITY_STRINGS } from './strings/capacity';
 import { CASE_STRINGS } from './strings/cases';
 import { DASHBOARD_STRINGS } from './strings/dashboard';
 import { DESKTOP_STRINGS } from './strings/desktop';
+import { PORTAL_STRINGS } from './strings/portal';
 import { SECURITY_STRINGS } from './strings/security';
 
 export type Lang = 'ms' | 'en';
@@ -163,6 +164,7 @@ const STRINGS = {
   ...DASHBOARD_STRINGS,
   ...DESKTOP_STRINGS,
   ...SECURITY_STRINGS,
+  ...PORTAL_STRINGS,
 } satisfies Record<string, [string, string]>;
 
 export type Key = keyof typeof STRINGS;

@@ -44,9 +44,19 @@ age_days: number,
  */
 idle_days: number, 
 /**
- * Not closed, and idle or old beyond the configured limits.
+ * Not closed, and idle or old beyond the configured limits, or a reporter of one of
+ * its portal complaints still waits for a first word (see `reporter_unanswered`).
  */
 overdue: boolean, 
+/**
+ * A reporter of one of its portal complaints wrote last and waits for an answer.
+ */
+reporter_waiting: boolean, 
+/**
+ * A portal complaint of this case has had no word from an officer, and the case no
+ * status change, for longer than the acknowledgement limit.
+ */
+reporter_unanswered: boolean, 
 /**
  * Changes with every write; send it back as `If-Match: "<version>"`.
  */

@@ -3,4 +3,4 @@
 /**
  * The name of an event on the stream.
  */
-export type EventKind = "complaint.created" | "complaint.status_changed" | "complaint.enriched" | "complaint.corrected" | "case.updated" | "processing.stats";
+export type EventKind = "complaint.created" | "complaint.status_changed" | "complaint.enriched" | "complaint.corrected" | "case.updated" | "processing.stats" | "complaint.message";

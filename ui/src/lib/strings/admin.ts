@@ -112,6 +112,10 @@ export const ADMIN_STRINGS = {
   aud_a_totp_enrol: ['Aplikasi pengesah disediakan', 'Authenticator app set up'],
   aud_a_totp_reset: ['Pengesahan dua langkah ditetapkan semula', 'Two-step verification reset'],
   aud_a_sign_in_policy_update: ['Dasar log masuk diubah', 'Sign-in policy changed'],
+  aud_a_message_send: ['Mesej dihantar kepada pelapor', 'Message sent to the reporter'],
+  aud_a_message_receive: ['Mesej diterima daripada pelapor', 'Message received from the reporter'],
+  aud_a_message_view: ['Mesej pelapor dibaca', "Reporter's messages read"],
+  aud_a_attachment_original: ['Fail asal pelapor dibuka', "Reporter's original file opened"],
   provider_openai: ['Model bahasa', 'Language model'],
   provider_builtin: ['Peraturan terbina dalam', 'Built-in rules'],
 } satisfies Record<string, [string, string]>;

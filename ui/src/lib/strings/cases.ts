@@ -73,6 +73,9 @@ export const CASE_STRINGS = {
   tl_linked: ['menambah aduan {ref}', 'added complaint {ref}'],
   tl_unlinked: ['mengeluarkan aduan {ref}', 'removed complaint {ref}'],
   tl_note: ['menambah nota', 'added a note'],
+  tl_message_in: ['membalas melalui portal ({ref})', 'replied through the portal ({ref})'],
+  tl_message_out: ['menulis kepada pelapor ({ref})', 'wrote to the reporter ({ref})'],
+  msg_reporter: ['Pelapor', 'Reporter'],
   // create
   case_open: ['Buka kes', 'Open case'],
   case_open_n: ['Buka kes ({n})', 'Open case ({n})'],

@@ -1,0 +1,262 @@
+//! Real files built here: a JPEG carrying a GPS EXIF segment, a PDF with an author, and so
+//! on; the cleaned copies must lose the metadata and still open.
+
+use super::*;
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A TIFF/EXIF block whose GPS IFD says 3.1390 N, 101.6869 E (Kuala Lumpur).
+fn exif_with_gps() -> Vec<u8> {
+    let mut t = Vec::new();
+    t.extend_from_slice(b"MM\0\x2a\0\0\0\x08");
+    // IFD0: one entry, GPSInfo (0x8825) -> offset 26.
+    t.extend_from_slice(&[0, 1, 0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 26, 0, 0, 0, 0]);
+    // GPS IFD: GPSLatitudeRef 'N', GPSLongitudeRef 'E'.
+    t.extend_from_slice(&[0, 2]);
+    t.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]);
+    t.extend_from_slice(&[0, 3, 0, 2, 0, 0, 0, 2, b'E', 0, 0, 0]);
+    t.extend_from_slice(&[0, 0, 0, 0]);
+    t.extend_from_slice(b"GPS 3.1390N 101.6869E");
+    t
+}
+
+/// A real JPEG (encoded here) with an APP1 EXIF segment holding GPS data after SOI.
+pub fn jpeg_with_gps() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(8, 8, image::Rgb([200, 30, 30]));
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    let mut payload = b"Exif\0\0".to_vec();
+    payload.extend(exif_with_gps());
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xff, 0xe1]);
+    out.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    out.extend(payload);
+    out.extend_from_slice(&[0xff, 0xfe, 0, 8]);
+    out.extend_from_slice(b"by Ali");
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+/// A PDF whose information dictionary names its author.
+pub fn pdf_with_author() -> Vec<u8> {
+    use lopdf::{dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let content = Stream::new(
+        dictionary! {},
+        b"BT /F1 12 Tf 72 712 Td (Resit) Tj ET".to_vec(),
+    );
+    let content_id = doc.add_object(content);
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "Contents" => content_id,
+        "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+        }),
+    );
+    let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    let info_id = doc.add_object(dictionary! {
+        "Author" => Object::string_literal("Ahmad bin Ali"),
+        "Creator" => Object::string_literal("Jabatan X Word"),
+    });
+    doc.trailer.set("Root", catalog_id);
+    doc.trailer.set("Info", info_id);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+fn png_with_text() -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([1, 2, 3]));
+    let mut plain = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut plain),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    // tEXt after IHDR (8 + 25 bytes).
+    let data = b"Author\0Ahmad bin Ali";
+    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(b"tEXt");
+    chunk.extend_from_slice(data);
+    chunk.extend_from_slice(&[0, 0, 0, 0]);
+    let mut out = plain[..33].to_vec();
+    out.extend(chunk);
+    out.extend_from_slice(&plain[33..]);
+    out
+}
+
+fn webp_with_exif() -> Vec<u8> {
+    let mut body = b"WEBP".to_vec();
+    // VP8X with the EXIF flag, 1x1 canvas.
+    body.extend_from_slice(b"VP8X");
+    body.extend_from_slice(&10u32.to_le_bytes());
+    body.extend_from_slice(&[0x08, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    body.extend_from_slice(b"VP8L");
+    let vp8l = [0x2f, 0, 0, 0, 0, 0x07, 0x10, 0x11, 0x04];
+    body.extend_from_slice(&(vp8l.len() as u32).to_le_bytes());
+    body.extend_from_slice(&vp8l);
+    body.push(0);
+    let exif = exif_with_gps();
+    body.extend_from_slice(b"EXIF");
+    body.extend_from_slice(&(exif.len() as u32).to_le_bytes());
+    body.extend_from_slice(&exif);
+    if exif.len() % 2 == 1 {
+        body.push(0);
+    }
+    let mut out = b"RIFF".to_vec();
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+fn docx_with_author() -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    w.start_file("[Content_Types].xml", o).unwrap();
+    w.write_all(b"<Types/>").unwrap();
+    w.start_file("word/document.xml", o).unwrap();
+    w.write_all(b"<w:document>Resit</w:document>").unwrap();
+    w.start_file("docProps/core.xml", o).unwrap();
+    w.write_all(b"<cp:coreProperties><dc:creator>Ahmad bin Ali</dc:creator></cp:coreProperties>")
+        .unwrap();
+    w.start_file("docProps/app.xml", o).unwrap();
+    w.write_all(b"<Properties><Company>Syarikat Ahmad</Company></Properties>")
+        .unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+fn bx(kind: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+    let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+    b.extend_from_slice(kind);
+    b.extend_from_slice(payload);
+    b
+}
+
+/// A HEIF skeleton: ftyp, a meta box with one Exif item, and the item's bytes in mdat.
+fn heic_with_exif() -> Vec<u8> {
+    let ftyp = bx(b"ftyp", b"heic\0\0\0\0mif1heic");
+    let mut infe = vec![2, 0, 0, 0, 0, 1, 0, 0];
+    infe.extend_from_slice(b"Exif");
+    infe.push(0);
+    let mut iinf = vec![0, 0, 0, 0, 0, 1];
+    iinf.extend(bx(b"infe", &infe));
+    let exif = exif_with_gps();
+    let build = |offset: u32| {
+        // iloc v0: offset_size 4, length_size 4, base_offset_size 0.
+        let mut iloc = vec![0, 0, 0, 0, 0x44, 0x00, 0, 1, 0, 1, 0, 0, 0, 1];
+        iloc.extend_from_slice(&offset.to_be_bytes());
+        iloc.extend_from_slice(&(exif.len() as u32).to_be_bytes());
+        let mut meta = vec![0, 0, 0, 0];
+        meta.extend(bx(b"iinf", &iinf));
+        meta.extend(bx(b"iloc", &iloc));
+        bx(b"meta", &meta)
+    };
+    let head = ftyp.len() + build(0).len() + 8;
+    let mut out = ftyp;
+    out.extend(build(head as u32));
+    out.extend(bx(b"mdat", &exif));
+    out
+}
+
+#[test]
+fn jpeg_loses_its_gps_exif_and_still_decodes() {
+    let original = jpeg_with_gps();
+    assert!(contains(&original, b"GPS 3.1390N"));
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    assert!(!contains(&copy, b"Exif\0\0"));
+    assert!(!contains(&copy, b"GPS 3.1390N"));
+    assert!(!contains(&copy, b"by Ali"));
+    image::load_from_memory(&copy).expect("the cleaned JPEG decodes");
+    // Cleaning a clean file changes nothing.
+    assert_eq!(clean(&copy).cleaning, Cleaning::NoneFound);
+}
+
+#[test]
+fn pdf_loses_its_author() {
+    let original = pdf_with_author();
+    assert!(contains(&original, b"Ahmad bin Ali"));
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    assert!(!contains(&copy, b"Ahmad bin Ali"));
+    assert!(!contains(&copy, b"/Author"));
+    let doc = lopdf::Document::load_mem(&copy).expect("the cleaned PDF opens");
+    assert_eq!(doc.get_pages().len(), 1);
+    assert_eq!(clean(&copy).cleaning, Cleaning::NoneFound);
+}
+
+#[test]
+fn png_loses_its_text_chunks() {
+    let original = png_with_text();
+    image::load_from_memory(&original).unwrap();
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    assert!(!contains(&copy, b"Ahmad"));
+    image::load_from_memory(&copy).expect("the cleaned PNG decodes");
+}
+
+#[test]
+fn webp_loses_its_exif_chunk_and_flag() {
+    let original = webp_with_exif();
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    assert!(!contains(&copy, b"GPS 3.1390N"));
+    assert_eq!(copy[20] & 0x08, 0, "EXIF flag cleared");
+    let riff = u32::from_le_bytes(copy[4..8].try_into().unwrap()) as usize;
+    assert_eq!(riff + 8, copy.len());
+}
+
+#[test]
+fn office_documents_lose_their_properties() {
+    let original = docx_with_author();
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&copy)).unwrap();
+    for name in ["docProps/core.xml", "docProps/app.xml"] {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name(name).unwrap(), &mut s).unwrap();
+        assert!(!s.contains("Ahmad"), "{name}: {s}");
+    }
+    let mut body = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/document.xml").unwrap(), &mut body)
+        .unwrap();
+    assert_eq!(body, "<w:document>Resit</w:document>");
+}
+
+#[test]
+fn heic_exif_items_are_blanked_in_place() {
+    let original = heic_with_exif();
+    let cleaned = clean(&original);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let copy = cleaned.copy.unwrap();
+    assert_eq!(copy.len(), original.len());
+    assert!(!contains(&copy, b"GPS 3.1390N"));
+}
+
+#[test]
+fn other_and_broken_files_are_left_as_sent() {
+    assert_eq!(clean(b"just some text").cleaning, Cleaning::Unsupported);
+    assert_eq!(clean(b"%PDF-1.4 broken").cleaning, Cleaning::Unreadable);
+    assert_eq!(
+        clean(&[0xff, 0xd8, 0xff, 0xe1, 0xff]).cleaning,
+        Cleaning::Unreadable
+    );
+}

@@ -1,0 +1,41 @@
+/** Interface strings of the reporter tab (portal complaints): [Malay, English]. */
+export const PORTAL_STRINGS = {
+  tab_reporter: ['Pelapor', 'Reporter'],
+  case_reporter_waiting: ['Pelapor menunggu jawapan', 'Reporter waiting for an answer'],
+  case_reporter_waiting_chip: ['pelapor menunggu', 'reporter waiting'],
+  case_reporter_unanswered: ['pelapor belum dijawab', 'reporter unanswered'],
+  case_reporter_unanswered_title: [
+    'Pelapor portal belum menerima sebarang mesej atau perubahan status dalam tempoh yang ditetapkan.',
+    'A portal reporter has had no message or status change within the set number of days.',
+  ],
+  rp_status: ['Status yang dilihat pelapor', 'Status the reporter sees'],
+  rp_received: ['Diterima', 'Received'],
+  rp_under_evaluation: ['Dalam penilaian', 'Under evaluation'],
+  rp_under_investigation: ['Dalam siasatan', 'Under investigation'],
+  rp_referred: ['Dirujuk', 'Referred'],
+  rp_closed: ['Ditutup', 'Closed'],
+  rp_none: ['Belum ada mesej. Tulis kepada pelapor di bawah.', 'No messages yet. Write to the reporter below.'],
+  rp_reporter: ['Pelapor', 'Reporter'],
+  rp_reply: ['Balas kepada pelapor', 'Reply to the reporter'],
+  rp_reply_hint: [
+    'Pelapor membacanya dengan resit mereka. Nama anda tidak ditunjukkan kepada mereka.',
+    'The reporter reads it with their receipt. Your name is not shown to them.',
+  ],
+  rp_send: ['Hantar', 'Send'],
+  rp_file: ['Fail', 'File'],
+  rp_sent: ['Mesej dihantar.', 'Message sent.'],
+  rp_files: ['Fail pelapor', "Reporter's files"],
+  rp_cleaned: ['maklumat tersembunyi dibuang', 'hidden information removed'],
+  rp_not_cleaned: ['seperti dihantar', 'as sent'],
+  rp_original: ['Buka asal', 'Open original'],
+  rp_original_title: ['Buka fail asal (dengan metadata)', 'Open the original file (with its metadata)'],
+  rp_original_reason: ['Sebab (direkodkan dalam log audit)', 'Reason (recorded in the audit log)'],
+  rp_original_hint: [
+    'Fail asal mungkin mendedahkan lokasi atau nama pelapor. 10–500 aksara.',
+    "The original may reveal the reporter's location or name. 10–500 characters.",
+  ],
+  rp_not_on_case: [
+    'Hanya pegawai kes aduan ini (atau pentadbir) boleh membaca mesej pelapor.',
+    "Only the officer of this complaint's case (or an admin) can read the reporter's messages.",
+  ],
+} satisfies Record<string, [string, string]>;
