@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo bench -p aduan-server --bench load            # every scenario
-//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale capacity portal
+//! cargo bench -p aduan-server --bench load -- intake  # one: intake upload burst overhead memory dashboard backup primary backlog scale logs capacity portal
 //! ```
 //!
 //! Each scenario starts its own server (and LLM simulator) on a private PostgreSQL cluster
