@@ -44,6 +44,10 @@ if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- 
     exit 1
 fi
 
+step "capacity planner: predicted drains against measured ones (alone: it times real drains)"
+cargo test -p aduan-server --test api --locked -- --ignored --exact \
+    capacity::predicted_drain_of_bursts_is_within_a_fifth_of_the_measured_one
+
 step "web UI: type check, unit and component tests"
 (cd ui && npm run check && npm test)
 

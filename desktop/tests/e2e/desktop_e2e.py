@@ -85,6 +85,8 @@ class Server:
     def __init__(self, data_dir, port):
         self.data_dir, self.port = data_dir, port
         self.url = f"http://127.0.0.1:{port}"
+        self.public_port = free_port()
+        self.public_url = f"http://127.0.0.1:{self.public_port}"
         self.proc = None
         self.passwords = {}
 
@@ -93,7 +95,8 @@ class Server:
         log = open(log_path, "ab")
         self.proc = subprocess.Popen(
             [SERVER_BIN, "serve", "--demo", "--data-dir", self.data_dir,
-             "--listen", f"127.0.0.1:{self.port}"],
+             "--listen", f"127.0.0.1:{self.port}",
+             "--public-listen", f"127.0.0.1:{self.public_port}", "--public-pow-bits", "8"],
             stdout=log, stderr=log, env={**os.environ, "RUST_LOG": "warn"})
         wait_for("the server to be ready",
                  lambda: http("GET", f"{self.url}/readyz", timeout=2)[0] == 200, 120)
@@ -113,6 +116,36 @@ class Server:
                             {"username": user, "password": self.passwords[user]})
         assert status == 200, body
         return body["token"]
+
+
+def proof_of_work(server):
+    """A challenge from the portal, answered as the portal page does."""
+    status, c = http("GET", f"{server.public_url}/public/v1/challenge")
+    assert status == 200, c
+    nonce = 0
+    while True:
+        digest = hashlib.sha256(f"{c['prefix']}:{nonce}".encode()).digest()
+        bits = int.from_bytes(digest, "big")
+        if 256 - bits.bit_length() >= c["difficulty"]:
+            return {"id": c["id"], "nonce": str(nonce)}
+        nonce += 1
+
+
+def portal_report(server, description):
+    """A report through the public portal, as a reporter's browser sends it: the receipt."""
+    boundary = "aduan-e2e-" + os.urandom(8).hex()
+    parts = [("pow", proof_of_work(server)),
+             ("report", {"description": description, "anonymous": True})]
+    body = b"".join(
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n"
+        f"Content-Type: application/json\r\n\r\n{json.dumps(value)}\r\n".encode()
+        for name, value in parts) + f"--{boundary}--\r\n".encode()
+    req = urllib.request.Request(
+        f"{server.public_url}/public/v1/reports", data=body, method="POST",
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 201, r.status
+        return json.loads(r.read())
 
 
 def resent(what, attempts, pause, send):
@@ -527,6 +560,38 @@ return await window.__TAURI_INTERNALS__.invoke('session_login',
 
     check("logging out clears the session from the keyring; reopening asks to sign in",
           logout_forgets)
+
+    def reporter_reply_notifies_officer():
+        a = nonlocal_app[0]
+        a.type("#username", "officer")
+        a.type("#password", server.passwords["officer"])
+        a.click("form button.primary")
+        wait_for("the officer signed in, live", lambda: a.exists(".conn.live"), 30)
+        sent = portal_report(server, "Pegawai majlis meminta RM800 untuk meluluskan permit "
+                                     "gerai. Kod ujian desktopportal.")
+        admin = server.token("admin")
+        _, page = http("GET", f"{server.url}/api/v1/complaints?q=desktopportal", token=admin)
+        complaint = next(c for c in page["items"] if c["reference"] == sent["reference"])
+        _, officers = http("GET", f"{server.url}/api/v1/users/assignable", token=admin)
+        me = next(u for u in officers if u["username"] == "officer")
+        status, body = http("POST", f"{server.url}/api/v1/cases",
+                            {"title": "Permit gerai", "complaint_ids": [complaint["id"]],
+                             "assignee_id": me["id"]}, token=admin)
+        assert status == 201, body
+        status, session = http("POST", f"{server.public_url}/public/v1/session",
+                               {"receipt": sent["receipt"]})
+        assert status == 200, session
+        status, body = http("POST", f"{server.public_url}/public/v1/report/messages",
+                            {"text": "Wang itu diminta di kaunter pada 3 Disember.",
+                             "pow": proof_of_work(server)}, token=session["token"])
+        assert status == 201, body
+        wait_for("the officer's notification of the reporter's reply",
+                 lambda: "Reporter replied" in notifications()
+                 and sent["reference"] in notifications(), 60)
+        log_out(a)
+
+    check("a reporter's reply through the portal reaches the assigned officer's desktop",
+          reporter_reply_notifies_officer)
 
     def insecure_address_refused():
         a = nonlocal_app[0]

@@ -125,7 +125,10 @@ async fn burst(app: &TestApp, tag: &str, n: usize, over: Duration) -> (f64, f64)
     (predicted, measured_drain(app, tag, n as i64).await)
 }
 
+/// It times real drains, so other tests on the same cores would skew the measured side:
+/// `./test.sh` runs it alone, after the rest of the suite.
 #[tokio::test]
+#[ignore = "timed against real drains: run alone (./test.sh does)"]
 async fn predicted_drain_of_bursts_is_within_a_fifth_of_the_measured_one() {
     let mut results = Vec::new();
     for latency in ["60-140", "150-450", "300-700"] {
