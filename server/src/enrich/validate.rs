@@ -9,6 +9,11 @@ use aduan_api::enrichment::Enrichment;
 use aduan_api::taxonomy::{self, AREAS, LANGUAGES, ROLES, SECTORS};
 use chrono::NaiveDate;
 
+/// The largest amount taken (10^15, far above any sum a complaint names). Beyond it lie
+/// values PostgreSQL keeps in `jsonb` but prints with hundreds of digits, which then no
+/// longer read back as a double.
+const MAX_AMOUNT: f64 = 1e15;
+
 /// One problem with a result.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationError {
@@ -100,10 +105,10 @@ pub fn validate(e: &Enrichment, text: &str) -> Vec<ValidationError> {
         errs.confidence(&format!("legal[{i}].confidence"), l.confidence);
     }
     for (i, a) in e.amounts.iter().enumerate() {
-        if !a.value.is_finite() || a.value < 0.0 {
+        if !a.value.is_finite() || !(0.0..=MAX_AMOUNT).contains(&a.value) {
             errs.push(
                 format!("amounts[{i}].value"),
-                "must be a non-negative number",
+                "must be a number from 0 to 10^15",
             );
         }
         if a.currency.len() != 3 || !a.currency.bytes().all(|b| b.is_ascii_uppercase()) {

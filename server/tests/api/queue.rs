@@ -582,6 +582,41 @@ async fn kill_9_with_jobs_in_flight_loses_nothing_and_completes_nothing_twice() 
     rescuer.stop().await;
 }
 
+/// An amount near the largest double is refused: PostgreSQL would keep it in `jsonb` and
+/// print it with 309 digits, which no longer reads back, and the complaint could not be
+/// shown any more.
+#[tokio::test]
+async fn a_correction_with_an_amount_beyond_any_sum_is_refused_and_the_complaint_still_reads() {
+    use aduan_api::account::Role;
+    let app = spawn_app().await;
+    let ids = app.submit_many("huge-amount", 1).await;
+    app.wait_for_status("enriched", 1, Duration::from_secs(20))
+        .await;
+    let id = ids[0].to_string();
+    let officer = app.as_role(Role::Officer);
+    let huge =
+        json!({"amounts": [{"currency": "MYR", "value": 1.7976931348623155e308, "text": "RM?"}]});
+    let r = app.correct(&officer, &id, &huge).await;
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert!(
+        body["details"]["fields"]
+            .as_object()
+            .unwrap()
+            .contains_key("amounts[0].value"),
+        "{body}"
+    );
+    let large = json!({"amounts": [{"currency": "MYR", "value": 2.5e9, "text": "RM2.5 bilion"}]});
+    assert_eq!(app.correct(&officer, &id, &large).await.status(), 200);
+    let detail = officer
+        .get(app.url(&format!("/api/v1/complaints/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(detail.status(), 200);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn officers_correct_the_enrichment_beside_the_machine_result() {
     use aduan_api::account::Role;
