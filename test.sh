@@ -44,9 +44,15 @@ if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- 
     exit 1
 fi
 
-step "capacity planner: predicted drains against measured ones (alone: it times real drains)"
+# Alone, each in turn: one times real drains, the other runs three servers, HAProxy and
+# SeaweedFS on the same cores.
+step "capacity planner: predicted drains against measured ones"
 cargo test -p aduan-server --test api --locked -- --ignored --exact \
     capacity::predicted_drain_of_bursts_is_within_a_fifth_of_the_measured_one
+
+step "three instances behind HAProxy: one killed, a rolling restart, nothing lost"
+cargo test -p aduan-server --test api --locked -- --ignored --exact \
+    cluster::three_instances_behind_haproxy_lose_nothing
 
 step "web UI: type check, unit and component tests"
 (cd ui && npm run check && npm test)
