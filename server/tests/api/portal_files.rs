@@ -1,12 +1,12 @@
 //! Files carrying identifying metadata, built here: a JPEG with a GPS EXIF segment and a
-//! PDF naming its author.
+//! PDF naming its author. The server's own stripping tests include this file too.
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// A TIFF/EXIF block whose GPS IFD says 3.1390 N, 101.6869 E (Kuala Lumpur).
-fn exif_with_gps() -> Vec<u8> {
+pub fn exif_with_gps() -> Vec<u8> {
     let mut t = Vec::new();
     t.extend_from_slice(b"MM\0\x2a\0\0\0\x08");
     // IFD0: one entry, GPSInfo (0x8825) -> offset 26.
