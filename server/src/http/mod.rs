@@ -195,16 +195,10 @@ fn cors(extra: &[String]) -> tower_http::cors::CorsLayer {
 /// The whole application router with its middleware.
 pub fn router(state: AppState) -> Router {
     // The API serves data, never pages: nothing in its responses may run or be cached.
-    let api = access::with_authentication(api_routes().router, state.clone())
-        .fallback(|| async { ApiError::not_found("route") })
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
+    let api = data_only(
+        access::with_authentication(api_routes().router, state.clone())
+            .fallback(|| async { ApiError::not_found("route") }),
+    );
     let root = Router::new()
         .nest("/api/v1", api)
         .merge(health::routes().router)
@@ -213,36 +207,61 @@ pub fn router(state: AppState) -> Router {
         Some(dir) => root.fallback_service(ui::service(dir)),
         None => root.fallback(|| async { ApiError::not_found("route") }),
     };
-    root.layer(SetResponseHeaderLayer::if_not_present(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    ))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("DENY"),
-    ))
-    .layer(SetResponseHeaderLayer::if_not_present(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    ))
-    .layer(axum::middleware::from_fn_with_state(
-        state.http_metrics.clone(),
-        crate::metrics::http::track,
-    ))
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        // Spans are named by the route template, not the concrete path, so ids do
-        // not explode the cardinality of traces and metrics.
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(MatchedPath::as_str)
-            .unwrap_or("unmatched");
-        tracing::info_span!("http", method = %req.method(), route)
-    }))
-    .layer(cors(&state.cors_origins))
-    .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+    browser_headers(root)
+        .layer(axum::middleware::from_fn_with_state(
+            state.http_metrics.clone(),
+            crate::metrics::http::track,
+        ))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // Spans are named by the route template, not the concrete path, so ids do
+            // not explode the cardinality of traces and metrics.
+            let route = req
+                .extensions()
+                .get::<MatchedPath>()
+                .map(MatchedPath::as_str)
+                .unwrap_or("unmatched");
+            tracing::info_span!("http", method = %req.method(), route)
+        }))
+        .layer(cors(&state.cors_origins))
+        .layer(request_timeout())
+        .with_state(state)
+}
+
+/// Responses that carry data, never pages: nothing in them may run or be cached.
+pub(crate) fn data_only<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+}
+
+/// What every response of a listener tells the browser: no type sniffing, no framing, no
+/// referrer.
+pub(crate) fn browser_headers<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+}
+
+/// The longest a request may take, uploads included.
+pub(crate) fn request_timeout() -> tower_http::timeout::TimeoutLayer {
+    tower_http::timeout::TimeoutLayer::with_status_code(
         axum::http::StatusCode::REQUEST_TIMEOUT,
         Duration::from_secs(600),
-    ))
-    .with_state(state)
+    )
 }

@@ -8,14 +8,11 @@ mod page;
 pub(crate) mod reporter;
 pub(crate) use reporter::case_status;
 
-use std::time::Duration;
-
 use aduan_api::portal::{Challenge, PowAnswer};
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 use uuid::Uuid;
 
@@ -59,33 +56,16 @@ pub fn routes() -> Routes {
 
 /// The public listener's whole router.
 pub fn router(state: AppState) -> Router {
-    let api = routes()
-        .router
-        .fallback(|| async { ApiError::not_found("route") })
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ));
-    Router::new()
+    let api = super::data_only(
+        routes()
+            .router
+            .fallback(|| async { ApiError::not_found("route") }),
+    );
+    let root = Router::new()
         .nest("/public/v1", api)
         .merge(page::routes())
-        .fallback(|| async { ApiError::not_found("route") })
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_FRAME_OPTIONS,
-            HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        ))
+        .fallback(|| async { ApiError::not_found("route") });
+    super::browser_headers(root)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             let route = req
                 .extensions()
@@ -94,10 +74,7 @@ pub fn router(state: AppState) -> Router {
                 .unwrap_or("unmatched");
             tracing::info_span!("portal", method = %req.method(), route)
         }))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(600),
-        ))
+        .layer(super::request_timeout())
         .with_state(state)
 }
 
