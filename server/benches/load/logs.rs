@@ -5,11 +5,9 @@
 
 use std::time::Instant;
 
-use serde_json::json;
-
 use crate::backlog::connect;
 use crate::procs::{server, Proc};
-use crate::scenarios::{field, pause, percentile, COMPLAINT};
+use crate::scenarios::{field, intake_script, pause, percentile, wrk_intake};
 
 type Rows = Vec<(String, String, String)>;
 
@@ -104,14 +102,7 @@ async fn seed_logs(p: &Proc, n: i32) -> f64 {
 
 /// One wrk run of JSON intake at 64 clients: (req/s, p99 in ms, wrk's text).
 fn intake_run(p: &Proc, script: &std::path::Path, secs: &str) -> (f64, f64, String) {
-    let url = format!("{}/api/v1/complaints", p.base);
-    let out = std::process::Command::new("wrk")
-        .args(["-t2", "-c64", &format!("-d{secs}"), "--latency", "-s"])
-        .arg(script)
-        .arg(&url)
-        .output()
-        .expect("wrk is needed: apt-get install wrk");
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let text = wrk_intake(p, script, secs);
     assert!(
         !text.contains("Non-2xx"),
         "intake refused requests:\n{text}"
@@ -155,23 +146,6 @@ fn intake_runs(p: &Proc, script: &std::path::Path, runs: usize) -> Vec<(f64, f64
         .collect()
 }
 
-/// wrk's script posting one JSON complaint with the server's token (kept while in use).
-fn script(p: &Proc) -> (std::path::PathBuf, tempfile::TempPath) {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
-    std::fs::write(
-        file.path(),
-        format!(
-            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
-             wrk.headers[\"Authorization\"] = \"Bearer {}\"\nwrk.body = [[{body}]]\n",
-            p.token
-        ),
-    )
-    .unwrap();
-    let path = file.into_temp_path();
-    (path.to_path_buf(), path)
-}
-
 pub async fn logs() -> Rows {
     const ROWS: i32 = 10_000_000;
     const RUNS: usize = 5;
@@ -179,7 +153,7 @@ pub async fn logs() -> Rows {
     // as a long-running installation's history does.
     let p = server(&[]).await;
     pause(&p, true).await;
-    let small = intake_runs(&p, &script(&p).0, RUNS);
+    let small = intake_runs(&p, &intake_script(&p), RUNS);
     p.stop().await;
     let p = server(&[]).await;
     pause(&p, true).await;
@@ -190,7 +164,7 @@ pub async fn logs() -> Rows {
     // begins at the head, as an installation that wrote that history has.
     let p = p.restart().await;
     pause(&p, true).await;
-    let big = intake_runs(&p, &script(&p).0, RUNS);
+    let big = intake_runs(&p, &intake_script(&p), RUNS);
     p.stop().await;
 
     let show = |v: &[(f64, f64)]| {

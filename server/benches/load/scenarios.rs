@@ -138,29 +138,11 @@ pub async fn intake() -> Rows {
     for paused in [true, false] {
         let p = server(&[]).await;
         pause(&p, paused).await;
-        let script = tempfile::NamedTempFile::new().unwrap();
-        let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
-        std::fs::write(
-            script.path(),
-            format!(
-                "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
-                 wrk.headers[\"Authorization\"] = \"Bearer {}\"\nwrk.body = [[{body}]]\n",
-                p.token
-            ),
-        )
-        .unwrap();
+        let script = intake_script(&p);
         let url = format!("{}/api/v1/complaints", p.base);
-        let wrk = |secs: &str| {
-            std::process::Command::new("wrk")
-                .args(["-t2", "-c64", &format!("-d{secs}"), "--latency", "-s"])
-                .arg(script.path())
-                .arg(&url)
-                .output()
-                .expect("wrk is needed: apt-get install wrk")
-        };
-        wrk("3s"); // warm-up
-        let out = wrk("20s");
-        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
+        wrk_intake(&p, &script, "3s"); // warm-up
+        let text = wrk_intake(&p, &script, "20s");
         eprintln!("{text}");
         let rps = field(&text, "Requests/sec:").unwrap_or_default();
         let p50 = percentile(&text, "50%");
@@ -199,6 +181,33 @@ pub async fn intake() -> Rows {
         p.stop().await;
     }
     rows
+}
+
+/// wrk's script posting one JSON complaint with the server's token (removed when dropped).
+pub fn intake_script(p: &Proc) -> tempfile::TempPath {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let body = json!({"channel": "walk_in", "description": COMPLAINT}).to_string();
+    std::fs::write(
+        file.path(),
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {}\"\nwrk.body = [[{body}]]\n",
+            p.token
+        ),
+    )
+    .unwrap();
+    file.into_temp_path()
+}
+
+/// JSON intake for `secs` from 64 clients as fast as answered: wrk's report.
+pub fn wrk_intake(p: &Proc, script: &std::path::Path, secs: &str) -> String {
+    let out = std::process::Command::new("wrk")
+        .args(["-t2", "-c64", &format!("-d{secs}"), "--latency", "-s"])
+        .arg(script)
+        .arg(format!("{}/api/v1/complaints", p.base))
+        .output()
+        .expect("wrk is needed: apt-get install wrk");
+    String::from_utf8_lossy(&out.stdout).to_string()
 }
 
 pub fn field(text: &str, name: &str) -> Option<String> {
