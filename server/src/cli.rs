@@ -45,7 +45,7 @@ pub async fn user_add(
     };
     let created = services.create_user(&actor, account).await;
     if created.is_ok() {
-        db::audit::seal(&db.pool, &AuditKey::load(db_args)?).await?;
+        db::audit::seal_all(&db.pool, &AuditKey::load(db_args)?).await?;
     }
     db.close_tool().await;
     match created {
@@ -122,7 +122,7 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
         .publish_desktop_release(&actor, new, &stored, &filename)
         .await;
     if published.is_ok() {
-        db::audit::seal(&db.pool, &AuditKey::load(db_args)?).await?;
+        db::audit::seal_all(&db.pool, &AuditKey::load(db_args)?).await?;
     }
     db.close_tool().await;
     let release = published.map_err(refusal)?;
@@ -148,7 +148,7 @@ pub async fn audit_verify(db_args: &DbArgs, extra: &[PathBuf]) -> anyhow::Result
     }
     let db = Database::open(db_args).await?;
     let verdict = async {
-        while db::audit::seal(&db.pool, &key).await? > 0 {}
+        db::audit::seal_all(&db.pool, &key).await?;
         verify::verify(&db.pool, &key, &anchors).await
     }
     .await;

@@ -48,8 +48,9 @@ pub struct Application {
     state: AppState,
     queue: queue::Queue,
     listener_task: tokio::task::JoinHandle<()>,
-    /// Writes the audit chain's last anchor when the server stops.
-    anchoring: tokio::task::JoinHandle<()>,
+    /// Writes the audit chain's last anchor when told to, once nothing else can write audit
+    /// entries (requests answered, workers stopped).
+    anchoring: (tokio::task::JoinHandle<()>, CancellationToken),
     limits: http::serve::ConnectionLimits,
     /// How long to keep serving, not ready, after the shutdown signal.
     drain: std::time::Duration,
@@ -114,11 +115,12 @@ impl Application {
             audit_key.clone(),
             shutdown.clone(),
         ));
+        let last_anchor = CancellationToken::new();
         let anchoring = tokio::spawn(audit::anchor::run(
             db.pool.clone(),
             audit_key,
             audit::anchor::path(&args.db.data_dir),
-            shutdown.clone(),
+            last_anchor.clone(),
         ));
         tokio::spawn(prune_sessions(db.pool.clone(), shutdown.clone()));
         tokio::spawn(storage::sweep::run(
@@ -191,7 +193,7 @@ impl Application {
             state,
             queue,
             listener_task,
-            anchoring,
+            anchoring: (anchoring, last_anchor),
             limits: args.connection_limits(),
             drain: std::time::Duration::from_secs(args.shutdown_drain_s),
         })
@@ -257,7 +259,8 @@ impl Application {
         tracing::info!("HTTP server stopped; stopping workers");
         self.queue.shutdown().await;
         let _ = self.listener_task.await;
-        let _ = self.anchoring.await;
+        self.anchoring.1.cancel();
+        let _ = self.anchoring.0.await;
         drop(self.state);
         self.db.close().await;
         served.context("HTTP server")

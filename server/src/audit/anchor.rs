@@ -139,8 +139,9 @@ pub async fn run(pool: PgPool, key: AuditKey, file: PathBuf, stop: CancellationT
             _ = tokio::time::sleep(EVERY) => false,
         };
         if stopping {
-            // The sealer stops too: seal what is pending so the last anchor covers it.
-            let _ = db::audit::seal(&pool, &key).await;
+            // The periodic sealer has stopped, perhaps mid-batch: wait for it and seal what
+            // is pending so the last anchor covers every entry.
+            let _ = db::audit::seal_all(&pool, &key).await;
         }
         match anchor_now(&pool, &key, &file, last).await {
             Ok(Some(seq)) => last = Some(seq),

@@ -351,7 +351,7 @@ async fn record(db: &Database, key: &AuditKey, dir: &Path, m: &Manifest) -> anyh
         Some(details),
     )
     .await?;
-    db::audit::seal(&db.pool, key).await?;
+    db::audit::seal_all(&db.pool, key).await?;
     Ok(())
 }
 

@@ -379,7 +379,7 @@ fn put_in_place(staging: &Path, blob_dir: &Path) -> anyhow::Result<()> {
 
 /// Seal what was pending in the backup, then walk the whole chain.
 async fn verify_audit(db: &Database, key: &AuditKey) -> anyhow::Result<()> {
-    while db::audit::seal(&db.pool, key).await? > 0 {}
+    db::audit::seal_all(&db.pool, key).await?;
     match verify::verify(&db.pool, key, &[]).await? {
         Verdict::Intact { .. } => Ok(()),
         Verdict::Broken {
@@ -486,6 +486,6 @@ async fn record(
         Some(details),
     )
     .await?;
-    while db::audit::seal(&db.pool, key).await? > 0 {}
+    db::audit::seal_all(&db.pool, key).await?;
     Ok(())
 }

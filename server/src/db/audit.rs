@@ -88,16 +88,35 @@ struct SealedRow {
     hash: Option<String>,
 }
 
-/// Seal pending entries (one sealer at a time). Returns how many were sealed; 0 also when
-/// another instance holds the sealer's lock.
+/// Seal a batch of pending entries (one sealer at a time). Returns how many were sealed; 0
+/// also when another sealer holds the lock, as the periodic sealer does not wait for it.
 pub async fn seal(pool: &PgPool, key: &AuditKey) -> Result<u64, sqlx::Error> {
+    seal_batch(pool, key, false).await
+}
+
+/// Seal everything pending, waiting for a sealer that holds the lock: what must be sealed
+/// now (a stop's last anchor, a command's own entry, a verify) cannot take "someone else
+/// is sealing" for "nothing to seal".
+pub async fn seal_all(pool: &PgPool, key: &AuditKey) -> Result<(), sqlx::Error> {
+    while seal_batch(pool, key, true).await? > 0 {}
+    Ok(())
+}
+
+async fn seal_batch(pool: &PgPool, key: &AuditKey, wait: bool) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(SEALER_LOCK)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !got {
-        return Ok(0);
+    if wait {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SEALER_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(SEALER_LOCK)
+            .fetch_one(&mut *tx)
+            .await?;
+        if !got {
+            return Ok(0);
+        }
     }
     let (mut seq, mut prev) = head(&mut *tx).await?.unwrap_or((0, String::new()));
     // Index lookups by id: as a join, the planner (with `audit_pending`'s fast-changing
