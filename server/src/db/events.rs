@@ -47,18 +47,6 @@ fn typed(rows: Vec<Raw>) -> Vec<EventRow> {
         .collect()
 }
 
-/// Events after `after_id`, oldest first, for a resuming client.
-pub async fn since(pool: &PgPool, after_id: i64, limit: i64) -> Result<Vec<EventRow>, sqlx::Error> {
-    let rows = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM events WHERE id > $1 ORDER BY id LIMIT $2"
-    ))
-    .bind(after_id)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(typed(rows))
-}
-
 /// The newest id in the log (0 when empty).
 pub async fn last_id(pool: &PgPool) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM events")

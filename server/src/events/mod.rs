@@ -4,12 +4,14 @@
 //! fans new events out to its SSE clients and its queue. A NOTIFY inside each write would
 //! take PostgreSQL's global notify lock until commit and serialise every intake.
 
+mod cursor;
 mod tail;
 
+pub use cursor::{Cursor, Frontier};
 pub use tail::Tail;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::PgListener;
@@ -32,6 +34,8 @@ pub struct EventHub {
     tx: broadcast::Sender<Arc<EventRow>>,
     changed: Arc<Notify>,
     generation: Generation,
+    /// Where the tail stands, set before each broadcast: a new stream starts here.
+    position: Arc<Mutex<Cursor>>,
 }
 
 impl Default for EventHub {
@@ -40,6 +44,7 @@ impl Default for EventHub {
             tx: broadcast::channel(BUFFER).0,
             changed: Arc::new(Notify::new()),
             generation: Generation::default(),
+            position: Arc::default(),
         }
     }
 }
@@ -74,6 +79,12 @@ impl EventHub {
         self.changed.notify_one();
     }
 
+    /// Where the tail stands. Read after subscribing: events broadcast in between are at
+    /// or below it and read as already seen, so a new stream neither misses nor repeats.
+    pub fn position(&self) -> Cursor {
+        self.position.lock().expect("position lock").clone()
+    }
+
     /// The change counter caches compare against.
     pub fn generation(&self) -> Generation {
         self.generation.clone()
@@ -92,6 +103,7 @@ pub async fn run(
     on_session: impl Fn(&str) + Send + 'static,
     stop: CancellationToken,
 ) {
+    *hub.position.lock().expect("position lock") = tail.position();
     tokio::spawn(notify_changes(
         pool.clone(),
         hub.changed.clone(),
@@ -126,6 +138,7 @@ pub async fn run(
             }
             match tail.poll(&pool).await {
                 Ok(events) => {
+                    *hub.position.lock().expect("position lock") = tail.position();
                     if events.iter().any(|e| e.event.kind().is_complaint()) {
                         hub.generation.bump();
                     }

@@ -1,53 +1,47 @@
-//! Reading new rows of the `events` table in id order. Ids come from a sequence, so they
-//! can commit out of order: an id skipped over is remembered for a while and asked for
-//! again, so a slow transaction's event is still delivered (late rather than never).
+//! Reading new rows of the `events` table in id order. An id skipped over (its transaction
+//! had not committed yet) is asked for again for a while, so a slow transaction's event is
+//! still delivered, late rather than never (see [`super::cursor`]).
 
-use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sqlx::PgPool;
 
+use super::cursor::{Cursor, Frontier};
 use crate::db::events::{self, EventRow};
 
-/// How long a skipped id may still turn up (a slow commit) before it is taken for a
-/// rolled-back insert.
-const GAP_PATIENCE: Duration = Duration::from_secs(10);
-const MAX_GAPS: usize = 10_000;
 const BATCH: i64 = 5_000;
 
 pub struct Tail {
-    max_id: i64,
-    gaps: HashMap<i64, Instant>,
+    at: Frontier,
 }
 
 impl Tail {
     /// Start at the end of the log: history is for resuming clients, not for broadcast.
     pub async fn start(pool: &PgPool) -> Result<Self, sqlx::Error> {
+        let high = events::last_id(pool).await?;
+        let start = Cursor {
+            high,
+            ..Cursor::default()
+        };
         Ok(Tail {
-            max_id: events::last_id(pool).await?,
-            gaps: HashMap::new(),
+            at: Frontier::at(&start, Instant::now()),
         })
     }
 
     /// Events committed since the last poll, plus any that filled a gap.
     pub async fn poll(&mut self, pool: &PgPool) -> Result<Vec<EventRow>, sqlx::Error> {
         let now = Instant::now();
-        self.gaps
-            .retain(|_, seen| now.duration_since(*seen) < GAP_PATIENCE);
-        let gaps: Vec<i64> = self.gaps.keys().copied().collect();
-        let (ids, rows) = events::after_with_gaps(pool, self.max_id, &gaps, BATCH).await?;
+        self.at.expire(now);
+        let (ids, rows) =
+            events::after_with_gaps(pool, self.at.high(), &self.at.gap_ids(), BATCH).await?;
         for id in ids {
-            if id > self.max_id {
-                if self.gaps.len() < MAX_GAPS {
-                    for missing in self.max_id + 1..id {
-                        self.gaps.insert(missing, now);
-                    }
-                }
-                self.max_id = id;
-            } else {
-                self.gaps.remove(&id);
-            }
+            self.at.advance(id, now);
         }
         Ok(rows)
+    }
+
+    /// Where the tail stands: what a new stream starts from.
+    pub fn position(&self) -> Cursor {
+        self.at.cursor()
     }
 }

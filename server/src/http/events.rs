@@ -2,7 +2,7 @@
 //! gets what it missed from the event log, then live events.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method};
@@ -16,6 +16,7 @@ use super::access::{Access, Routes};
 use super::{ApiResult, AppState};
 use crate::auth::AuthUser;
 use crate::db::events::{self, EventRow};
+use crate::events::{Cursor, Frontier};
 use aduan_api::account::Role;
 use aduan_api::event::{Event as ApiEvent, ProcessingStatsEvent};
 
@@ -25,7 +26,8 @@ const STATS_EVERY: Duration = Duration::from_secs(5);
 /// How often a stream checks that its session has not expired.
 const SESSION_CHECK: Duration = Duration::from_secs(10);
 
-/// Most missed events replayed on resume; older ones are gone (pruned) anyway.
+/// Most missed events replayed by one stream; a client further behind gets them over
+/// several resumes.
 const REPLAY_LIMIT: i64 = 10_000;
 
 pub fn routes() -> Routes {
@@ -35,37 +37,57 @@ pub fn routes() -> Routes {
 #[derive(Debug, Deserialize)]
 pub struct EventsQuery {
     /// Same as the `Last-Event-ID` header, for clients that cannot set headers.
-    last_event_id: Option<i64>,
+    last_event_id: Option<String>,
 }
 
-/// The event stream (`text/event-stream`).
+/// The event stream (`text/event-stream`). Each event's SSE id is the stream's position
+/// after it ([`Cursor::sse_id`]): sent back as `Last-Event-ID`, on any instance, it replays
+/// exactly what the client has not seen, including events that committed late.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events",
     responses((status = 200, content_type = "text/event-stream", body = aduan_api::event::Event,
-        description = "`event:` is the kind (complaint.created, complaint.status_changed, complaint.enriched, complaint.corrected, case.updated, processing.stats), `data:` its JSON")))]
+        description = "`event:` is the kind (complaint.created, complaint.status_changed, complaint.enriched, complaint.corrected, case.updated, processing.stats), `data:` its JSON, `id:` the position to resume from with `Last-Event-ID`")))]
 pub async fn stream(
     State(state): State<AppState>,
     user: AuthUser,
     headers: HeaderMap,
     Query(q): Query<EventsQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
-    let last_id = headers
+    let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<i64>().ok())
-        .or(q.last_event_id);
-    // Subscribe before reading the log so nothing falls between the two.
+        .map(str::to_owned)
+        .or(q.last_event_id)
+        .and_then(|v| Cursor::parse(&v));
+    // Subscribe before reading the log (or the tail's position) so nothing falls between.
     let live = BroadcastStream::new(state.events.subscribe());
     // Intake staff see only events about complaints they entered.
     let only_own = user.only_own();
     let visible = move |e: &EventRow| only_own.is_none() || e.owner_id == only_own;
-    let replay: Vec<EventRow> = match last_id {
-        Some(id) => events::since(&state.pool, id, REPLAY_LIMIT).await?,
-        None => Vec::new(),
+    let now = Instant::now();
+    let (mut at, replay, complete) = match resume {
+        Some(from) => {
+            let (ids, rows) =
+                events::after_with_gaps(&state.pool, from.high, &from.gaps, REPLAY_LIMIT).await?;
+            let complete = ids.iter().filter(|&&id| id > from.high).count() < REPLAY_LIMIT as usize;
+            let mut at = Frontier::at(&from, now);
+            let mut rows = rows.into_iter().peekable();
+            let mut out = Vec::new();
+            for id in ids {
+                at.advance(id, now);
+                if let Some(row) = rows.next_if(|r| r.id == id) {
+                    if visible(&row) {
+                        out.push(to_sse(&row, &at.cursor()));
+                    }
+                }
+            }
+            (at, out, complete)
+        }
+        None => (
+            Frontier::at(&state.events.position(), now),
+            Vec::new(),
+            true,
+        ),
     };
-    let replay: Vec<EventRow> = replay.into_iter().filter(|e| visible(e)).collect();
-    // Live events up to what the replay covered are duplicates. Beyond it, ids are not
-    // filtered: concurrent transactions may commit (and notify) out of id order.
-    let replayed_up_to = replay.last().map(|e| e.id).or(last_id).unwrap_or(0);
     let replay = futures::stream::iter(replay).map(Ok::<_, Infallible>);
     // A subscriber that fell behind the buffer would miss events: its stream ends instead,
     // and the client resumes from the log with `Last-Event-ID`.
@@ -76,17 +98,30 @@ pub async fn stream(
             }
             futures::future::ready(item.is_ok())
         })
+        // Every event moves the position, shown or not; one already read (replayed, or
+        // at or below where the stream started) is not sent again.
         .filter_map(move |item| {
             let out = match item {
-                Ok(e) if e.id > replayed_up_to && visible(&e) => Some(Ok(EventRow::clone(&e))),
-                _ => None,
+                Ok(e) => {
+                    let now = Instant::now();
+                    at.expire(now);
+                    let news = at.advance(e.id, now);
+                    (news && visible(&e)).then(|| Ok(to_sse(&e, &at.cursor())))
+                }
+                Err(_) => None,
             };
             futures::future::ready(out)
         });
+    // A replay cut at its limit ends the stream: the client resumes from its last event.
+    let live = if complete {
+        live.left_stream()
+    } else {
+        futures::stream::empty().right_stream()
+    };
     let shutdown = state.shutdown.clone();
-    let changes = replay.chain(live).map(|r| r.map(to_sse));
+    let changes = replay.chain(live);
     // Admins also get the processing figures every few seconds (not logged, no id).
-    let stats = if user.role == Role::Admin {
+    let stats = if user.role == Role::Admin && complete {
         processing_stats(state.clone()).left_stream()
     } else {
         futures::stream::empty().right_stream()
@@ -139,9 +174,9 @@ async fn session_ended(state: AppState, user: AuthUser) {
     }
 }
 
-fn to_sse(e: EventRow) -> Event {
+fn to_sse(e: &EventRow, at: &Cursor) -> Event {
     Event::default()
-        .id(e.id.to_string())
+        .id(at.sse_id(e.id))
         .event(e.event.kind().as_str())
         .data(e.event.data_json())
 }

@@ -84,6 +84,64 @@ async fn status_changes_stream_live_and_resume_from_last_event_id() {
     app.stop().await;
 }
 
+/// The event's own id: the first part of its SSE id (the rest is the stream's position).
+fn event_id(sse_id: &str) -> i64 {
+    sse_id.split('~').next().unwrap().parse().unwrap()
+}
+
+/// Event ids are taken in order but commit out of order. An event whose transaction commits
+/// after a later event was sent reaches a client that resumed in between, once, whether it
+/// commits before the client is back or after.
+#[tokio::test]
+async fn an_event_that_commits_late_reaches_a_client_that_resumed_meanwhile() {
+    let app = spawn_app().await;
+    let officer = app.as_role(Role::Officer);
+    let first = connect(&app, &officer, None).await;
+    app.submit_many("template", 1).await;
+    read_events(first, 3).await;
+    for commit_before_resuming in [true, false] {
+        let stream = connect(&app, &officer, None).await;
+        // A copy of an existing event, in a transaction left open: its id is taken, its
+        // row not yet visible.
+        let mut late = app.pool.begin().await.unwrap();
+        let late_id: i64 = sqlx::query_scalar(
+            "INSERT INTO events (kind, complaint_id, owner_id, data)
+             SELECT kind, complaint_id, owner_id, data FROM events ORDER BY id LIMIT 1
+             RETURNING id",
+        )
+        .fetch_one(&mut *late)
+        .await
+        .unwrap();
+        app.submit_many("after", 1).await;
+        let sent = read_events(stream, 1).await;
+        assert!(event_id(&sent[0].0) > late_id);
+        assert!(
+            sent[0].0.contains('~'),
+            "the position names the skipped id: {}",
+            sent[0].0
+        );
+        let mut late = Some(late);
+        if commit_before_resuming {
+            late.take().unwrap().commit().await.unwrap();
+        }
+        let resumed = connect(&app, &officer, Some(&sent[0].0)).await;
+        if let Some(late) = late {
+            late.commit().await.unwrap();
+        }
+        let rest = read_events(resumed, 3).await;
+        let mut ids: Vec<i64> = rest.iter().map(|e| event_id(&e.0)).collect();
+        ids.sort_unstable();
+        assert_eq!(ids.len(), 3, "{rest:?}");
+        assert_eq!(ids[0], late_id, "the late event, once: {rest:?}");
+        assert!(
+            ids[1] > event_id(&sent[0].0),
+            "nothing sent twice: {rest:?}"
+        );
+        assert_ne!(ids[1], ids[2]);
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn admins_get_processing_stats_every_few_seconds() {
     let app = spawn_app().await;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-/// One event as received: (id, kind, complaint id).
+/// One event as received: (event id, kind, complaint id).
 pub type Received = (i64, String, String);
 
 #[derive(Default)]
@@ -24,11 +24,12 @@ pub fn follow(base: String, token: String, stop: CancellationToken) -> Arc<Mutex
     let out = log.clone();
     tokio::spawn(async move {
         let client = crate::helpers::client_with(Some(&token));
-        let mut last: Option<i64> = None;
+        // The SSE id as sent: the stream's position, which resuming hands back.
+        let mut last: Option<String> = None;
         while !stop.is_cancelled() {
             let mut req = client.get(format!("{base}/api/v1/events"));
-            if let Some(id) = last {
-                req = req.header("Last-Event-ID", id.to_string());
+            if let Some(id) = &last {
+                req = req.header("Last-Event-ID", id);
             }
             let resp = tokio::select! {
                 r = req.send() => r,
@@ -46,8 +47,8 @@ pub fn follow(base: String, token: String, stop: CancellationToken) -> Arc<Mutex
                     buf.push_str(&String::from_utf8_lossy(&chunk));
                     while let Some(end) = buf.find("\n\n") {
                         let block: String = buf.drain(..end + 2).collect();
-                        if let Some(event) = parse(&block) {
-                            last = Some(event.0);
+                        if let Some((position, event)) = parse(&block) {
+                            last = Some(position);
                             out.lock().unwrap().events.push(event);
                         }
                     }
@@ -63,12 +64,13 @@ pub fn follow(base: String, token: String, stop: CancellationToken) -> Arc<Mutex
     log
 }
 
-/// An event with an id (not a keep-alive or the admins' processing figures).
-fn parse(block: &str) -> Option<Received> {
+/// An event with an id (not a keep-alive or the admins' processing figures), and the
+/// position its SSE id names. The event's own id is the SSE id's first part.
+fn parse(block: &str) -> Option<(String, Received)> {
     let (mut id, mut kind, mut data) = (None, None, None);
     for line in block.lines() {
         if let Some(v) = line.strip_prefix("id:") {
-            id = v.trim().parse::<i64>().ok();
+            id = Some(v.trim().to_string());
         } else if let Some(v) = line.strip_prefix("event:") {
             kind = Some(v.trim().to_string());
         } else if let Some(v) = line.strip_prefix("data:") {
@@ -81,5 +83,7 @@ fn parse(block: &str) -> Option<Received> {
         .or(data["id"].as_str())
         .unwrap_or_default()
         .to_string();
-    Some((id?, kind?, complaint))
+    let id = id?;
+    let event: i64 = id.split('~').next()?.parse().ok()?;
+    Some((id, (event, kind?, complaint)))
 }
