@@ -93,7 +93,11 @@ pub struct EventTicket {
 pub struct NewUser {
     #[schema(pattern = r"^[a-z0-9._-]{2,64}$")]
     pub username: String,
-    #[schema(pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$")]
+    /// 1–100 characters once trimmed, no control characters.
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100
+    )]
     pub display_name: String,
     pub role: Role,
     /// At least 10 characters and at most 1024 bytes.
@@ -101,14 +105,18 @@ pub struct NewUser {
     pub password: String,
 }
 
-/// `PATCH /api/v1/admin/users/{id}`: any subset.
+/// `PATCH /api/v1/admin/users/{id}`: any non-empty subset.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, TS)]
 #[serde(deny_unknown_fields)]
 #[ts(export)]
 pub struct UserChange {
     #[serde(default)]
     #[ts(optional)]
-    #[schema(pattern = r"^[^\u0000]*$")]
+    /// 1–100 characters once trimmed, no control characters.
+    #[schema(
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$",
+        max_length = 100
+    )]
     pub display_name: Option<String>,
     #[serde(default)]
     #[ts(optional)]

@@ -73,7 +73,9 @@ pub async fn create(
 /// password ends the user's sessions at once, on every instance.
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", operation_id = "change_user", tag = "admin", request_body = UserChange,
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = User), (status = 404, body = aduan_api::error::ErrorBody)))]
+    responses((status = 200, body = User), (status = 404, body = aduan_api::error::ErrorBody),
+        (status = 409, body = aduan_api::error::ErrorBody),
+        (status = 422, body = aduan_api::error::ErrorBody)))]
 pub async fn change(
     State(state): State<AppState>,
     admin: AuthUser,

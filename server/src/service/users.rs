@@ -28,10 +28,9 @@ impl Services {
         if let Err(m) = auth::check_password(&new.password) {
             errors.push(FieldError::new("password", m));
         }
-        let display_name = new.display_name.trim();
-        if display_name.is_empty() {
-            errors.push(FieldError::new("display_name", "is required"));
-        }
+        let display_name = check_display_name(new.display_name)
+            .map_err(|m| errors.push(FieldError::new("display_name", m)))
+            .unwrap_or_default();
         let Some(username) = username.filter(|_| errors.is_empty()) else {
             return Err(Error::Invalid(errors));
         };
@@ -63,6 +62,22 @@ impl Services {
         change: UserChange,
     ) -> Result<User> {
         let admin = caller.user;
+        let nothing = change.display_name.is_none()
+            && change.role.is_none()
+            && change.disabled.is_none()
+            && change.password.is_none();
+        if nothing {
+            return Err(Error::invalid(
+                "body",
+                "names nothing to change (display_name, role, disabled or password)",
+            ));
+        }
+        let display_name = match change.display_name.as_deref() {
+            Some(name) => {
+                Some(check_display_name(name).map_err(|m| Error::invalid("display_name", m))?)
+            }
+            None => None,
+        };
         if id == admin.id
             && (change.disabled == Some(true) || change.role.is_some_and(|r| r != admin.role))
         {
@@ -78,11 +93,6 @@ impl Services {
             }
             None => None,
         };
-        let display_name = change
-            .display_name
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty());
         let mut tx = self.pool.begin().await?;
         let user = db::users::update(
             &mut tx,
@@ -112,6 +122,26 @@ impl Services {
         }
         Ok(user)
     }
+}
+
+/// Longest display name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 100;
+
+/// Validate a display name: 1–100 characters once trimmed, no control characters.
+fn check_display_name(name: &str) -> std::result::Result<&str, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("is required".into());
+    }
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(format!(
+            "must be at most {MAX_DISPLAY_NAME_CHARS} characters"
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(name)
 }
 
 /// Validate a username: lowercase letters, digits, `.`, `_`, `-`; 2–64 characters.

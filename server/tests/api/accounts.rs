@@ -161,6 +161,62 @@ async fn expired_disabled_and_password_changed_sessions_end() {
     app.stop().await;
 }
 
+/// Display names are 1–100 characters without control characters, and a change must name
+/// something to change; what is refused changes nothing and is not audited.
+#[tokio::test]
+async fn bad_display_names_and_empty_changes_are_refused_and_not_audited() {
+    let app = spawn_app().await;
+    let users = app.url("/api/v1/admin/users");
+    let audited = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM audit_log WHERE action IN ('user.create', 'user.update')",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    let before = audited().await;
+    let long = "a".repeat(101);
+    for name in ["   ", long.as_str(), "Ali\u{7}Baba", "Ali\nBaba"] {
+        let body = json!({"username": "baru", "display_name": name, "role": "officer",
+            "password": "long enough password"});
+        let r = app.client.post(&users).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{name:?}");
+        let err: Value = r.json().await.unwrap();
+        assert!(
+            err["details"]["fields"]["display_name"].is_string(),
+            "{err}"
+        );
+    }
+    let body = json!({"username": "baru", "display_name": format!(" {} ", "é".repeat(100)),
+        "role": "officer", "password": "long enough password"});
+    let r = app.client.post(&users).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), 201, "100 characters, trimmed");
+    let created: Value = r.json().await.unwrap();
+    assert_eq!(created["display_name"], "é".repeat(100));
+    let one = format!("{users}/{}", created["id"].as_str().unwrap());
+    for (change, field) in [
+        (json!({}), "body"),
+        (json!({"display_name": ""}), "display_name"),
+        (json!({"display_name": long}), "display_name"),
+    ] {
+        let r = app.client.patch(&one).json(&change).send().await.unwrap();
+        assert_eq!(r.status(), 422, "{change}");
+        let err: Value = r.json().await.unwrap();
+        assert!(err["details"]["fields"][field].is_string(), "{err}");
+    }
+    assert_eq!(audited().await, before + 1, "only the account created");
+    let listed: Value = get_json(&app.client, users.clone()).await;
+    let shown = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == created["id"])
+        .unwrap();
+    assert_eq!(shown["display_name"], "é".repeat(100), "unchanged");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn intake_staff_see_only_their_own_complaints() {
     let app = spawn_app().await;

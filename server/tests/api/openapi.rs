@@ -284,6 +284,12 @@ fn documented_limits_are_the_servers() {
             7,
         ),
     ];
+    for schema in ["NewUser", "UserChange"] {
+        expected.push((
+            format!("{schemas}/{schema}/properties/display_name/maxLength"),
+            service::users::MAX_DISPLAY_NAME_CHARS as u64,
+        ));
+    }
     for schema in ["NewCase", "CaseChange"] {
         expected.push((
             format!("{schemas}/{schema}/properties/title/maxLength"),

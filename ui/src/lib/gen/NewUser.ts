@@ -4,7 +4,11 @@ import type { Role } from "./Role";
 /**
  * `POST /api/v1/admin/users`.
  */
-export type NewUser = { username: string, display_name: string, role: Role, 
+export type NewUser = { username: string, 
+/**
+ * 1–100 characters once trimmed, no control characters.
+ */
+display_name: string, role: Role, 
 /**
  * At least 10 characters and at most 1024 bytes.
  */

@@ -2,9 +2,13 @@
 import type { Role } from "./Role";
 
 /**
- * `PATCH /api/v1/admin/users/{id}`: any subset.
+ * `PATCH /api/v1/admin/users/{id}`: any non-empty subset.
  */
-export type UserChange = { display_name?: string, role?: Role, disabled?: boolean, 
+export type UserChange = { 
+/**
+ * 1–100 characters once trimmed, no control characters.
+ */
+display_name?: string, role?: Role, disabled?: boolean, 
 /**
  * A new password (reset by an admin); ends the user's sessions. At least 10
  * characters and at most 1024 bytes.
