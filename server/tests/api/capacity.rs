@@ -121,6 +121,7 @@ async fn burst(app: &TestApp, tag: &str, n: usize, over: Duration) -> (f64, f64)
     assert_eq!(report["assumptions"]["workers"], WORKERS);
     assert_eq!(report["asked"]["drain_p50_s"], report["predicted_drain_s"]);
     let predicted = report["predicted_drain_s"].as_f64().unwrap();
+    eprintln!("{tag}: assumed {}", report["assumptions"]);
     submit_paced(app, tag, n, over).await;
     (predicted, measured_drain(app, tag, n as i64).await)
 }
@@ -134,9 +135,11 @@ async fn predicted_drain_of_bursts_is_within_a_fifth_of_the_measured_one() {
     for latency in ["60-140", "150-450", "300-700"] {
         let (url, stop) = start_sim(latency).await;
         let app = app_on_sim(&url).await;
-        // Something to measure: the costs the predictions are drawn from.
-        submit_paced(&app, "warm-up", 40, Duration::ZERO).await;
-        measured_drain(&app, "warm-up", 40).await;
+        // Something to measure: the costs the predictions are drawn from. Enough of them
+        // that the first calls of a fresh server (connections being opened) weigh no more
+        // than they do in a day's history.
+        submit_paced(&app, "warm-up", 160, Duration::from_secs(2)).await;
+        measured_drain(&app, "warm-up", 160).await;
         for (n, over) in [(50, 0.5), (200, 1.0)] {
             let tag = format!("burst-{n}");
             let (predicted, measured) = burst(&app, &tag, n, Duration::from_secs_f64(over)).await;
