@@ -136,8 +136,7 @@ async fn predicted_drain_of_bursts_is_within_a_fifth_of_the_measured_one() {
         let (url, stop) = start_sim(latency).await;
         let app = app_on_sim(&url).await;
         // Something to measure: the costs the predictions are drawn from. Enough of them
-        // that the first calls of a fresh server (connections being opened) weigh no more
-        // than they do in a day's history.
+        // that a fresh server's first, slower calls weigh little, as in a day's history.
         submit_paced(&app, "warm-up", 160, Duration::from_secs(2)).await;
         measured_drain(&app, "warm-up", 160).await;
         for (n, over) in [(50, 0.5), (200, 1.0)] {
