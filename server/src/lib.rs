@@ -102,6 +102,13 @@ impl Application {
         ));
         let audit_key = audit::AuditKey::load(&args.db)?;
         let portal_key = portal::receipt::PortalKey::derive(&audit_key);
+        let totp_key = auth::totp_key::TotpKey::derive(&audit_key);
+        let sealed = db::second_factor::seal_plain(&db.pool, &totp_key)
+            .await
+            .context("sealing TOTP secrets")?;
+        if sealed > 0 {
+            tracing::info!(sealed, "TOTP secrets stored plain are now sealed");
+        }
         let public_listener = match args.public_listen {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -154,6 +161,7 @@ impl Application {
             sessions: sessions.clone(),
             recent_reads: Default::default(),
             max_attempts: args.max_attempts as i32,
+            totp_key,
         };
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
