@@ -150,8 +150,15 @@ impl Application {
         ));
         let analytics = analytics::Analytics::new(db.pool.clone(), hub.generation());
         let routes = http::route_table();
-        let http_metrics =
-            metrics::http::HttpMetrics::new(routes.iter().map(|r| (&r.method, r.path)));
+        let http_metrics = metrics::http::HttpMetrics::new(
+            "aduan_http",
+            routes.iter().map(|r| (&r.method, r.path)),
+        );
+        let portal_routes = http::portal::route_table();
+        let portal_metrics = metrics::http::HttpMetrics::new(
+            "aduan_portal",
+            portal_routes.iter().map(|(m, p)| (m, *p)),
+        );
         let services = service::Services {
             pool: db.pool.clone(),
             events: hub.clone(),
@@ -187,6 +194,7 @@ impl Application {
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
             analytics,
             http_metrics,
+            portal_metrics,
             case_sla: args.case_sla(),
             services,
             portal: http::portal::Portal {
