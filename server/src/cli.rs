@@ -31,8 +31,9 @@ pub async fn user_add(
         .read_line(&mut password)
         .context("reading the password from stdin")?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
+    let key = AuditKey::load(db_args)?;
     let db = Database::open(db_args).await?;
-    let services = Services::for_tool(db.pool.clone());
+    let services = Services::for_tool(db.pool.clone(), &key);
     let actor = db::audit::Actor {
         name: Some("command line".into()),
         ..Default::default()
@@ -45,7 +46,7 @@ pub async fn user_add(
     };
     let created = services.create_user(&actor, account).await;
     if created.is_ok() {
-        db::audit::seal_all(&db.pool, &AuditKey::load(db_args)?).await?;
+        db::audit::seal_all(&db.pool, &key).await?;
     }
     db.close_tool().await;
     match created {
@@ -112,8 +113,9 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
         Err(StoreError::Empty) => bail!("{} is empty", r.file.display()),
         Err(e) => return Err(e).with_context(|| format!("storing {}", r.file.display())),
     };
+    let key = AuditKey::load(db_args)?;
     let db = Database::open(db_args).await?;
-    let services = Services::for_tool(db.pool.clone());
+    let services = Services::for_tool(db.pool.clone(), &key);
     let actor = db::audit::Actor {
         name: Some("command line".into()),
         ..Default::default()
@@ -122,7 +124,7 @@ pub async fn desktop_publish(db_args: &DbArgs, r: DesktopRelease<'_>) -> anyhow:
         .publish_desktop_release(&actor, new, &stored, &filename)
         .await;
     if published.is_ok() {
-        db::audit::seal_all(&db.pool, &AuditKey::load(db_args)?).await?;
+        db::audit::seal_all(&db.pool, &key).await?;
     }
     db.close_tool().await;
     let release = published.map_err(refusal)?;

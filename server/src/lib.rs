@@ -102,6 +102,13 @@ impl Application {
         ));
         let audit_key = audit::AuditKey::load(&args.db)?;
         let portal_key = portal::receipt::PortalKey::derive(&audit_key);
+        let totp_key = auth::totp_key::TotpKey::derive(&audit_key);
+        let sealed = db::second_factor::seal_plain(&db.pool, &totp_key)
+            .await
+            .context("sealing TOTP secrets")?;
+        if sealed > 0 {
+            tracing::info!(sealed, "TOTP secrets stored plain are now sealed");
+        }
         let public_listener = match args.public_listen {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -143,8 +150,15 @@ impl Application {
         ));
         let analytics = analytics::Analytics::new(db.pool.clone(), hub.generation());
         let routes = http::route_table();
-        let http_metrics =
-            metrics::http::HttpMetrics::new(routes.iter().map(|r| (&r.method, r.path)));
+        let http_metrics = metrics::http::HttpMetrics::new(
+            "aduan_http",
+            routes.iter().map(|r| (&r.method, r.path)),
+        );
+        let portal_routes = http::portal::route_table();
+        let portal_metrics = metrics::http::HttpMetrics::new(
+            "aduan_portal",
+            portal_routes.iter().map(|(m, p)| (m, *p)),
+        );
         let services = service::Services {
             pool: db.pool.clone(),
             events: hub.clone(),
@@ -154,6 +168,7 @@ impl Application {
             sessions: sessions.clone(),
             recent_reads: Default::default(),
             max_attempts: args.max_attempts as i32,
+            totp_key,
         };
         let state = AppState::new(StateInner {
             pool: db.pool.clone(),
@@ -179,6 +194,7 @@ impl Application {
             ui_dir: http::ui::locate(args.ui_dir.as_deref()),
             analytics,
             http_metrics,
+            portal_metrics,
             case_sla: args.case_sla(),
             services,
             portal: http::portal::Portal {

@@ -3,6 +3,7 @@
 pub mod cache;
 pub mod throttle;
 pub mod totp;
+pub mod totp_key;
 
 use aduan_api::account::Role;
 use argon2::password_hash::rand_core::{OsRng, RngCore};

@@ -6,40 +6,89 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-/// A user's TOTP secret and where it stands.
+use crate::auth::totp_key::TotpKey;
+
+/// A user's TOTP secret as stored, and where it stands.
 #[derive(Debug, Clone)]
 pub struct Totp {
-    pub secret: Vec<u8>,
+    pub secret: Stored,
     pub confirmed: bool,
     pub last_step: i64,
 }
 
+/// A secret as stored: sealed ([`TotpKey`]), or plain until the server seals it at start.
+#[derive(Debug, Clone)]
+pub enum Stored {
+    Sealed(Vec<u8>),
+    Plain(Vec<u8>),
+}
+
+impl Stored {
+    /// The secret itself; `None` when it does not open with `key`.
+    pub fn open(&self, key: &TotpKey, user: Uuid) -> Option<Vec<u8>> {
+        match self {
+            Stored::Sealed(s) => key.open(user, s),
+            Stored::Plain(s) => Some(s.clone()),
+        }
+    }
+}
+
 pub async fn totp(db: &mut PgConnection, user: Uuid) -> Result<Option<Totp>, sqlx::Error> {
-    let row: Option<(Vec<u8>, Option<DateTime<Utc>>, i64)> = sqlx::query_as(
-        "SELECT secret, confirmed_at, last_step FROM user_totp WHERE user_id = $1 FOR UPDATE",
+    let row: Option<(Vec<u8>, bool, Option<DateTime<Utc>>, i64)> = sqlx::query_as(
+        "SELECT secret, sealed, confirmed_at, last_step FROM user_totp
+         WHERE user_id = $1 FOR UPDATE",
     )
     .bind(user)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(secret, confirmed_at, last_step)| Totp {
-        secret,
+    Ok(row.map(|(secret, sealed, confirmed_at, last_step)| Totp {
+        secret: if sealed {
+            Stored::Sealed(secret)
+        } else {
+            Stored::Plain(secret)
+        },
         confirmed: confirmed_at.is_some(),
         last_step,
     }))
 }
 
-/// Start (or restart) an enrolment with a new secret; `false` when a confirmed one exists.
-pub async fn begin(db: &mut PgConnection, user: Uuid, secret: &[u8]) -> Result<bool, sqlx::Error> {
+/// Start (or restart) an enrolment with a new secret, sealed; `false` when a confirmed one
+/// exists.
+pub async fn begin(db: &mut PgConnection, user: Uuid, sealed: &[u8]) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "INSERT INTO user_totp (user_id, secret) VALUES ($1, $2)
-         ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, created_at = now()
+        "INSERT INTO user_totp (user_id, secret, sealed) VALUES ($1, $2, true)
+         ON CONFLICT (user_id) DO UPDATE SET secret = excluded.secret, sealed = true,
+             created_at = now()
              WHERE user_totp.confirmed_at IS NULL",
     )
     .bind(user)
-    .bind(secret)
+    .bind(sealed)
     .execute(db)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Seal the secrets still stored plain; returns how many. Each row is sealed only if it is
+/// still plain, so instances starting together do not seal one twice.
+pub async fn seal_plain(pool: &PgPool, key: &TotpKey) -> Result<u64, sqlx::Error> {
+    let plain: Vec<(Uuid, Vec<u8>)> =
+        sqlx::query_as("SELECT user_id, secret FROM user_totp WHERE NOT sealed")
+            .fetch_all(pool)
+            .await?;
+    let mut sealed = 0;
+    for (user, secret) in plain {
+        sealed += sqlx::query(
+            "UPDATE user_totp SET secret = $3, sealed = true
+             WHERE user_id = $1 AND secret = $2 AND NOT sealed",
+        )
+        .bind(user)
+        .bind(&secret)
+        .bind(key.seal(user, &secret))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
+    Ok(sealed)
 }
 
 /// A code for `step` was accepted: confirm the secret if new, and remember the step.

@@ -32,6 +32,8 @@ pub async fn metrics(
     scrape_allowed(&state, &headers)?;
     let mut out = String::with_capacity(16 * 1024);
     state.http_metrics.render(&mut out);
+    // Empty (in flight 0, no counts) when the portal does not listen.
+    state.portal_metrics.render(&mut out);
     pool(&state, &mut out);
     // The queue figures come from the database; without it they are left out.
     let status = super::processing::read_status(&state).await.ok();

@@ -73,6 +73,8 @@ pub struct StateInner {
     pub analytics: crate::analytics::Analytics,
     /// Request counts and latency by route, for `/metrics`.
     pub http_metrics: Arc<crate::metrics::http::HttpMetrics>,
+    /// The same for the reporter portal's listener.
+    pub portal_metrics: Arc<crate::metrics::http::HttpMetrics>,
     /// When a case counts as overdue.
     pub case_sla: crate::db::cases::Sla,
     /// Peers whose `X-Forwarded-For`/`Forwarded` is believed.

@@ -1,4 +1,5 @@
-//! Requests by route template, method and status, their latency, and requests in flight.
+//! Requests by route template, method and status, their latency, and requests in flight,
+//! one set per listener (`aduan_http_*` for staff, `aduan_portal_*` for the reporter portal).
 //! The series are created once from the route table, so recording looks a route up in a
 //! read-only map and increments atomics; paths outside the table count as `unmatched`.
 //! Streaming replies (event streams, downloads) are timed to their headers.
@@ -55,6 +56,8 @@ impl Series {
 
 #[derive(Debug)]
 pub struct HttpMetrics {
+    /// The metric names' stem: `aduan_http`, `aduan_portal`.
+    prefix: &'static str,
     /// Route template → series index per method.
     routes: HashMap<&'static str, [Option<usize>; METHODS.len()]>,
     series: Vec<Series>,
@@ -62,8 +65,12 @@ pub struct HttpMetrics {
 }
 
 impl HttpMetrics {
-    /// Series for every (method, path) of the table, and `unmatched` per method.
-    pub fn new<'a>(table: impl IntoIterator<Item = (&'a Method, &'static str)>) -> Arc<Self> {
+    /// Series named `{prefix}_…` for every (method, path) of the table, and `unmatched` per
+    /// method.
+    pub fn new<'a>(
+        prefix: &'static str,
+        table: impl IntoIterator<Item = (&'a Method, &'static str)>,
+    ) -> Arc<Self> {
         let mut series: Vec<Series> = METHODS.iter().map(|m| Series::new(m, UNMATCHED)).collect();
         let mut routes: HashMap<&'static str, [Option<usize>; METHODS.len()]> = HashMap::new();
         for (method, path) in table {
@@ -75,6 +82,7 @@ impl HttpMetrics {
             }
         }
         Arc::new(HttpMetrics {
+            prefix,
             routes,
             series,
             in_flight: AtomicI64::new(0),
@@ -96,9 +104,10 @@ impl HttpMetrics {
 
     /// Requests served, latency and in flight.
     pub fn render(&self, out: &mut String) {
+        let p = self.prefix;
         header(
             out,
-            "aduan_http_requests_total",
+            &format!("{p}_requests_total"),
             "counter",
             "HTTP requests by route template, method and status.",
         );
@@ -109,26 +118,26 @@ impl HttpMetrics {
                     let status = STATUSES.get(i).map_or("other".to_string(), u16::to_string);
                     let _ = writeln!(
                         out,
-                        "aduan_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                        "{p}_requests_total{{method=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
                         s.method, s.route
                     );
                 }
             }
         }
+        let duration = format!("{p}_request_duration_seconds");
         header(
             out,
-            "aduan_http_request_duration_seconds",
+            &duration,
             "histogram",
             "Time to the response headers, by route template and method.",
         );
         for s in self.series.iter().filter(|s| s.latency.count() > 0) {
             let labels = format!("method=\"{}\",route=\"{}\"", s.method, s.route);
-            s.latency
-                .render(out, "aduan_http_request_duration_seconds", &labels);
+            s.latency.render(out, &duration, &labels);
         }
         super::single(
             out,
-            "aduan_http_requests_in_flight",
+            &format!("{p}_requests_in_flight"),
             "gauge",
             "HTTP requests being served.",
             self.in_flight.load(Relaxed),
@@ -173,7 +182,7 @@ mod tests {
 
     #[test]
     fn routes_and_unmatched_paths_get_their_series() {
-        let m = HttpMetrics::new([(&Method::GET, "/a/{id}"), (&Method::POST, "/a/{id}")]);
+        let m = HttpMetrics::new("aduan_http", [(&Method::GET, "/a/{id}"), (&Method::POST, "/a/{id}")]);
         m.series(&Method::GET, Some("/a/{id}")).statuses[0].fetch_add(1, Relaxed);
         m.series(&Method::POST, Some("/nope")).statuses[24].fetch_add(1, Relaxed);
         let mut out = String::new();

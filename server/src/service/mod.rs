@@ -39,11 +39,13 @@ pub struct Services {
     pub recent_reads: reads::RecentReads,
     /// Attempts given to each (re-)queued enrichment job.
     pub max_attempts: i32,
+    /// What TOTP secrets are sealed with.
+    pub totp_key: crate::auth::totp_key::TotpKey,
 }
 
 impl Services {
     /// For a command-line tool: no workers, no other subscribers of this process's events.
-    pub fn for_tool(pool: PgPool) -> Self {
+    pub fn for_tool(pool: PgPool, audit_key: &crate::audit::AuditKey) -> Self {
         let max_attempts = crate::config::DEFAULT_MAX_ATTEMPTS as i32;
         Services {
             intake: group_commit::IntakeWriter::start(pool.clone(), max_attempts),
@@ -54,6 +56,7 @@ impl Services {
             sessions: Default::default(),
             recent_reads: Default::default(),
             max_attempts,
+            totp_key: crate::auth::totp_key::TotpKey::derive(audit_key),
         }
     }
 }

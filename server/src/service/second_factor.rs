@@ -40,8 +40,9 @@ impl Services {
     /// resets it).
     pub async fn begin_totp(&self, user: Uuid, username: &str) -> Result<TotpEnrolment> {
         let secret = totp::new_secret();
+        let sealed = self.totp_key.seal(user, &secret);
         let mut conn = self.pool.acquire().await?;
-        if !db::second_factor::begin(&mut conn, user, &secret).await? {
+        if !db::second_factor::begin(&mut conn, user, &sealed).await? {
             return Err(Error::conflict(
                 "totp_already_enabled",
                 "An authenticator app is already set up for this account; an admin can reset it.",
@@ -67,7 +68,14 @@ impl Services {
             return Ok(Checked::Refused);
         };
         let now = chrono::Utc::now().timestamp();
-        if let Some(step) = totp::verify(&state.secret, code, now, state.last_step) {
+        let secret = state.secret.open(&self.totp_key, user);
+        if secret.is_none() {
+            // Restored without its audit key, or altered: no code can match; recovery codes
+            // still work, and an admin's reset starts afresh.
+            tracing::error!(%user, "the TOTP secret does not open with this installation's key");
+        }
+        let step = secret.and_then(|s| totp::verify(&s, code, now, state.last_step));
+        if let Some(step) = step {
             db::second_factor::accepted(&mut tx, user, step).await?;
             let codes = if state.confirmed {
                 None

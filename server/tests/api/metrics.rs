@@ -9,7 +9,7 @@ use crate::fake_llm::{FakeLlm, Mode};
 use crate::helpers::{spawn_app_with, TestApp};
 
 /// `name{labels}` → value, for every sample line.
-async fn scrape(app: &TestApp) -> HashMap<String, f64> {
+pub async fn scrape(app: &TestApp) -> HashMap<String, f64> {
     let r = reqwest::get(app.url("/metrics")).await.unwrap();
     assert_eq!(r.status(), 200, "public: no token needed");
     assert!(r.headers()["content-type"]

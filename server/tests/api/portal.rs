@@ -155,6 +155,23 @@ async fn proofs_of_work_that_are_wrong_reused_expired_or_missing_get_400() {
     let r = submit(&app, &c, form).await;
     assert_eq!(r.status(), 400);
     assert_eq!(r.json::<Value>().await.unwrap()["code"], "pow_missing");
+
+    // The portal's traffic has series of its own on the staff listener's `/metrics`.
+    let m = crate::metrics::scrape(&app).await;
+    let portal = |method: &str, route: &str, status: u16| {
+        let key = format!(
+            "aduan_portal_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}}"
+        );
+        m.get(&key).copied().unwrap_or(0.0)
+    };
+    assert_eq!(portal("GET", "/public/v1/challenge", 200), 4.0);
+    assert_eq!(portal("POST", "/public/v1/reports", 201), 1.0);
+    assert_eq!(portal("POST", "/public/v1/reports", 400), 6.0);
+    assert!(
+        !m.keys()
+            .any(|k| k.starts_with("aduan_http_") && k.contains("/public/v1")),
+        "not counted as staff traffic"
+    );
     app.stop().await;
 }
 

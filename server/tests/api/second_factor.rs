@@ -6,7 +6,7 @@ use aduan_server::auth::totp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{client_with, get_json, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{client_with, get_json, login, spawn_app, spawn_instance, TestApp, PASSWORD};
 
 /// RFC 4648 base32 (no padding), as the server hands out secrets.
 fn base32_decode(s: &str) -> Vec<u8> {
@@ -65,8 +65,12 @@ async fn second_step(app: &TestApp, challenge: &Value, code: &str) -> (StatusCod
 
 /// Enrol `role`'s test user from the app; returns the secret and recovery codes.
 async fn enrol(app: &TestApp, role: Role) -> (Vec<u8>, Vec<String>) {
-    let me = app.as_role(role);
-    let (status, enrolment) = post(&me, app.url("/api/v1/me/totp"), json!({})).await;
+    enrol_as(app, &app.as_role(role)).await
+}
+
+/// Enrol the user signed in as `me`.
+async fn enrol_as(app: &TestApp, me: &reqwest::Client) -> (Vec<u8>, Vec<String>) {
+    let (status, enrolment) = post(me, app.url("/api/v1/me/totp"), json!({})).await;
     assert_eq!(status, 200, "{enrolment}");
     let secret = base32_decode(enrolment["secret"].as_str().unwrap());
     assert!(enrolment["otpauth_uri"]
@@ -78,14 +82,14 @@ async fn enrol(app: &TestApp, role: Role) -> (Vec<u8>, Vec<String>) {
         (code(&secret, 0).parse::<u32>().unwrap() + 1) % 1_000_000
     );
     let (status, _) = post(
-        &me,
+        me,
         app.url("/api/v1/me/totp/confirm"),
         json!({"code": wrong}),
     )
     .await;
     assert_eq!(status, 422);
     let (status, codes) = post(
-        &me,
+        me,
         app.url("/api/v1/me/totp/confirm"),
         json!({"code": code(&secret, 0)}),
     )
@@ -276,5 +280,72 @@ async fn a_role_that_requires_it_enrols_at_sign_in_and_an_admin_can_reset_it() {
         .await
         .unwrap();
     assert_eq!(r.status(), 404);
+    app.stop().await;
+}
+
+/// The secret as the database holds it, and whether it is sealed.
+async fn stored_secret(pool: &sqlx::PgPool, username: &str) -> (Vec<u8>, bool) {
+    sqlx::query_as(
+        "SELECT t.secret, t.sealed FROM user_totp t JOIN users u ON u.id = t.user_id
+         WHERE u.username = $1",
+    )
+    .bind(username)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Secrets are stored sealed with a key kept outside the database, so the database alone
+/// does not give them away; a secret stored plain (by an older server) is sealed when a
+/// server starts, and still signs in.
+#[tokio::test]
+async fn secrets_are_sealed_at_rest_and_plain_ones_are_sealed_at_start() {
+    let app = spawn_app().await;
+    let (status, _) = post(
+        &app.client,
+        app.url("/api/v1/admin/users"),
+        json!({"username": "petugas", "display_name": "Petugas", "role": "officer",
+            "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let me = client_with(Some(&login(&app.base, "petugas", PASSWORD).await));
+    let (secret, _) = enrol_as(&app, &me).await;
+    let owner = app.owner_pool().await;
+    let (stored, sealed) = stored_secret(&owner, "petugas").await;
+    assert!(sealed);
+    assert!(!stored.windows(secret.len()).any(|w| w == secret), "not in the clear");
+
+    // As a server from before sealing left it.
+    sqlx::query("UPDATE user_totp SET secret = $1, sealed = false")
+        .bind(&secret)
+        .execute(&owner)
+        .await
+        .unwrap();
+    let key_file = app.data_dir.join("audit.key");
+    let url = app.database_url.clone().unwrap();
+    let second = spawn_instance(&url, |a| a.db.audit_key_file = Some(key_file)).await;
+    let (stored, sealed) = stored_secret(&owner, "petugas").await;
+    assert!(sealed, "sealed at start");
+    assert!(!stored.windows(secret.len()).any(|w| w == secret));
+    let challenge = password_step(&second, "petugas").await;
+    let (status, body) = second_step(&second, &challenge, &code(&secret, 1)).await;
+    assert_eq!(status, 200, "{body}");
+
+    // Without its audit key (another installation's), the sealed secret makes no code
+    // good; the same code is good where the key is.
+    sqlx::query("UPDATE user_totp SET last_step = 0")
+        .execute(&owner)
+        .await
+        .unwrap();
+    let third = spawn_instance(&url, |_| {}).await;
+    let challenge = password_step(&third, "petugas").await;
+    let (status, _) = second_step(&third, &challenge, &code(&secret, 0)).await;
+    assert_eq!(status, 401);
+    let challenge = password_step(&second, "petugas").await;
+    let (status, body) = second_step(&second, &challenge, &code(&secret, 0)).await;
+    assert_eq!(status, 200, "{body}");
+    third.stop().await;
+    second.stop().await;
     app.stop().await;
 }

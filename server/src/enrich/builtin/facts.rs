@@ -257,8 +257,8 @@ pub fn summary(f: &SummaryFacts, malay: bool) -> String {
     s
 }
 
-/// Why this category: the cues that decided it and the runner-up.
-/// Why the category: the classifier's probability, the rule cues for it, the runner-up.
+/// Why the category: the classifier's probability, the rule cues for it, and the runner-up
+/// by its label, as officers read it.
 pub fn rationale(
     doc: &Doc,
     scan: &Scan,
@@ -289,8 +289,8 @@ pub fn rationale(
             scan.scores[cat]
         ));
     }
-    if let Some((code, p)) = runner_up {
-        s.push_str(&format!(" Next: {code} ({p:.2})."));
+    if let Some((label, p)) = runner_up {
+        s.push_str(&format!(" Next: {label} ({p:.2})."));
     }
     if negated > 0 {
         s.push_str(&format!(" {negated} negated cue(s) ignored."));

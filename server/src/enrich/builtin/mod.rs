@@ -98,7 +98,7 @@ pub fn enrich_with(model: &model::Model, text: &str, received: NaiveDate) -> Enr
         .first()
         .or(doc.sentences.first())
         .map_or_else(String::new, |s| facts::shorten(text, s.clone()).to_owned());
-    let runner_up = decision.runner_up.map(|(i, p)| (CATEGORIES[i].code, p));
+    let runner_up = decision.runner_up.map(|(i, p)| (CATEGORIES[i].label_en, p));
     let mut evidence = facts::evidence(&doc, &key);
     if evidence.is_empty() && !first_sentence.is_empty() {
         evidence.push(first_sentence.to_owned());

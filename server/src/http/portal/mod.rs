@@ -54,6 +54,16 @@ pub fn routes() -> Routes {
         )
 }
 
+/// Every route of the public listener, by full path, for its metrics.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    let api = routes().table.into_iter().map(|r| {
+        let path: &'static str = Box::leak(format!("/public/v1{}", r.path).into_boxed_str());
+        (r.method, path)
+    });
+    let pages = page::paths().map(|p| (Method::GET, p));
+    api.chain(pages).collect()
+}
+
 /// The public listener's whole router.
 pub fn router(state: AppState) -> Router {
     let api = super::data_only(
@@ -75,6 +85,10 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("portal", method = %req.method(), route)
         }))
         .layer(super::request_timeout())
+        .layer(axum::middleware::from_fn_with_state(
+            state.portal_metrics.clone(),
+            crate::metrics::http::track,
+        ))
         .with_state(state)
 }
 

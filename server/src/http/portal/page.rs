@@ -25,32 +25,23 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
     r
 }
 
+/// The page's files: path, content and type.
+const ASSETS: [(&str, &str, &str); 4] = [
+    ("/", include_str!("page/index.html"), "text/html; charset=utf-8"),
+    ("/portal.css", include_str!("page/portal.css"), "text/css; charset=utf-8"),
+    ("/portal.js", include_str!("page/portal.js"), "text/javascript; charset=utf-8"),
+    ("/pow-worker.js", include_str!("page/pow-worker.js"), "text/javascript; charset=utf-8"),
+];
+
+/// The page's paths.
+pub fn paths() -> impl Iterator<Item = &'static str> {
+    ASSETS.iter().map(|a| a.0)
+}
+
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/",
-            get(|| async { asset(include_str!("page/index.html"), "text/html; charset=utf-8") }),
-        )
-        .route(
-            "/portal.css",
-            get(|| async { asset(include_str!("page/portal.css"), "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/portal.js",
-            get(|| async {
-                asset(
-                    include_str!("page/portal.js"),
-                    "text/javascript; charset=utf-8",
-                )
-            }),
-        )
-        .route(
-            "/pow-worker.js",
-            get(|| async {
-                asset(
-                    include_str!("page/pow-worker.js"),
-                    "text/javascript; charset=utf-8",
-                )
-            }),
-        )
+    ASSETS
+        .iter()
+        .fold(Router::new(), |router, &(path, body, content_type)| {
+            router.route(path, get(move || async move { asset(body, content_type) }))
+        })
 }

@@ -173,6 +173,110 @@ fn office_documents_lose_their_properties() {
     assert_eq!(body, "<w:document>Resit</w:document>");
 }
 
+/// A zip of `(name, content)` parts.
+fn package(parts: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, content) in parts {
+        w.start_file(*name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(content).unwrap();
+    }
+    w.finish().unwrap().into_inner()
+}
+
+/// Every part of a package and of the packages embedded in it, as text.
+fn all_text(bytes: &[u8]) -> String {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = String::new();
+    for i in 0..zip.len() {
+        let mut part = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_index(i).unwrap(), &mut part).unwrap();
+        if part.starts_with(b"PK") {
+            out.push_str(&all_text(&part));
+        } else {
+            out.push_str(&String::from_utf8_lossy(&part));
+        }
+    }
+    out
+}
+
+#[test]
+fn people_in_comments_changes_and_embedded_documents_are_anonymised() {
+    let embedded = package(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "docProps/core.xml",
+            b"<cp:coreProperties><dc:creator>Ahmad bin Ali</dc:creator></cp:coreProperties>",
+        ),
+    ]);
+    let docx = package(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "word/document.xml",
+            br#"<w:document xmlns:w="w"><w:body><w:p><w:ins w:id="1" w:author="Ahmad bin Ali" w:date="2026-11-02T10:00:00Z"><w:r><w:t>Resit RM5,000</w:t></w:r></w:ins></w:p></w:body></w:document>"#,
+        ),
+        (
+            "word/comments.xml",
+            br#"<w:comments xmlns:w="w"><w:comment w:id="0" w:author="Ahmad bin Ali" w:initials="AA"><w:p><w:r><w:t>Lihat jumlah ini</w:t></w:r></w:p></w:comment></w:comments>"#,
+        ),
+        (
+            "word/people.xml",
+            br#"<w15:people xmlns:w15="w15"><w15:person w15:author="Ahmad bin Ali"><w15:presenceInfo w15:providerId="AD" w15:userId="ahmad@syarikat.my"/></w15:person></w15:people>"#,
+        ),
+        ("word/embeddings/Microsoft_Word_Document.docx", &embedded),
+    ]);
+    let cleaned = clean(&docx);
+    assert_eq!(cleaned.cleaning, Cleaning::Removed);
+    let text = all_text(&cleaned.copy.unwrap());
+    for gone in ["Ahmad", "AA\"", "ahmad@syarikat.my"] {
+        assert!(!text.contains(gone), "{gone} left in {text}");
+    }
+    for kept in ["Resit RM5,000", "Lihat jumlah ini", "w:date=\"2026-11-02T10:00:00Z\""] {
+        assert!(text.contains(kept), "{kept} lost from {text}");
+    }
+    assert!(text.contains(r#"w:author="Anonymous""#), "{text}");
+
+    let xlsx = package(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "xl/comments1.xml",
+            b"<comments><authors><author>Ahmad bin Ali</author></authors><commentList/></comments>",
+        ),
+        (
+            "xl/persons/person.xml",
+            br#"<personList><person displayName="Ahmad bin Ali" id="{1}" userId="ahmad@syarikat.my" providerId="AD"/></personList>"#,
+        ),
+        (
+            "xl/tables/table1.xml",
+            br#"<table id="1" name="Bayaran" displayName="Bayaran"/>"#,
+        ),
+    ]);
+    let text = all_text(&clean(&xlsx).copy.unwrap());
+    assert!(!text.contains("Ahmad") && !text.contains("ahmad@"), "{text}");
+    assert!(
+        text.contains(r#"<table id="1" name="Bayaran" displayName="Bayaran"/>"#),
+        "a table's name is not a person's: {text}"
+    );
+
+    let pptx = package(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        (
+            "ppt/commentAuthors.xml",
+            br#"<p:cmAuthorLst xmlns:p="p"><p:cmAuthor id="1" name="Ahmad bin Ali" initials="AA" lastIdx="1" clrIdx="0"/></p:cmAuthorLst>"#,
+        ),
+    ]);
+    let text = all_text(&clean(&pptx).copy.unwrap());
+    assert!(!text.contains("Ahmad"), "{text}");
+    assert!(text.contains(r#"lastIdx="1""#), "{text}");
+
+    let plain = package(&[
+        ("[Content_Types].xml", b"<Types/>"),
+        ("word/document.xml", b"<w:document>Resit</w:document>"),
+    ]);
+    assert_eq!(clean(&plain).cleaning, Cleaning::NoneFound);
+}
+
 #[test]
 fn heic_exif_items_are_blanked_in_place() {
     let original = heic_with_exif();
