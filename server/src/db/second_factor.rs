@@ -33,22 +33,31 @@ impl Stored {
     }
 }
 
+/// `user_totp` as read.
+#[derive(sqlx::FromRow)]
+struct TotpRow {
+    secret: Vec<u8>,
+    sealed: bool,
+    confirmed_at: Option<DateTime<Utc>>,
+    last_step: i64,
+}
+
 pub async fn totp(db: &mut PgConnection, user: Uuid) -> Result<Option<Totp>, sqlx::Error> {
-    let row: Option<(Vec<u8>, bool, Option<DateTime<Utc>>, i64)> = sqlx::query_as(
+    let row: Option<TotpRow> = sqlx::query_as(
         "SELECT secret, sealed, confirmed_at, last_step FROM user_totp
          WHERE user_id = $1 FOR UPDATE",
     )
     .bind(user)
     .fetch_optional(db)
     .await?;
-    Ok(row.map(|(secret, sealed, confirmed_at, last_step)| Totp {
-        secret: if sealed {
-            Stored::Sealed(secret)
+    Ok(row.map(|r| Totp {
+        secret: if r.sealed {
+            Stored::Sealed(r.secret)
         } else {
-            Stored::Plain(secret)
+            Stored::Plain(r.secret)
         },
-        confirmed: confirmed_at.is_some(),
-        last_step,
+        confirmed: r.confirmed_at.is_some(),
+        last_step: r.last_step,
     }))
 }
 

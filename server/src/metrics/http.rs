@@ -182,7 +182,10 @@ mod tests {
 
     #[test]
     fn routes_and_unmatched_paths_get_their_series() {
-        let m = HttpMetrics::new("aduan_http", [(&Method::GET, "/a/{id}"), (&Method::POST, "/a/{id}")]);
+        let m = HttpMetrics::new(
+            "aduan_http",
+            [(&Method::GET, "/a/{id}"), (&Method::POST, "/a/{id}")],
+        );
         m.series(&Method::GET, Some("/a/{id}")).statuses[0].fetch_add(1, Relaxed);
         m.series(&Method::POST, Some("/nope")).statuses[24].fetch_add(1, Relaxed);
         let mut out = String::new();

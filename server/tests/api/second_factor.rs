@@ -314,7 +314,10 @@ async fn secrets_are_sealed_at_rest_and_plain_ones_are_sealed_at_start() {
     let owner = app.owner_pool().await;
     let (stored, sealed) = stored_secret(&owner, "petugas").await;
     assert!(sealed);
-    assert!(!stored.windows(secret.len()).any(|w| w == secret), "not in the clear");
+    assert!(
+        !stored.windows(secret.len()).any(|w| w == secret),
+        "not in the clear"
+    );
 
     // As a server from before sealing left it.
     sqlx::query("UPDATE user_totp SET secret = $1, sealed = false")

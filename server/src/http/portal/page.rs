@@ -27,10 +27,26 @@ fn asset(body: &'static str, content_type: &'static str) -> Response {
 
 /// The page's files: path, content and type.
 const ASSETS: [(&str, &str, &str); 4] = [
-    ("/", include_str!("page/index.html"), "text/html; charset=utf-8"),
-    ("/portal.css", include_str!("page/portal.css"), "text/css; charset=utf-8"),
-    ("/portal.js", include_str!("page/portal.js"), "text/javascript; charset=utf-8"),
-    ("/pow-worker.js", include_str!("page/pow-worker.js"), "text/javascript; charset=utf-8"),
+    (
+        "/",
+        include_str!("page/index.html"),
+        "text/html; charset=utf-8",
+    ),
+    (
+        "/portal.css",
+        include_str!("page/portal.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "/portal.js",
+        include_str!("page/portal.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/pow-worker.js",
+        include_str!("page/pow-worker.js"),
+        "text/javascript; charset=utf-8",
+    ),
 ];
 
 /// The page's paths.

@@ -106,17 +106,17 @@ fn is_embedded_office(name: &str) -> bool {
 }
 
 /// Attributes naming a person on any element: comment and tracked-change authors.
-const PERSON_ATTRIBUTES: [&[u8]; 2] = [b"author", b"initials"];
+const PERSON_ATTRIBUTES: [&str; 2] = ["author", "initials"];
 /// Elements that describe a person (Word's and Excel's people lists, PowerPoint's comment
 /// authors, Word's presence info): every attribute naming or identifying them.
-const PERSON_ELEMENTS: [&[u8]; 4] = [b"person", b"cmAuthor", b"author", b"presenceInfo"];
-const IDENTIFYING: [&[u8]; 6] = [
-    b"author",
-    b"initials",
-    b"name",
-    b"displayName",
-    b"userId",
-    b"providerId",
+const PERSON_ELEMENTS: [&str; 4] = ["person", "cmAuthor", "author", "presenceInfo"];
+const IDENTIFYING: [&str; 6] = [
+    "author",
+    "initials",
+    "name",
+    "displayName",
+    "userId",
+    "providerId",
 ];
 
 /// One XML part with the people in it replaced by [`ANONYMOUS`]; `None` when it names
@@ -138,7 +138,7 @@ fn people(xml: &[u8]) -> Result<Option<Vec<u8>>, Malformed> {
         let event = match event {
             Event::Eof => break,
             Event::Start(e) => {
-                in_author = e.local_name().as_ref() == b"author";
+                in_author = e.local_name().as_ref() == "author";
                 Event::Start(anonymised(&e, &mut changed)?)
             }
             Event::Empty(e) => Event::Empty(anonymised(&e, &mut changed)?),
@@ -170,9 +170,9 @@ fn anonymised(e: &BytesStart<'_>, changed: &mut bool) -> Result<BytesStart<'stat
         } else {
             PERSON_ATTRIBUTES.contains(&key.as_ref())
         };
-        if names && attr.value.as_ref() != ANONYMOUS.as_bytes() {
+        if names && attr.value != ANONYMOUS {
             *changed = true;
-            out.push_attribute((attr.key.as_ref(), ANONYMOUS.as_bytes()));
+            out.push_attribute((attr.key.as_ref(), ANONYMOUS));
         } else {
             out.push_attribute(attr);
         }

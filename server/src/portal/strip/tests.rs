@@ -232,7 +232,11 @@ fn people_in_comments_changes_and_embedded_documents_are_anonymised() {
     for gone in ["Ahmad", "AA\"", "ahmad@syarikat.my"] {
         assert!(!text.contains(gone), "{gone} left in {text}");
     }
-    for kept in ["Resit RM5,000", "Lihat jumlah ini", "w:date=\"2026-11-02T10:00:00Z\""] {
+    for kept in [
+        "Resit RM5,000",
+        "Lihat jumlah ini",
+        "w:date=\"2026-11-02T10:00:00Z\"",
+    ] {
         assert!(text.contains(kept), "{kept} lost from {text}");
     }
     assert!(text.contains(r#"w:author="Anonymous""#), "{text}");
@@ -253,7 +257,10 @@ fn people_in_comments_changes_and_embedded_documents_are_anonymised() {
         ),
     ]);
     let text = all_text(&clean(&xlsx).copy.unwrap());
-    assert!(!text.contains("Ahmad") && !text.contains("ahmad@"), "{text}");
+    assert!(
+        !text.contains("Ahmad") && !text.contains("ahmad@"),
+        "{text}"
+    );
     assert!(
         text.contains(r#"<table id="1" name="Bayaran" displayName="Bayaran"/>"#),
         "a table's name is not a person's: {text}"
