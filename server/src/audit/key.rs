@@ -122,6 +122,15 @@ impl AuditKey {
         }
         hex::encode(mac.finalize().into_bytes())
     }
+
+    /// A key of its own for `purpose` (the portal's receipts, TOTP secrets): every instance
+    /// sharing a database has the audit key, so no further secret needs distributing, and
+    /// no derived key tells anything of the audit key or of another derived key.
+    pub fn subkey(&self, purpose: &[u8]) -> [u8; 32] {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key size");
+        mac.update(purpose);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 #[cfg(test)]

@@ -11,8 +11,8 @@ use crate::audit::AuditKey;
 
 const NONCE: usize = 24;
 
-/// The key TOTP secrets are sealed with. Every instance sharing a database has the audit
-/// key already, so no further secret needs distributing.
+/// The key TOTP secrets are sealed with, derived from the audit key
+/// ([`AuditKey::subkey`]).
 #[derive(Clone)]
 pub struct TotpKey([u8; 32]);
 
@@ -24,10 +24,7 @@ impl std::fmt::Debug for TotpKey {
 
 impl TotpKey {
     pub fn derive(audit: &AuditKey) -> Self {
-        let hex = audit.mac(&[b"aduan totp secrets v1"]);
-        let mut key = [0u8; 32];
-        hex::decode_to_slice(hex, &mut key).expect("HMAC-SHA256 is 32 bytes");
-        TotpKey(key)
+        TotpKey(audit.subkey(b"aduan totp secrets v1"))
     }
 
     fn cipher(&self) -> XChaCha20Poly1305 {

@@ -39,8 +39,7 @@ pub fn grouped(receipt: &str) -> String {
         .join(" ")
 }
 
-/// The portal's secret key: derived from the audit key, which every instance sharing a
-/// database already has, so no further secret needs distributing.
+/// The portal's secret key, derived from the audit key ([`crate::audit::AuditKey::subkey`]).
 #[derive(Clone)]
 pub struct PortalKey([u8; 32]);
 
@@ -52,10 +51,7 @@ impl std::fmt::Debug for PortalKey {
 
 impl PortalKey {
     pub fn derive(audit: &crate::audit::AuditKey) -> Self {
-        let hex = audit.mac(&[b"aduan reporter portal v1"]);
-        let mut key = [0u8; 32];
-        hex::decode_to_slice(hex, &mut key).expect("HMAC-SHA256 is 32 bytes");
-        PortalKey(key)
+        PortalKey(audit.subkey(b"aduan reporter portal v1"))
     }
 
     /// A key of its own, for tests.

@@ -9,14 +9,22 @@ use crate::helpers::{get_json, spawn_app, TestApp};
 
 /// Open a case from `ids` as `client`; returns the reply body (asserting 201).
 pub async fn open_case(app: &TestApp, client: &Client, title: &str, ids: &[String]) -> Value {
+    open_case_as(app, client, json!({ "title": title, "complaint_ids": ids })).await
+}
+
+/// Open a case as `client` from a whole request body (with a priority or an assignee, say);
+/// returns the reply body (asserting 201).
+pub async fn open_case_as(app: &TestApp, client: &Client, body: Value) -> Value {
     let r = client
         .post(app.url("/api/v1/cases"))
-        .json(&json!({ "title": title, "complaint_ids": ids }))
+        .json(&body)
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json().await.unwrap()
+    let status = r.status();
+    let reply: Value = r.json().await.unwrap();
+    assert_eq!(status, 201, "{reply}");
+    reply
 }
 
 pub fn case_url(app: &TestApp, case: &Value, rest: &str) -> String {

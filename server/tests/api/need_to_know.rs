@@ -161,16 +161,8 @@ async fn identities_are_shown_to_those_who_need_to_know_and_revealed_with_a_reas
 
     // The officer assigned to a case holding the complaint needs to know.
     let officer_id = crate::cases::user_id(&app, "officer").await;
-    let case: Value = officer
-        .post(app.url("/api/v1/cases"))
-        .json(&json!({"title": "JPJ Shah Alam", "complaint_ids": [id], "assignee_id": officer_id}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(case["id"].is_string(), "{case}");
+    let body = json!({"title": "JPJ Shah Alam", "complaint_ids": [id], "assignee_id": officer_id});
+    crate::cases::open_case_as(&app, &officer, body).await;
     let assigned: Value = get_json(&officer, url).await;
     assert_eq!(assigned["complainant"]["name"], "Ahmad bin Ali");
     assert_eq!(assigned["complainant_withheld"], false);

@@ -382,16 +382,8 @@ async fn a_report_its_receipt_and_the_thread_both_ways() {
         403
     );
     let me = get_json(&officer, app.url("/api/v1/me")).await;
-    let case: Value = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .json(&json!({"title": "Permit gerai", "complaint_ids": [id], "assignee_id": me["id"]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"title": "Permit gerai", "complaint_ids": [id], "assignee_id": me["id"]});
+    let case = crate::cases::open_case_as(&app, &app.client, body).await;
     let r = officer
         .post(&thread_url)
         .json(&json!({"text": "Terima kasih. Bilakah wang itu diminta?"}))
@@ -493,16 +485,8 @@ async fn a_reporter_left_without_a_word_makes_the_case_overdue() {
         .fetch_one(&app.pool)
         .await
         .unwrap();
-    let case: Value = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .json(&json!({"title": "Tiada jawapan", "complaint_ids": [id]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"title": "Tiada jawapan", "complaint_ids": [id]});
+    let case = crate::cases::open_case_as(&app, &app.client, body).await;
     assert_eq!(case["overdue"], false);
     sqlx::query("UPDATE portal_reports SET created_at = now() - interval '8 days'")
         .execute(&app.pool)

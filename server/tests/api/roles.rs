@@ -159,14 +159,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .find(|u| u["username"] == "officer")
         .unwrap()["id"]
         .clone();
-    let case = app
-        .client
-        .post(app.url("/api/v1/cases"))
-        .json(&json!({"title": "Matriks peranan", "complaint_ids": [complaint], "assignee_id": officer}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(case.status(), 201, "{}", case.text().await.unwrap());
+    let body = json!({"title": "Matriks peranan", "complaint_ids": [complaint], "assignee_id": officer});
+    crate::cases::open_case_as(&app, &app.client, body).await;
 
     for route in aduan_server::http::route_table() {
         let id = if route.path.starts_with("/api/v1/attachments") {
