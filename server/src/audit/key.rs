@@ -160,4 +160,17 @@ mod tests {
         std::fs::write(&path, "not hex").unwrap();
         assert!(AuditKey::read(&path).is_err());
     }
+
+    #[test]
+    fn subkeys_are_the_purposes_macs_and_differ_by_purpose() {
+        let key = AuditKey::generate();
+        // Receipts already stored were looked up with the MAC of the purpose: the same bytes.
+        let portal = key.subkey(b"aduan reporter portal v1");
+        assert_eq!(
+            hex::encode(portal),
+            key.mac(&[b"aduan reporter portal v1"])
+        );
+        assert_ne!(portal, key.subkey(b"aduan totp secrets v1"));
+        assert_ne!(portal, AuditKey::generate().subkey(b"aduan reporter portal v1"));
+    }
 }
