@@ -166,11 +166,11 @@ mod tests {
         let key = AuditKey::generate();
         // Receipts already stored were looked up with the MAC of the purpose: the same bytes.
         let portal = key.subkey(b"aduan reporter portal v1");
-        assert_eq!(
-            hex::encode(portal),
-            key.mac(&[b"aduan reporter portal v1"])
-        );
+        assert_eq!(hex::encode(portal), key.mac(&[b"aduan reporter portal v1"]));
         assert_ne!(portal, key.subkey(b"aduan totp secrets v1"));
-        assert_ne!(portal, AuditKey::generate().subkey(b"aduan reporter portal v1"));
+        assert_ne!(
+            portal,
+            AuditKey::generate().subkey(b"aduan reporter portal v1")
+        );
     }
 }

@@ -159,7 +159,8 @@ async fn every_route_answers_each_role_as_its_rule_says() {
         .find(|u| u["username"] == "officer")
         .unwrap()["id"]
         .clone();
-    let body = json!({"title": "Matriks peranan", "complaint_ids": [complaint], "assignee_id": officer});
+    let body =
+        json!({"title": "Matriks peranan", "complaint_ids": [complaint], "assignee_id": officer});
     crate::cases::open_case_as(&app, &app.client, body).await;
 
     for route in aduan_server::http::route_table() {
