@@ -373,7 +373,7 @@ pub fn push_filters(qb: &mut QueryBuilder<'_, Postgres>, filter: &ListFilter, vi
     }
     // Officer corrections win over the machine's codes. The expressions are those of the
     // `enrichments_effective_*_idx` indexes, character for character, or the planner
-    // neither uses the indexes nor knows how many complaints a code has.
+    // neither uses them nor knows how many complaints a code has.
     if let Some(c) = &filter.category {
         qb.push(
             " AND id IN (SELECT complaint_id FROM enrichments \
