@@ -209,7 +209,7 @@ pub async fn eval(args: &crate::config::EvalArgs) -> anyhow::Result<()> {
     use crate::enrich::eval;
     let set = eval::read_set(&args.set)?;
     let name = args.set.display().to_string();
-    let report = eval::evaluate(&name, &set, args.llm_config()?, args.concurrency).await?;
+    let report = eval::evaluate(&name, &set, args.llm.config()?, args.concurrency).await?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -107,6 +107,60 @@ pub struct LoadtestArgs {
     pub db: DbArgs,
 }
 
+/// The OpenAI-compatible provider, for `serve` and `eval` alike.
+#[derive(Debug, Clone, Args)]
+pub struct LlmArgs {
+    /// Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1.
+    /// Without it the builtin offline enricher is used.
+    #[arg(long = "llm-url", value_name = "LLM_URL", env = "ADUAN_LLM_URL")]
+    pub url: Option<String>,
+    /// Model name sent to the provider.
+    #[arg(long = "llm-model", value_name = "LLM_MODEL", env = "ADUAN_LLM_MODEL")]
+    pub model: Option<String>,
+    /// Bearer key for the provider (never logged). Without it, the systemd credential
+    /// `llm-api-key` is read when the service has one (`LoadCredential=`), so the key need
+    /// not stand in the configuration file.
+    #[arg(
+        long = "llm-api-key",
+        value_name = "LLM_API_KEY",
+        env = "ADUAN_LLM_API_KEY",
+        hide_env_values = true
+    )]
+    pub api_key: Option<SecretString>,
+    /// Seconds to wait for one provider reply.
+    #[arg(
+        long = "llm-timeout-s",
+        value_name = "LLM_TIMEOUT_S",
+        env = "ADUAN_LLM_TIMEOUT",
+        default_value_t = 120
+    )]
+    pub timeout_s: u64,
+    /// Extra JSON fields merged into every provider request, for a backend's quirks,
+    /// e.g. '{"provider":{"require_parameters":true}}'.
+    #[arg(long = "llm-extra", value_name = "LLM_EXTRA", env = "ADUAN_LLM_EXTRA")]
+    pub extra: Option<String>,
+}
+
+impl LlmArgs {
+    /// The provider settings as the enrichment layer takes them.
+    pub fn config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
+        let extra = match &self.extra {
+            Some(s) => Some(
+                serde_json::from_str(s)
+                    .map_err(|e| anyhow::anyhow!("--llm-extra is not valid JSON: {e}"))?,
+            ),
+            None => None,
+        };
+        Ok(crate::enrich::LlmConfig {
+            url: self.url.clone(),
+            model: self.model.clone(),
+            api_key: self.api_key.clone().or_else(credential_api_key),
+            timeout: std::time::Duration::from_secs(self.timeout_s),
+            extra,
+        })
+    }
+}
+
 /// Options of `aduan-server eval`.
 #[derive(Debug, Clone, Args)]
 pub struct EvalArgs {
@@ -116,47 +170,15 @@ pub struct EvalArgs {
     /// insufficient_information; id and received are optional.
     #[arg(long)]
     pub set: PathBuf,
-    /// Base URL of an OpenAI-compatible API to score beside the builtin enricher.
-    #[arg(long, env = "ADUAN_LLM_URL")]
-    pub llm_url: Option<String>,
-    /// Model name sent to the provider.
-    #[arg(long, env = "ADUAN_LLM_MODEL")]
-    pub llm_model: Option<String>,
-    /// Bearer key for the provider (never logged).
-    #[arg(long, env = "ADUAN_LLM_API_KEY", hide_env_values = true)]
-    pub llm_api_key: Option<SecretString>,
-    /// Seconds to wait for one provider reply.
-    #[arg(long, env = "ADUAN_LLM_TIMEOUT", default_value_t = 120)]
-    pub llm_timeout_s: u64,
-    /// Extra JSON fields merged into every provider request.
-    #[arg(long, env = "ADUAN_LLM_EXTRA")]
-    pub llm_extra: Option<String>,
+    /// The provider to score beside the builtin enricher, if any.
+    #[command(flatten)]
+    pub llm: LlmArgs,
     /// Provider calls in flight at once (1 to 64).
     #[arg(long, default_value_t = 4)]
     pub concurrency: usize,
     /// Print the report as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
-}
-
-impl EvalArgs {
-    /// The provider settings as the enrichment layer takes them.
-    pub fn llm_config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
-        let extra = match &self.llm_extra {
-            Some(s) => Some(
-                serde_json::from_str(s)
-                    .map_err(|e| anyhow::anyhow!("--llm-extra is not valid JSON: {e}"))?,
-            ),
-            None => None,
-        };
-        Ok(crate::enrich::LlmConfig {
-            url: self.llm_url.clone(),
-            model: self.llm_model.clone(),
-            api_key: self.llm_api_key.clone(),
-            timeout: std::time::Duration::from_secs(self.llm_timeout_s),
-            extra,
-        })
-    }
 }
 
 /// Options of `aduan-server train-enricher`.
@@ -343,25 +365,8 @@ pub struct ServeArgs {
     /// HTTP address to listen on.
     #[arg(long, env = "ADUAN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1.
-    /// Without it the builtin offline enricher is used.
-    #[arg(long, env = "ADUAN_LLM_URL")]
-    pub llm_url: Option<String>,
-    /// Model name sent to the provider.
-    #[arg(long, env = "ADUAN_LLM_MODEL")]
-    pub llm_model: Option<String>,
-    /// Bearer key for the provider (never logged). Without it, the systemd credential
-    /// `llm-api-key` is read when the service has one (`LoadCredential=`), so the key need
-    /// not stand in the configuration file.
-    #[arg(long, env = "ADUAN_LLM_API_KEY", hide_env_values = true)]
-    pub llm_api_key: Option<SecretString>,
-    /// Seconds to wait for one provider reply.
-    #[arg(long, env = "ADUAN_LLM_TIMEOUT", default_value_t = 120)]
-    pub llm_timeout_s: u64,
-    /// Extra JSON fields merged into every provider request, for a backend's quirks,
-    /// e.g. '{"provider":{"require_parameters":true}}'.
-    #[arg(long, env = "ADUAN_LLM_EXTRA")]
-    pub llm_extra: Option<String>,
+    #[command(flatten)]
+    pub llm: LlmArgs,
     /// Upper bound of concurrent enrichments, all instances on this database together.
     #[arg(long, env = "ADUAN_WORKERS", default_value_t = 16)]
     pub workers: u32,
@@ -498,24 +503,6 @@ impl ServeArgs {
             header_timeout: std::time::Duration::from_secs(self.header_timeout_s.max(1)),
             idle_timeout: std::time::Duration::from_secs(self.idle_timeout_s.max(1)),
         }
-    }
-
-    /// The LLM settings as the enrichment layer takes them.
-    pub fn llm_config(&self) -> anyhow::Result<crate::enrich::LlmConfig> {
-        let extra = match &self.llm_extra {
-            Some(s) => Some(
-                serde_json::from_str(s)
-                    .map_err(|e| anyhow::anyhow!("--llm-extra is not valid JSON: {e}"))?,
-            ),
-            None => None,
-        };
-        Ok(crate::enrich::LlmConfig {
-            url: self.llm_url.clone(),
-            model: self.llm_model.clone(),
-            api_key: self.llm_api_key.clone().or_else(credential_api_key),
-            timeout: std::time::Duration::from_secs(self.llm_timeout_s),
-            extra,
-        })
     }
 
     /// When a case counts as overdue.

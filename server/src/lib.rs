@@ -70,7 +70,7 @@ impl Application {
         let blobs = BlobStore::open(args.db.blob_store.as_ref(), &args.db.data_dir)
             .await
             .context("preparing attachment storage")?;
-        let enricher = Arc::new(enrich::Enricher::from_config(args.llm_config()?)?);
+        let enricher = Arc::new(enrich::Enricher::from_config(args.llm.config()?)?);
         let hub = events::EventHub::default();
         let queue = queue::Queue::start(
             db.generic_plan_pool(queue::CONNECTIONS),

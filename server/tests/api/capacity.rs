@@ -39,8 +39,8 @@ async fn start_sim(latency_ms: &str) -> (String, oneshot::Sender<()>) {
 async fn app_on_sim(url: &str) -> TestApp {
     let url = url.to_string();
     spawn_app_with(move |a| {
-        a.llm_url = Some(url);
-        a.llm_model = Some("aduan-sim".into());
+        a.llm.url = Some(url);
+        a.llm.model = Some("aduan-sim".into());
         a.workers = WORKERS;
     })
     .await

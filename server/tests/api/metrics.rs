@@ -34,8 +34,8 @@ fn get(m: &HashMap<String, f64>, key: &str) -> f64 {
 async fn metrics_count_requests_queue_and_provider_calls() {
     let fake = FakeLlm::start(Duration::from_millis(20)).await;
     let app = spawn_app_with(|a| {
-        a.llm_url = Some(fake.url.clone());
-        a.llm_model = Some("fake-model".into());
+        a.llm.url = Some(fake.url.clone());
+        a.llm.model = Some("fake-model".into());
     })
     .await;
     // Two 429s (attempts refunded) and one server error (a retry) before the successes.

@@ -8,8 +8,8 @@ use crate::fake_llm::{FakeLlm, Mode};
 use crate::helpers::{get_json, spawn_app, spawn_app_with, spawn_instance, TestApp};
 
 fn llm(args: &mut aduan_server::config::ServeArgs, fake: &FakeLlm) {
-    args.llm_url = Some(fake.url.clone());
-    args.llm_model = Some("fake-model".into());
+    args.llm.url = Some(fake.url.clone());
+    args.llm.model = Some("fake-model".into());
 }
 
 async fn job_attempts(app: &TestApp) -> Vec<i32> {
@@ -467,7 +467,7 @@ async fn timeouts_count_as_failures_and_shrink_the_limit() {
     let app = spawn_app_with(|a| {
         llm(a, &fake);
         a.max_attempts = 2;
-        a.llm_timeout_s = 1;
+        a.llm.timeout_s = 1;
         a.workers = 4;
     })
     .await;

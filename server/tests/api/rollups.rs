@@ -130,8 +130,8 @@ async fn rollups_equal_a_full_recount_through_random_histories() {
     let fake = FakeLlm::start(Duration::from_millis(5)).await;
     let url = fake.url.clone();
     let app = spawn_app_with(|a| {
-        a.llm_url = Some(url);
-        a.llm_model = Some("fake".into());
+        a.llm.url = Some(url);
+        a.llm.model = Some("fake".into());
         a.max_attempts = 2;
         a.retry_base_ms = 10;
     })
