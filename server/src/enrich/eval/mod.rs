@@ -158,28 +158,7 @@ pub async fn evaluate(
     let truth = truth(set);
     let requests: Vec<EnrichRequest> = set.iter().map(request).collect();
     builtin::warm_up();
-    let builtin_preds: Vec<Prediction> = requests
-        .iter()
-        .map(|r| {
-            let started = Instant::now();
-            let result = builtin::enrich(&r.text, r.received);
-            let latency = started.elapsed();
-            Prediction {
-                category: Some(result.classification.category.clone()),
-                primary: result
-                    .legal
-                    .first()
-                    .map(|l| (l.act.clone(), l.section.clone())),
-                confidence: result.classification.confidence,
-                needs_review: builtin::needs_review(&result),
-                latency,
-                tokens: None,
-                fallback: false,
-                failed: false,
-            }
-        })
-        .collect();
-    let builtin = metrics::summarise("builtin", &truth, &builtin_preds);
+    let builtin = score_builtin(builtin::model::model(), set);
     let provider = match llm.url.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(_) => {
