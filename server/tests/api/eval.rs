@@ -37,6 +37,17 @@ async fn eval(args: &[&str]) -> std::process::Output {
         .expect("aduan-server runs")
 }
 
+/// `eval … --json` that succeeds: its report.
+async fn eval_json(args: &[&str]) -> Value {
+    let out = eval(args).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON report")
+}
+
 fn category<'a>(summary: &'a Value, code: &str) -> &'a Value {
     summary["per_category"]
         .as_array()
@@ -52,7 +63,7 @@ async fn eval_scores_the_builtin_enricher_and_the_provider_side_by_side() {
     let dir = tempfile::tempdir().unwrap();
     let set = write_set(dir.path());
     let set = set.to_str().unwrap();
-    let out = eval(&[
+    let report = eval_json(&[
         "--set",
         set,
         "--llm-url",
@@ -62,12 +73,6 @@ async fn eval_scores_the_builtin_enricher_and_the_provider_side_by_side() {
         "--json",
     ])
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
     let (builtin, provider) = (&report["builtin"], &report["provider"]);
     assert_eq!(llm.requests(), 4, "one call per complaint");
     assert_eq!(builtin["complaints"], 4);
@@ -126,13 +131,7 @@ async fn eval_scores_the_builtin_enricher_and_the_provider_side_by_side() {
 async fn eval_without_a_provider_scores_the_builtin_enricher_alone() {
     let dir = tempfile::tempdir().unwrap();
     let set = write_set(dir.path());
-    let out = eval(&["--set", set.to_str().unwrap(), "--json"]).await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = eval_json(&["--set", set.to_str().unwrap(), "--json"]).await;
     assert_eq!(report["provider"], Value::Null);
     assert_eq!(report["builtin"]["complaints"], 4);
 }
@@ -143,7 +142,7 @@ async fn a_failing_provider_is_reported_not_hidden() {
     llm.set_mode(Mode::ServerError);
     let dir = tempfile::tempdir().unwrap();
     let set = write_set(dir.path());
-    let out = eval(&[
+    let report = eval_json(&[
         "--set",
         set.to_str().unwrap(),
         "--llm-url",
@@ -151,12 +150,6 @@ async fn a_failing_provider_is_reported_not_hidden() {
         "--json",
     ])
     .await;
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["provider"]["failed"], 4);
     assert_eq!(report["provider"]["category_accuracy"], 0.0);
     assert_eq!(report["builtin"]["category_accuracy"], 0.75);
