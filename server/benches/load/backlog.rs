@@ -51,6 +51,22 @@ pub async fn connect(p: &Proc) -> PgConnection {
         .unwrap()
 }
 
+/// Wait until the running server has sealed every audit entry into the chain.
+pub async fn wait_until_sealed(conn: &mut PgConnection) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        if pending == 0 {
+            return;
+        }
+        assert!(Instant::now() < deadline, "audit entries not sealed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 async fn seed_backlog(p: &Proc, jobs: i32) {
     let mut conn = connect(p).await;
     let started = Instant::now();

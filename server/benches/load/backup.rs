@@ -109,18 +109,7 @@ async fn seed(p: &Proc, scale: &Scale) -> i64 {
         .await
         .unwrap();
     // The running server seals the new audit entries into the chain.
-    let deadline = Instant::now() + Duration::from_secs(300);
-    loop {
-        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        if pending == 0 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "audit entries not sealed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    crate::backlog::wait_until_sealed(&mut conn).await;
     let size: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
         .fetch_one(&mut conn)
         .await

@@ -53,16 +53,7 @@ FROM generate_series(1, $1::int) g
 async fn seed_logs(p: &Proc, n: i32) -> f64 {
     let mut conn = connect(p).await;
     // The seals below continue the chain from its head: let the sealer finish first.
-    loop {
-        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_pending")
-            .fetch_one(&mut conn)
-            .await
-            .unwrap();
-        if pending == 0 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    crate::backlog::wait_until_sealed(&mut conn).await;
     let started = Instant::now();
     // Seeded entries are sealed in the same pass below; the trigger that queues new entries
     // for the sealer would have it seal ten million placeholders first.
