@@ -99,10 +99,11 @@ fn strip_at(bytes: &[u8], depth: u8, unpacked: &mut u64) -> Outcome {
 }
 
 fn is_embedded_office(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
     name.contains("/embeddings/")
         && [".docx", ".xlsx", ".pptx", ".docm", ".xlsm", ".pptm"]
             .iter()
-            .any(|ext| name.to_ascii_lowercase().ends_with(ext))
+            .any(|ext| lower.ends_with(ext))
 }
 
 /// Attributes naming a person on any element: comment and tracked-change authors.
